@@ -1,1 +1,10 @@
-//! TODO
+//! ccsync keeps contact-center user accounts in step across platforms.
+//!
+//! The host owns scheduling, storage and the sync rules; each platform is reached through a
+//! connector plugin (a WebAssembly component, see `wit/`) run by `ccsync-runtime`. This crate
+//! is the application: the command line and the commands behind it.
+
+pub mod cli;
+mod commands;
+pub mod logging;
+mod sync;

@@ -1,1 +1,15 @@
-fn main() {}
+//! The `ccsync` binary: parse the command line, set up logging, dispatch.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = ccsync::cli::Cli::parse();
+    ccsync::logging::init(cli.verbose);
+    match ccsync::cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,48 @@
-//! x
+//! The connector components built from this repository (by this crate's build script),
+//! embedded so that the demo runs with nothing but the `ccsync` binary, and the test
+//! connectors that prove the sandbox holds.
+
+/// A connector component built from this repository, with its manifest.
+#[derive(Debug, Clone, Copy)]
+pub struct BundledPlugin {
+    /// The plugin's name (its crate under `plugins/`).
+    pub name: &'static str,
+    /// The component, unsigned, as built.
+    pub component: &'static [u8],
+    /// The plugin's manifest (`plugin.toml`).
+    pub manifest: &'static str,
+}
+
+/// Every connector of this repository.
+pub const CONNECTORS: &[BundledPlugin] = &[BundledPlugin {
+    name: "cxone-acd",
+    component: include_bytes!(concat!(env!("OUT_DIR"), "/cxone-acd.wasm")),
+    manifest: include_str!("../../../plugins/cxone-acd/plugin.toml"),
+}];
+
+/// Finds a bundled connector by name.
+pub fn connector(name: &str) -> Option<&'static BundledPlugin> {
+    CONNECTORS.iter().find(|p| p.name == name)
+}
+
+/// Connectors for the host's own tests (`tests/plugins/test-connector`, one build per
+/// misbehaviour).
+#[cfg(feature = "test-plugins")]
+pub mod test_plugins {
+    macro_rules! component {
+        ($name:literal) => {
+            include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".wasm"))
+        };
+    }
+
+    /// Reads two pages of users and calls `{base-url}/ping`.
+    pub const WELL_BEHAVED: &[u8] = component!("test-well-behaved");
+    /// Loops forever in `read`.
+    pub const SPIN: &[u8] = component!("test-spin");
+    /// Allocates without bound in `read`.
+    pub const HOG: &[u8] = component!("test-hog");
+    /// Calls an origin it did not declare in `read`.
+    pub const INTRUDER: &[u8] = component!("test-intruder");
+    /// Panics in `read`.
+    pub const PANIC: &[u8] = component!("test-panic");
+}

@@ -56,7 +56,9 @@ impl fmt::Display for Kind {
 
 /// A string that names no kind.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown kind `{0}` (expected one of: user, team, security-profile, campaign, disposition, agent-status)")]
+#[error(
+    "unknown kind `{0}` (expected one of: user, team, security-profile, campaign, disposition, agent-status)"
+)]
 pub struct UnknownKind(pub String);
 
 impl FromStr for Kind {
@@ -118,6 +120,8 @@ pub struct NamedItem {
 }
 
 /// One record of any kind.
+// Most records are users; boxing them would cost an allocation per record for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Entity {
@@ -171,9 +175,7 @@ impl Entity {
                 .unwrap_or_else(|| format!("user {}", u.id)),
             Entity::Team(t) => t.name.clone(),
             Entity::SecurityProfile(p) => p.name.clone(),
-            Entity::Campaign(i) | Entity::Disposition(i) | Entity::AgentStatus(i) => {
-                i.name.clone()
-            }
+            Entity::Campaign(i) | Entity::Disposition(i) | Entity::AgentStatus(i) => i.name.clone(),
         }
     }
 
@@ -265,9 +267,7 @@ impl ConnectorError {
             ConnectorError::Unauthorized(_) => ErrorClass::Auth,
             ConnectorError::RateLimited { .. } => ErrorClass::RateLimited,
             ConnectorError::Transient(_) => ErrorClass::Transient,
-            ConnectorError::InvalidConfig(_) | ConnectorError::Unsupported(_) => {
-                ErrorClass::Config
-            }
+            ConnectorError::InvalidConfig(_) | ConnectorError::Unsupported(_) => ErrorClass::Config,
             ConnectorError::NotFound(_) | ConnectorError::Rejected(_) => ErrorClass::Rejected,
         }
     }
@@ -310,7 +310,11 @@ mod tests {
                 .class()
                 .is_retryable()
         );
-        assert!(!ConnectorError::Unauthorized("x".into()).class().is_retryable());
+        assert!(
+            !ConnectorError::Unauthorized("x".into())
+                .class()
+                .is_retryable()
+        );
         assert!(!ConnectorError::Rejected("x".into()).class().is_retryable());
     }
 }

@@ -1,1 +1,22 @@
-//! TODO
+//! The plugin runtime of ccsync: loads connector components with wasmtime and runs them in a
+//! sandbox.
+//!
+//! A connector is untrusted code. Each instance gets a memory cap, a CPU deadline per call,
+//! an empty WASI context (no files, no environment, no sockets) and one way out: the host's
+//! `http.send`, limited to origins the plugin declared and the operator allowed. Compiled
+//! components are cached on disk, keyed and authenticated so that a cached artifact can never
+//! stand in for another component. The generated WIT bindings stay inside this crate; callers
+//! see the domain types of `ccsync-model`.
+
+mod bindings;
+mod cache;
+mod connector;
+mod host;
+mod limits;
+mod runtime;
+
+pub use cache::{CacheError, CacheOutcome, ComponentCache};
+pub use connector::{CallError, Connection, Connector, Fault};
+pub use host::{OriginPolicy, Redactor};
+pub use limits::Limits;
+pub use runtime::{LoadError, LoadedPlugin, Runtime, RuntimeOptions};

@@ -1,1 +1,179 @@
-//! TODO
+//! The hub store: everything ccsync keeps between runs, in one SQLite database.
+//!
+//! [`Store`] owns one connection and exposes a narrow interface organised by concern, one
+//! module each: [`runs`], [`records`], [`cursors`], [`log`] (the provisioning log), and
+//! [`page`], the single write path that commits one page of a run atomically. The schema lives
+//! in [`migrations`]. The SQL is deliberately plain so that a PostgreSQL backend can mirror
+//! each statement when several hosts share one database.
+//!
+//! A `Store` is `Send` but not `Sync`: give each thread (or blocking task) its own, or guard
+//! one with a mutex. SQLite in WAL mode lets readers run beside one writer; writers queue on
+//! the busy timeout.
+
+pub mod cursors;
+pub mod error;
+pub mod log;
+pub mod migrations;
+pub mod page;
+pub mod records;
+pub mod runs;
+
+mod codec;
+#[cfg(test)]
+mod testing;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use codec::UnknownName;
+pub use cursors::{Cursor, CursorUpdate};
+pub use error::{Result, StoreError};
+pub use log::{FieldChange, LogAction, LogEntry, LogFilter, NewLogEntry};
+pub use page::{PageBatch, PageCommit};
+pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
+pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
+
+/// How long a statement waits for another connection's write lock before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements kept per connection: every statement of the write path and the common
+/// queries, with room for the filter variants.
+const STATEMENT_CACHE: usize = 64;
+
+/// The hub's SQLite store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and migrates it to the latest schema.
+    ///
+    /// Refuses a database that is not a ccsync store or whose schema is newer than this code.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let location = path.display().to_string();
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            location: location.clone(),
+            source,
+        })?;
+        Self::setup(conn, &location)
+    }
+
+    /// A fresh store in memory, for tests and dry runs that must not touch disk.
+    pub fn open_in_memory() -> Result<Self> {
+        let location = ":memory:";
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            location: location.into(),
+            source,
+        })?;
+        Self::setup(conn, location)
+    }
+
+    fn setup(mut conn: Connection, location: &str) -> Result<Self> {
+        let open_err = |source| StoreError::Open {
+            location: location.to_owned(),
+            source,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // WAL: readers never block the writer. NORMAL: a commit is durable once the WAL is
+        // checkpointed; a power cut may lose the last commits but never corrupts the file,
+        // and every page commit stays atomic.
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Err(StoreError::NotAStore {
+                location: location.to_owned(),
+                detail: format!("it cannot use write-ahead logging (journal mode is `{mode}`)"),
+            });
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        migrations::migrate(&mut conn, location)?;
+        Ok(Self { conn })
+    }
+
+    /// The schema version of the open store (always [`migrations::LATEST_VERSION`] after a
+    /// successful open).
+    pub fn schema_version(&self) -> Result<u32> {
+        migrations::version(&self.conn, "the open store")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::LATEST_VERSION;
+
+    #[test]
+    fn a_new_store_is_migrated_to_the_latest_version_and_reopens_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        let run = {
+            let mut store = Store::open(&path).unwrap();
+            assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+            store.start_run("wfm", RunMode::Full, false).unwrap()
+        };
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+        assert_eq!(store.run(run).unwrap().unwrap().flow, "wfm");
+        let journal: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+        let fk: bool = store
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(fk);
+    }
+
+    #[test]
+    fn a_store_with_a_newer_schema_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        drop(Store::open(&path).unwrap());
+        let newer = LATEST_VERSION + 1;
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", newer)
+            .unwrap();
+
+        let err = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found, known, .. }
+                if found == newer && known == LATEST_VERSION),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade ccsync"), "{err}");
+        let version: u32 = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, newer);
+    }
+
+    #[test]
+    fn a_database_of_another_program_is_refused_not_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE notes (body TEXT)")
+            .unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+        let tables: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1);
+    }
+}

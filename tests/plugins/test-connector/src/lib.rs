@@ -9,10 +9,10 @@
 
 use std::sync::Mutex;
 
-use exports::ccsync::connector::connector::{Description, Guest};
 use ccsync::connector::http::{self, Request};
 use ccsync::connector::log::{self, Level};
 use ccsync::connector::types::{Entity, Error, KeyValue, Kind, Page, User};
+use exports::ccsync::connector::connector::{Description, Guest};
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -23,7 +23,10 @@ static SETTINGS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
 fn setting(key: &str) -> Option<String> {
     let settings = SETTINGS.lock().unwrap_or_else(|e| e.into_inner());
-    settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    settings
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
 }
 
 fn behaviour() -> &'static str {
@@ -75,7 +78,10 @@ fn well_behaved_read(kind: Kind, cursor: Option<String>) -> Result<Page, Error> 
     if kind != Kind::User {
         return Err(Error::Unsupported(format!("cannot read {kind:?}")));
     }
-    log::log(Level::Info, &format!("reading users from cursor {cursor:?}"));
+    log::log(
+        Level::Info,
+        &format!("reading users from cursor {cursor:?}"),
+    );
     println!("test-connector stdout: page {cursor:?}");
     match cursor.as_deref() {
         None => {

@@ -1,0 +1,220 @@
+//! The typed, validated sections of a config: what the rest of ccsync reads.
+//!
+//! Values here have their defaults applied, their units converted and their references checked,
+//! so a consumer never re-validates: a `FlowConfig`'s source names a configured connection, its
+//! percentages are 0–100, its durations are positive.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ccsync_model::Kind;
+use ccsync_plugin::OriginPattern;
+
+use crate::secret::{Secret, SecretError, SecretRef};
+use crate::user_field::UserField;
+
+/// Limits of the plugin sandbox, from `[runtime]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeLimits {
+    /// Linear memory cap per plugin instance, in bytes.
+    pub memory_limit: u64,
+    /// CPU deadline for one call into a plugin.
+    pub call_timeout: Duration,
+    /// Deadline for one outbound HTTP request a plugin makes.
+    pub http_timeout: Duration,
+    /// Largest HTTP response body handed to a plugin, in bytes.
+    pub max_response_size: u64,
+}
+
+impl Default for RuntimeLimits {
+    fn default() -> Self {
+        RuntimeLimits {
+            memory_limit: 256 << 20,
+            call_timeout: Duration::from_secs(30),
+            http_timeout: Duration::from_secs(30),
+            max_response_size: 16 << 20,
+        }
+    }
+}
+
+/// A plugin file, from `[plugins.<name>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginConfig {
+    /// The name connections refer to it by.
+    pub name: String,
+    /// The `.wasm` component, resolved against the config file's directory.
+    pub path: PathBuf,
+}
+
+/// What a hub store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HubKind {
+    /// WFM employee accounts (IEX).
+    Wfm,
+    /// WFO user accounts.
+    Wfo,
+}
+
+impl HubKind {
+    pub const ALL: [HubKind; 2] = [HubKind::Wfm, HubKind::Wfo];
+
+    /// The name used in the config file; also the name of the built-in store of this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HubKind::Wfm => "wfm",
+            HubKind::Wfo => "wfo",
+        }
+    }
+
+    /// The label operators know it by, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            HubKind::Wfm => "WFM",
+            HubKind::Wfo => "WFO",
+        }
+    }
+}
+
+impl fmt::Display for HubKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A store of hub accounts: the built-in `wfm` and `wfo`, or one declared in `[stores.<name>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubStore {
+    pub name: String,
+    pub kind: HubKind,
+}
+
+/// One configured use of a plugin against one platform tenant, from `[connections.<name>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionConfig {
+    pub name: String,
+    /// The name of a configured plugin.
+    pub plugin: String,
+    /// The tenant id: part of every record key this connection produces.
+    pub tenant: String,
+    /// Origins the plugin may reach: a request must match one of these AND one the plugin's
+    /// manifest declares. Distinct.
+    pub allowed_origins: Vec<OriginPattern>,
+    /// Passed to the plugin's `configure()`.
+    pub settings: BTreeMap<String, String>,
+    /// Where each secret comes from; read with [`ConnectionConfig::resolve_secrets`].
+    pub secrets: Vec<SecretRef>,
+}
+
+impl ConnectionConfig {
+    /// Reads this connection's secrets now, by key. Fails on the first that cannot be read.
+    pub fn resolve_secrets(&self) -> Result<BTreeMap<String, Secret>, SecretError> {
+        self.secrets
+            .iter()
+            .map(|r| Ok((r.key.clone(), r.resolve(&self.name)?)))
+            .collect()
+    }
+}
+
+/// Where a flow writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A hub store (the host's own accounts).
+    Hub(HubStore),
+    /// Another connection, by name.
+    Connection(String),
+}
+
+impl Target {
+    /// The name as written in `target = "…"`.
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Hub(store) => &store.name,
+            Target::Connection(name) => name,
+        }
+    }
+}
+
+/// A whole-number percentage, 0 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Percent(u8);
+
+impl Percent {
+    /// `None` above 100.
+    pub fn new(value: u8) -> Option<Percent> {
+        (value <= 100).then_some(Percent(value))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
+    }
+}
+
+/// The thresholds that stop a flow before it does damage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Safety {
+    /// A run planning more deactivations than this stops for approval.
+    pub max_deactivations: u32,
+    /// … or more than this share of the target's active accounts.
+    pub max_deactivation_percent: Percent,
+    /// A full read returning at least this much fewer records than the last good full read
+    /// never causes deactivations.
+    pub max_shrink_percent: Percent,
+    /// Failing runs in a row before the flow is quarantined.
+    pub quarantine_after: u32,
+}
+
+impl Default for Safety {
+    fn default() -> Self {
+        Safety {
+            max_deactivations: 50,
+            max_deactivation_percent: Percent(10),
+            max_shrink_percent: Percent(20),
+            quarantine_after: 5,
+        }
+    }
+}
+
+/// A one-way sync from a source connection to a target, from `[flows.<name>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowConfig {
+    pub name: String,
+    /// The name of a configured connection.
+    pub source: String,
+    pub target: Target,
+    /// Distinct, in the order written.
+    pub kinds: Vec<Kind>,
+    /// Time between scheduled runs (rule W2).
+    pub interval: Duration,
+    /// Time between full reconciliations.
+    pub full_every: Duration,
+    /// Whether on-demand runs (`ccsync sync`) are allowed.
+    pub manual: bool,
+    /// Fields a source user must have for a complete account (rule W6); distinct.
+    pub required_fields: Vec<UserField>,
+    pub safety: Safety,
+}
+
+impl FlowConfig {
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+    pub const DEFAULT_FULL_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// The default of `manual`: on-demand runs are refused for a WFM hub target (the IEX
+    /// behaviour, rule W2) and allowed for every other target.
+    pub fn default_manual(target: &Target) -> bool {
+        !matches!(
+            target,
+            Target::Hub(HubStore {
+                kind: HubKind::Wfm,
+                ..
+            })
+        )
+    }
+}

@@ -1,0 +1,309 @@
+//! The engine that loads connector components: compile once (or load from the cache), link
+//! the host imports, and describe what was loaded.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ccsync_model::Description;
+use ccsync_plugin::OriginPattern;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store};
+
+use crate::bindings::{Plugin, PluginPre};
+use crate::cache::{CacheError, CacheOutcome, ComponentCache};
+use crate::connector::{Connection, Connector, Fault, begin_call};
+use crate::host::{HostState, OriginPolicy, Redactor};
+use crate::limits::{Limits, TICK};
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read plugin {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("plugin {source_name} is not a usable component: {message}")]
+    Compile {
+        source_name: String,
+        message: String,
+    },
+    #[error(
+        "plugin {source_name} cannot be linked against the ccsync:connector contract: {message}"
+    )]
+    Link {
+        source_name: String,
+        message: String,
+    },
+    #[error("plugin {source_name}: describe() failed: {fault}")]
+    Describe { source_name: String, fault: Fault },
+    #[error("plugin {source_name} declares an invalid origin {origin:?}: {reason}")]
+    BadOrigin {
+        source_name: String,
+        origin: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("cannot start the plugin engine: {0}")]
+    Engine(String),
+}
+
+/// How to build a [`Runtime`].
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    /// The sandbox limits of every instance.
+    pub limits: Limits,
+    /// Where compiled components are cached; `None` compiles on every load.
+    pub cache_dir: Option<PathBuf>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) engine: Engine,
+    pub(crate) limits: Limits,
+    pub(crate) client: reqwest::Client,
+    linker: Linker<HostState>,
+    cache: Option<ComponentCache>,
+    _ticker: EpochTicker,
+}
+
+/// Loads connector components and creates sandboxed instances of them. Cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+/// Advances the engine's epoch every [`TICK`] until dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("ccsync-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(EpochTicker {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Runtime {
+    pub fn new(options: RuntimeOptions) -> Result<Self, LoadError> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.wasm_component_model(true);
+        let engine = Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        Plugin::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
+            .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let client = reqwest::Client::builder()
+            .timeout(options.limits.http_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ccsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LoadError::Engine(format!("HTTP client: {e}")))?;
+        let cache = options.cache_dir.map(ComponentCache::open).transpose()?;
+        let ticker = EpochTicker::start(engine.clone())
+            .map_err(|e| LoadError::Engine(format!("epoch ticker: {e}")))?;
+        Ok(Runtime {
+            shared: Arc::new(Shared {
+                engine,
+                limits: options.limits,
+                client,
+                linker,
+                cache,
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    /// The limits every instance runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.shared.limits
+    }
+
+    /// Reads and loads a plugin file.
+    pub async fn load_file(&self, path: &Path) -> Result<LoadedPlugin, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.load(&bytes, &path.display().to_string()).await
+    }
+
+    /// Compiles (or loads from the cache) a component, links it and asks it to describe
+    /// itself. `source_name` names the plugin in errors until it has described itself.
+    pub async fn load(&self, bytes: &[u8], source_name: &str) -> Result<LoadedPlugin, LoadError> {
+        let started = Instant::now();
+        let engine = &self.shared.engine;
+        let compile = || Component::new(engine, bytes);
+        let (component, cache) = match &self.shared.cache {
+            Some(cache) => cache.load_or_compile(engine, bytes, compile),
+            None => compile().map(|c| (c, CacheOutcome::Miss)),
+        }
+        .map_err(|e| LoadError::Compile {
+            source_name: source_name.to_owned(),
+            message: format!("{e:#}"),
+        })?;
+        let load_time = started.elapsed();
+        let pre = self
+            .shared
+            .linker
+            .instantiate_pre(&component)
+            .and_then(PluginPre::new)
+            .map_err(|e| LoadError::Link {
+                source_name: source_name.to_owned(),
+                message: format!("{e:#}"),
+            })?;
+        let mut plugin = LoadedPlugin {
+            inner: Arc::new(PluginInner {
+                shared: self.shared.clone(),
+                pre,
+                label: Arc::from(source_name),
+                description: None,
+                declared: Vec::new(),
+                cache,
+                load_time,
+            }),
+        };
+        let description = plugin
+            .describe()
+            .await
+            .map_err(|fault| LoadError::Describe {
+                source_name: source_name.to_owned(),
+                fault,
+            })?;
+        let declared = description
+            .origins
+            .iter()
+            .map(|origin| {
+                origin
+                    .parse::<OriginPattern>()
+                    .map_err(|e| LoadError::BadOrigin {
+                        source_name: source_name.to_owned(),
+                        origin: origin.clone(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let inner = Arc::get_mut(&mut plugin.inner).expect("not shared yet");
+        inner.label = Arc::from(format!("{}@{}", description.name, description.version));
+        inner.description = Some(description);
+        inner.declared = declared;
+        Ok(plugin)
+    }
+}
+
+pub(crate) struct PluginInner {
+    pub(crate) shared: Arc<Shared>,
+    pre: PluginPre<HostState>,
+    pub(crate) label: Arc<str>,
+    description: Option<Description>,
+    pub(crate) declared: Vec<OriginPattern>,
+    cache: CacheOutcome,
+    load_time: Duration,
+}
+
+/// A loaded, linked connector component; instantiate it per connection with
+/// [`LoadedPlugin::connect`]. Cheap to clone.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    pub(crate) inner: Arc<PluginInner>,
+}
+
+impl LoadedPlugin {
+    /// What the connector said about itself when it was loaded.
+    pub fn description(&self) -> &Description {
+        self.inner
+            .description
+            .as_ref()
+            .expect("a loaded plugin has described itself")
+    }
+
+    /// `name@version`, as the plugin is named in logs and errors.
+    pub fn label(&self) -> &str {
+        &self.inner.label
+    }
+
+    /// Whether the compiled component came from the cache.
+    pub fn cache_outcome(&self) -> &CacheOutcome {
+        &self.inner.cache
+    }
+
+    pub(crate) fn runtime_limits(&self) -> &Limits {
+        &self.inner.shared.limits
+    }
+
+    /// How long compiling or loading the compiled component took.
+    pub fn load_time(&self) -> Duration {
+        self.inner.load_time
+    }
+
+    /// A fresh store and instance, under the runtime's limits.
+    pub(crate) async fn instantiate(
+        &self,
+        allowed: Vec<OriginPattern>,
+        redactor: Arc<Redactor>,
+    ) -> Result<(Store<HostState>, Plugin), Fault> {
+        let shared = &self.inner.shared;
+        let state = HostState::new(
+            self.inner.label.clone(),
+            &shared.limits,
+            shared.client.clone(),
+            OriginPolicy::new(self.inner.declared.clone(), allowed),
+            redactor,
+        );
+        let mut store = Store::new(&shared.engine, state);
+        store.limiter(|state| &mut state.sandbox);
+        store.epoch_deadline_callback(|mut ctx| ctx.data_mut().sandbox.on_tick());
+        begin_call(&mut store);
+        match self.inner.pre.instantiate_async(&mut store).await {
+            Ok(bindings) => Ok((store, bindings)),
+            Err(e) => Err(Fault::from_trap(&store, &shared.limits, e)),
+        }
+    }
+
+    async fn describe(&self) -> Result<Description, Fault> {
+        let (mut store, bindings) = self.instantiate(Vec::new(), Arc::default()).await?;
+        begin_call(&mut store);
+        match bindings
+            .ccsync_connector_connector()
+            .call_describe(&mut store)
+            .await
+        {
+            Ok(description) => Ok(description.into()),
+            Err(e) => Err(Fault::from_trap(&store, &self.inner.shared.limits, e)),
+        }
+    }
+
+    /// Instantiates the connector for one connection and configures it.
+    pub async fn connect(&self, connection: Connection) -> Result<Connector, crate::CallError> {
+        Connector::new(self.clone(), connection).await
+    }
+}

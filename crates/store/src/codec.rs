@@ -1,0 +1,187 @@
+//! How Rust values become column values and back.
+//!
+//! Timestamps are stored as RFC 3339 UTC text with a fixed six-digit fraction, so that text
+//! order is time order in SQL (and the same text a PostgreSQL `timestamptz` accepts). Enums
+//! are stored by their kebab-case names. Decoding a row goes through [`RowReader`], which turns
+//! any bad value into a [`StoreError::Corrupt`] naming the table, the row's key and the column.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use rusqlite::Row;
+use rusqlite::types::FromSql;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Result, StoreError};
+
+/// The current time in the store's text form.
+pub(crate) fn now_text() -> String {
+    timestamp_text(Timestamp::now())
+}
+
+/// A timestamp in the store's text form: `2025-01-31T08:15:00.000000Z`.
+pub(crate) fn timestamp_text(at: Timestamp) -> String {
+    format!("{at:.6}")
+}
+
+/// Reads the columns of one row, attributing any decoding failure to the row.
+pub(crate) struct RowReader<'a> {
+    row: &'a Row<'a>,
+    op: &'static str,
+    table: &'static str,
+    key: String,
+}
+
+impl<'a> RowReader<'a> {
+    /// `key` identifies the row in error messages (for example `tenant=acme, kind=user, id=7`).
+    pub(crate) fn new(
+        row: &'a Row<'a>,
+        op: &'static str,
+        table: &'static str,
+        key: String,
+    ) -> Self {
+        Self {
+            row,
+            op,
+            table,
+            key,
+        }
+    }
+
+    fn corrupt(&self, column: &'static str, detail: impl Display) -> StoreError {
+        StoreError::Corrupt {
+            op: self.op,
+            table: self.table,
+            key: self.key.clone(),
+            column,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// A column as its SQL type.
+    pub(crate) fn get<T: FromSql>(&self, column: &'static str) -> Result<T> {
+        self.row.get(column).map_err(|e| self.corrupt(column, e))
+    }
+
+    /// A text column parsed with `FromStr` (enums, kinds).
+    pub(crate) fn parse<T>(&self, column: &'static str) -> Result<T>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        let text: String = self.get(column)?;
+        text.parse().map_err(|e| self.corrupt(column, e))
+    }
+
+    /// A text column holding a timestamp.
+    pub(crate) fn timestamp(&self, column: &'static str) -> Result<Timestamp> {
+        self.parse(column)
+    }
+
+    /// A nullable text column holding a timestamp.
+    pub(crate) fn opt_timestamp(&self, column: &'static str) -> Result<Option<Timestamp>> {
+        let text: Option<String> = self.get(column)?;
+        text.map(|t| t.parse().map_err(|e| self.corrupt(column, e)))
+            .transpose()
+    }
+
+    /// A text column holding JSON.
+    pub(crate) fn json<T: DeserializeOwned>(&self, column: &'static str) -> Result<T> {
+        let text: String = self.get(column)?;
+        serde_json::from_str(&text).map_err(|e| self.corrupt(column, e))
+    }
+
+    /// An integer column holding 0 or 1.
+    pub(crate) fn flag(&self, column: &'static str) -> Result<bool> {
+        match self.get::<i64>(column)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(self.corrupt(column, format!("expected 0 or 1, found {other}"))),
+        }
+    }
+}
+
+/// Declares a fieldless enum stored as text: its names, `as_str`, `Display`, `FromStr` and
+/// `ToSql`. The SQL `CHECK` constraints in the migrations list the same names.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($what:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name stored in the database and shown to operators.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::codec::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(crate::codec::UnknownName {
+                        what: $what,
+                        found: s.to_owned(),
+                        expected: &[$($text),+],
+                    }),
+                }
+            }
+        }
+
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+/// A name that is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{found}` (expected one of: {})", expected.join(", "))]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub found: String,
+    pub expected: &'static [&'static str],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_text_is_fixed_width_utc_and_round_trips_at_microseconds() {
+        let at: Timestamp = "2025-01-31T08:15:00.123456789Z".parse().unwrap();
+        let text = timestamp_text(at);
+        assert_eq!(text, "2025-01-31T08:15:00.123456Z");
+        let whole: Timestamp = "2025-01-31T08:15:00Z".parse().unwrap();
+        assert_eq!(timestamp_text(whole), "2025-01-31T08:15:00.000000Z");
+        assert_eq!(
+            text.parse::<Timestamp>().unwrap(),
+            "2025-01-31T08:15:00.123456Z".parse().unwrap()
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The schema, as numbered migrations embedded in the binary.
+//!
+//! Each migration runs in its own transaction together with the bump of `PRAGMA user_version`,
+//! so a store is always exactly at one version: a crash mid-migration leaves it at the
+//! previous one. A store whose version is newer than [`MIGRATIONS`] knows is refused, never
+//! downgraded. `PRAGMA application_id` marks the file as a ccsync store, so ccsync never
+//! migrates some other program's database it was pointed at by mistake.
+//!
+//! The SQL is plain: tables, `CHECK`s, indexes, `INSERT … ON CONFLICT`. The `STRICT` keyword,
+//! `AUTOINCREMENT` and the triggers are the only SQLite dialect, and each has a direct
+//! PostgreSQL counterpart (column types, `GENERATED … AS IDENTITY`, a trigger function).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// `PRAGMA application_id` of a ccsync store (the ASCII bytes `ccsy`).
+pub(crate) const APPLICATION_ID: i32 = 0x6363_7379;
+
+/// Every migration, in order: `(version, sql)`. Versions start at 1 and never change once
+/// released; a schema change is a new entry.
+pub const MIGRATIONS: &[(u32, &str)] = &[(1, V1_INITIAL)];
+
+/// The schema version this code creates and understands.
+pub const LATEST_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+const V1_INITIAL: &str = r#"
+-- One execution of a flow. Ids only grow (AUTOINCREMENT never reuses one), which the
+-- records' seen marks rely on: a record with last_seen_run < R was not seen by run R.
+CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow         TEXT    NOT NULL,
+    mode         TEXT    NOT NULL CHECK (mode IN ('full', 'incremental', 'single')),
+    dry_run      INTEGER NOT NULL CHECK (dry_run IN (0, 1)),
+    status       TEXT    NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'partial',
+                                                     'needs-approval', 'interrupted')),
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT,
+    read         INTEGER NOT NULL DEFAULT 0 CHECK (read >= 0),
+    created      INTEGER NOT NULL DEFAULT 0 CHECK (created >= 0),
+    updated      INTEGER NOT NULL DEFAULT 0 CHECK (updated >= 0),
+    deactivated  INTEGER NOT NULL DEFAULT 0 CHECK (deactivated >= 0),
+    reactivated  INTEGER NOT NULL DEFAULT 0 CHECK (reactivated >= 0),
+    unchanged    INTEGER NOT NULL DEFAULT 0 CHECK (unchanged >= 0),
+    skipped      INTEGER NOT NULL DEFAULT 0 CHECK (skipped >= 0),
+    invalid      INTEGER NOT NULL DEFAULT 0 CHECK (invalid >= 0),
+    error        TEXT
+) STRICT;
+CREATE INDEX runs_by_flow ON runs (flow, id);
+
+-- Hub records, keyed by the source tenant and the source's id.
+CREATE TABLE records (
+    tenant          TEXT    NOT NULL,
+    kind            TEXT    NOT NULL,
+    source_id       TEXT    NOT NULL,
+    data            TEXT    NOT NULL,
+    hash            TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('active', 'deactivated')),
+    source_active   INTEGER NOT NULL CHECK (source_active IN (0, 1)),
+    first_seen_run  INTEGER NOT NULL REFERENCES runs (id),
+    last_seen_run   INTEGER NOT NULL REFERENCES runs (id),
+    updated_run     INTEGER NOT NULL REFERENCES runs (id),
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    PRIMARY KEY (tenant, kind, source_id)
+) STRICT;
+-- Serves status filters and counts; it leaves last_seen_run out so that the per-page seen
+-- marks never touch it.
+CREATE INDEX records_by_status ON records (tenant, kind, status);
+
+-- Where each (flow, kind) read stands.
+CREATE TABLE cursors (
+    flow         TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    watermark    TEXT,
+    page_cursor  TEXT,
+    run          INTEGER REFERENCES runs (id),
+    updated_at   TEXT    NOT NULL,
+    PRIMARY KEY (flow, kind)
+) STRICT;
+
+-- The provisioning log: every action and skip, with its reason. Append-only.
+CREATE TABLE provisioning_log (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    run        INTEGER NOT NULL REFERENCES runs (id),
+    at         TEXT    NOT NULL,
+    flow       TEXT    NOT NULL,
+    tenant     TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    source_id  TEXT,
+    display    TEXT,
+    action     TEXT    NOT NULL CHECK (action IN ('create', 'update', 'deactivate', 'reactivate',
+                                                  'skip', 'invalid', 'error')),
+    reason     TEXT,
+    changes    TEXT    NOT NULL DEFAULT '[]'
+) STRICT;
+CREATE INDEX provisioning_log_by_run ON provisioning_log (run, id);
+CREATE INDEX provisioning_log_by_source_id ON provisioning_log (source_id, id);
+
+CREATE TRIGGER provisioning_log_no_update BEFORE UPDATE ON provisioning_log
+BEGIN
+    SELECT RAISE(ABORT, 'the provisioning log is append-only: rows cannot be updated');
+END;
+CREATE TRIGGER provisioning_log_no_delete BEFORE DELETE ON provisioning_log
+BEGIN
+    SELECT RAISE(ABORT, 'the provisioning log is append-only: rows cannot be deleted');
+END;
+"#;
+
+/// The schema version of an open database (0 for a new, empty one).
+pub(crate) fn version(conn: &Connection, location: &str) -> Result<u32> {
+    let raw: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|source| StoreError::Open {
+            location: location.to_owned(),
+            source,
+        })?;
+    u32::try_from(raw).map_err(|_| StoreError::NotAStore {
+        location: location.to_owned(),
+        detail: format!("its schema version {raw} is not one ccsync ever wrote"),
+    })
+}
+
+/// Brings the database up to [`LATEST_VERSION`], refusing a database that is not a ccsync
+/// store or is newer than this code.
+pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
+    let open_err = |source| StoreError::Open {
+        location: location.to_owned(),
+        source,
+    };
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .map_err(open_err)?;
+    let current = version(conn, location)?;
+    if app_id == 0 {
+        let objects: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(open_err)?;
+        if current != 0 || objects != 0 {
+            return Err(StoreError::NotAStore {
+                location: location.to_owned(),
+                detail: "the database already holds tables but carries no ccsync mark".into(),
+            });
+        }
+    } else if app_id != APPLICATION_ID {
+        return Err(StoreError::NotAStore {
+            location: location.to_owned(),
+            detail: format!("its application id is {app_id:#x}, not ccsync's"),
+        });
+    }
+    if current > LATEST_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            location: location.to_owned(),
+            found: current,
+            known: LATEST_VERSION,
+        });
+    }
+    for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        let migration_err = |source| StoreError::Migration {
+            location: location.to_owned(),
+            version,
+            source,
+        };
+        // IMMEDIATE: two processes opening a fresh store at once serialise here instead of
+        // failing on a lock upgrade; the loser then finds the work done.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(migration_err)?;
+        let now: u32 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(migration_err)?;
+        if now >= version {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(migration_err)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(migration_err)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(migration_err)?;
+        tx.commit().map_err(migration_err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_versions_start_at_one_and_increase_by_one() {
+        for (i, (version, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version as usize, i + 1);
+        }
+    }
+}

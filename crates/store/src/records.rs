@@ -1,0 +1,626 @@
+//! Hub records: the last version of each source record, keyed by (tenant, kind, source id).
+//!
+//! A record carries its entity as JSON, the entity's content hash (so the sync engine detects
+//! change by comparing hashes, never fields), its hub status, and the runs that first saw,
+//! last saw and last changed it. Records are written only through [`Store::commit_page`];
+//! this module holds the queries and the two write statements the page commit uses.
+
+use std::collections::{HashMap, HashSet};
+
+use ccsync_model::{Entity, Kind};
+use jiff::Timestamp;
+use rusqlite::{Connection, ToSql, params, params_from_iter};
+use serde::Serialize;
+
+use crate::Store;
+use crate::codec::{RowReader, text_enum};
+use crate::error::{Result, SqlContext, StoreError};
+use crate::runs::RunId;
+
+text_enum! {
+    /// A record's status in the hub.
+    pub enum RecordStatus ("record status") {
+        Active = "active",
+        /// Gone or inactive at the source; hub records are never deleted (rule W5).
+        Deactivated = "deactivated",
+    }
+}
+
+/// A hub record as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRecord {
+    pub tenant: String,
+    pub kind: Kind,
+    pub source_id: String,
+    pub entity: Entity,
+    /// [`Entity::content_hash`] of `entity` when it was written.
+    pub hash: String,
+    pub status: RecordStatus,
+    /// Whether the source said the record is active, the last time it was written.
+    pub source_active: bool,
+    pub first_seen_run: RunId,
+    /// The last run whose read returned this record.
+    pub last_seen_run: RunId,
+    /// The last run that wrote this record.
+    pub updated_run: RunId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A record to insert or replace within a page batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordWrite {
+    /// The record's new content; its id is the source id and its `active()` the stored
+    /// `source_active`.
+    pub entity: Entity,
+    /// Must be `entity.content_hash()`; carried so a hash the engine computed to detect the
+    /// change is not computed twice.
+    pub hash: String,
+    pub status: RecordStatus,
+}
+
+impl RecordWrite {
+    /// A write of `entity` with the given hub status, hashing the entity.
+    pub fn new(entity: Entity, status: RecordStatus) -> Self {
+        let hash = entity.content_hash();
+        Self {
+            entity,
+            hash,
+            status,
+        }
+    }
+}
+
+/// Which records [`Store::list_records`] returns. `None` filters match everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordFilter<'a> {
+    pub tenant: Option<&'a str>,
+    pub kind: Option<Kind>,
+    pub status: Option<RecordStatus>,
+    /// At most this many records; `None` for all.
+    pub limit: Option<usize>,
+    /// Skip this many records first (in key order).
+    pub offset: usize,
+}
+
+const RECORD_COLUMNS: &str = "tenant, kind, source_id, data, hash, status, source_active, \
+     first_seen_run, last_seen_run, updated_run, created_at, updated_at";
+
+impl Store {
+    /// The stored records among `ids` of one tenant and kind, by source id; ids with no
+    /// record are absent from the map. One query, whatever the number of ids.
+    pub fn records_by_ids<S: AsRef<str>>(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        ids: &[S],
+    ) -> Result<HashMap<String, StoredRecord>> {
+        const OP: &str = "records_by_ids";
+        let key = || format!("tenant {tenant}, kind {kind}, {} ids", ids.len());
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids_json = json_array(ids.iter().map(AsRef::as_ref), OP, key)?;
+        // json_each turns one parameter into the id list, so the statement is prepared once
+        // (PostgreSQL: `source_id = ANY($3)`); the planner probes the primary key per id.
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records
+                 WHERE tenant = ?1 AND kind = ?2
+                   AND source_id IN (SELECT value FROM json_each(?3))"
+            ))
+            .ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), ids_json])
+            .ctx(OP, key)?;
+        let mut out = HashMap::with_capacity(ids.len());
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            let record = record_from_row(row, OP)?;
+            out.insert(record.source_id.clone(), record);
+        }
+        Ok(out)
+    }
+
+    /// One stored record, if it exists.
+    pub fn record(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        source_id: &str,
+    ) -> Result<Option<StoredRecord>> {
+        const OP: &str = "record";
+        let key = || format!("tenant {tenant}, kind {kind}, id {source_id}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records
+                 WHERE tenant = ?1 AND kind = ?2 AND source_id = ?3"
+            ))
+            .ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), source_id])
+            .ctx(OP, key)?;
+        match rows.next().ctx(OP, key)? {
+            Some(row) => record_from_row(row, OP).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Records matching `filter`, in (tenant, kind, source id) order.
+    pub fn list_records(&self, filter: &RecordFilter<'_>) -> Result<Vec<StoredRecord>> {
+        const OP: &str = "list_records";
+        let key = || format!("{filter:?}");
+        let kind = filter.kind.map(Kind::as_str);
+        let mut conditions = Vec::new();
+        let mut args: Vec<&dyn ToSql> = Vec::new();
+        if let Some(tenant) = &filter.tenant {
+            conditions.push("tenant = ?");
+            args.push(tenant);
+        }
+        if let Some(kind) = &kind {
+            conditions.push("kind = ?");
+            args.push(kind);
+        }
+        if let Some(status) = &filter.status {
+            conditions.push("status = ?");
+            args.push(status);
+        }
+        let limit = filter
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+        args.push(&limit);
+        args.push(&offset);
+        let where_clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records {where_clause}
+                 ORDER BY tenant, kind, source_id LIMIT ? OFFSET ?"
+            ))
+            .ctx(OP, key)?;
+        let mut rows = stmt.query(params_from_iter(args)).ctx(OP, key)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            out.push(record_from_row(row, OP)?);
+        }
+        Ok(out)
+    }
+
+    /// Active records of one tenant and kind that run `run` has not seen, in source id order:
+    /// after a complete full read by `run`, the candidates for deactivation.
+    pub fn unseen_active(&self, tenant: &str, kind: Kind, run: RunId) -> Result<Vec<StoredRecord>> {
+        const OP: &str = "unseen_active";
+        let key = || format!("tenant {tenant}, kind {kind}, run {run}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records
+                 WHERE tenant = ?1 AND kind = ?2 AND status = 'active' AND last_seen_run < ?3
+                 ORDER BY source_id"
+            ))
+            .ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), run])
+            .ctx(OP, key)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            out.push(record_from_row(row, OP)?);
+        }
+        Ok(out)
+    }
+
+    /// How many records of one tenant and kind have `status`.
+    pub fn count(&self, tenant: &str, kind: Kind, status: RecordStatus) -> Result<u64> {
+        const OP: &str = "count";
+        let key = || format!("tenant {tenant}, kind {kind}, status {status}");
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM records WHERE tenant = ?1 AND kind = ?2 AND status = ?3",
+            )
+            .ctx(OP, key)?
+            .query_row(params![tenant, kind.as_str(), status], |row| row.get(0))
+            .ctx(OP, key)
+    }
+}
+
+/// The page-commit statements on records, run inside the page's transaction.
+pub(crate) struct RecordWriter<'c> {
+    conn: &'c Connection,
+    run: RunId,
+    tenant: &'c str,
+    kind: &'static str,
+    now: &'c str,
+}
+
+impl<'c> RecordWriter<'c> {
+    pub(crate) fn new(
+        conn: &'c Connection,
+        run: RunId,
+        tenant: &'c str,
+        kind: Kind,
+        now: &'c str,
+    ) -> Self {
+        Self {
+            conn,
+            run,
+            tenant,
+            kind: kind.as_str(),
+            now,
+        }
+    }
+
+    /// Inserts or replaces the records. A new record is seen and created by this run; an
+    /// existing one keeps its first sighting and creation time, and its last sighting moves
+    /// only if `seen` lists it (deactivating a record the read did not return must not count
+    /// as seeing it). Marking here saves [`RecordWriter::mark_seen`] a second row rewrite.
+    pub(crate) fn upsert(&self, writes: &[RecordWrite], seen: &HashSet<&str>) -> Result<usize> {
+        const OP: &str = "commit_page: upsert record";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO records (tenant, kind, source_id, data, hash, status, source_active,
+                     first_seen_run, last_seen_run, updated_run, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?9)
+                 ON CONFLICT (tenant, kind, source_id) DO UPDATE SET
+                     last_seen_run = CASE WHEN ?10
+                                          THEN max(records.last_seen_run, excluded.last_seen_run)
+                                          ELSE records.last_seen_run END,
+                     data = excluded.data,
+                     hash = excluded.hash,
+                     status = excluded.status,
+                     source_active = excluded.source_active,
+                     updated_run = excluded.updated_run,
+                     updated_at = excluded.updated_at",
+            )
+            .ctx(OP, || self.key(None))?;
+        for write in writes {
+            let source_id = write.entity.id();
+            let key = || self.key(Some(source_id));
+            let data =
+                serde_json::to_string(&write.entity).map_err(|source| StoreError::Encode {
+                    op: OP,
+                    key: key(),
+                    what: "the entity",
+                    source,
+                })?;
+            stmt.execute(params![
+                self.tenant,
+                self.kind,
+                source_id,
+                data,
+                write.hash,
+                write.status,
+                write.entity.active(),
+                self.run,
+                self.now,
+                seen.contains(source_id),
+            ])
+            .ctx(OP, key)?;
+        }
+        Ok(writes.len())
+    }
+
+    /// Sets `last_seen_run` of the listed records to this run, in one statement; returns how
+    /// many records it moved. Ids with no record (skipped or invalid ones) are ignored, and
+    /// records already marked (written by this page, or seen earlier in the run) are not
+    /// rewritten. A mark only moves forward: a long run of one flow committing after a later
+    /// run of another flow saw the same record must not make it look unseen to the later run.
+    pub(crate) fn mark_seen(&self, ids: &[String]) -> Result<usize> {
+        const OP: &str = "commit_page: mark seen";
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let key = || format!("{}, {} ids", self.key(None), ids.len());
+        let ids_json = json_array(ids.iter().map(String::as_str), OP, key)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE records SET last_seen_run = ?1
+                 WHERE tenant = ?2 AND kind = ?3
+                   AND source_id IN (SELECT value FROM json_each(?4))
+                   AND last_seen_run < ?1",
+            )
+            .ctx(OP, key)?
+            .execute(params![self.run, self.tenant, self.kind, ids_json])
+            .ctx(OP, key)
+    }
+
+    fn key(&self, source_id: Option<&str>) -> String {
+        match source_id {
+            Some(id) => format!(
+                "run {}, tenant {}, kind {}, id {id}",
+                self.run, self.tenant, self.kind
+            ),
+            None => format!(
+                "run {}, tenant {}, kind {}",
+                self.run, self.tenant, self.kind
+            ),
+        }
+    }
+}
+
+fn json_array<'s>(
+    ids: impl Iterator<Item = &'s str>,
+    op: &'static str,
+    key: impl FnOnce() -> String,
+) -> Result<String> {
+    serde_json::to_string(&ids.collect::<Vec<_>>()).map_err(|source| StoreError::Encode {
+        op,
+        key: key(),
+        what: "the id list",
+        source,
+    })
+}
+
+fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<StoredRecord> {
+    let (tenant, kind, source_id): (String, String, String) = (
+        row.get("tenant").ctx(op, String::new)?,
+        row.get("kind").ctx(op, String::new)?,
+        row.get("source_id").ctx(op, String::new)?,
+    );
+    let r = RowReader::new(
+        row,
+        op,
+        "records",
+        format!("tenant={tenant}, kind={kind}, source_id={source_id}"),
+    );
+    let kind: Kind = r.parse("kind")?;
+    let entity: Entity = r.json("data")?;
+    if entity.kind() != kind || entity.id() != source_id {
+        return Err(StoreError::Corrupt {
+            op,
+            table: "records",
+            key: format!("tenant={tenant}, kind={kind}, source_id={source_id}"),
+            column: "data",
+            detail: format!(
+                "it holds {} `{}`, not the row's record",
+                entity.kind(),
+                entity.id()
+            ),
+        });
+    }
+    Ok(StoredRecord {
+        kind,
+        entity,
+        hash: r.get("hash")?,
+        status: r.parse("status")?,
+        source_active: r.flag("source_active")?,
+        first_seen_run: RunId(r.get("first_seen_run")?),
+        last_seen_run: RunId(r.get("last_seen_run")?),
+        updated_run: RunId(r.get("updated_run")?),
+        created_at: r.timestamp("created_at")?,
+        updated_at: r.timestamp("updated_at")?,
+        tenant,
+        source_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FLOW, TENANT, create_page, store_with_run, user};
+    use crate::{PageBatch, RunCounts, RunMode, RunStatus};
+
+    #[test]
+    fn records_by_ids_returns_the_stored_ones_among_1000_ids() {
+        let (mut store, run) = store_with_run();
+        let ids: Vec<String> = (0..1500).map(|i| format!("{i:05}")).collect();
+        for page in ids.chunks(500) {
+            let page: Vec<&str> = page.iter().map(String::as_str).collect();
+            store.commit_page(&create_page(run, &page)).unwrap();
+        }
+        // 900 stored ids and 100 unknown ones.
+        let mut wanted: Vec<String> = ids[600..].to_vec();
+        wanted.extend((0..100).map(|i| format!("missing-{i}")));
+        assert_eq!(wanted.len(), 1000);
+
+        let found = store.records_by_ids(TENANT, Kind::User, &wanted).unwrap();
+        assert_eq!(found.len(), 900);
+        for id in &ids[600..] {
+            let record = &found[id];
+            assert_eq!(record.entity, user(id, &format!("u{id}")));
+            assert_eq!(record.source_id, *id);
+        }
+        assert!(!found.contains_key("00599"));
+        assert!(
+            store
+                .records_by_ids(TENANT, Kind::Team, &wanted)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .records_by_ids("other-tenant", Kind::User, &["00001"])
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn records_by_ids_probes_the_primary_key_instead_of_scanning() {
+        let store = Store::open_in_memory().unwrap();
+        let plan: Vec<String> = store
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT {RECORD_COLUMNS} FROM records
+                 WHERE tenant = ?1 AND kind = ?2
+                   AND source_id IN (SELECT value FROM json_each(?3))"
+            ))
+            .unwrap()
+            .query_map(params!["t", "user", "[]"], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let records_step = plan.iter().find(|step| step.contains("records")).unwrap();
+        assert!(
+            records_step.contains("SEARCH") && records_step.contains("source_id=?"),
+            "{plan:?}"
+        );
+    }
+
+    #[test]
+    fn unseen_active_lists_the_active_records_a_later_run_did_not_see() {
+        let (mut store, first) = store_with_run();
+        store
+            .commit_page(&create_page(first, &["a", "b", "c", "d"]))
+            .unwrap();
+        let mut gone = PageBatch::new(first, FLOW, TENANT, Kind::User);
+        gone.writes
+            .push(RecordWrite::new(user("d", "ud"), RecordStatus::Deactivated));
+        store.commit_page(&gone).unwrap();
+        store
+            .finish_run(first, RunStatus::Succeeded, &RunCounts::default(), None)
+            .unwrap();
+
+        let second = store.start_run(FLOW, RunMode::Full, false).unwrap();
+        // The second run reads a (unchanged) and c (changed); b and d are gone.
+        let mut page = PageBatch::new(second, FLOW, TENANT, Kind::User);
+        page.writes.push(RecordWrite::new(
+            user("c", "c-renamed"),
+            RecordStatus::Active,
+        ));
+        page.seen = vec!["a".into(), "c".into()];
+        let commit = store.commit_page(&page).unwrap();
+        assert_eq!((commit.written, commit.marked_seen), (1, 1));
+
+        let unseen = store.unseen_active(TENANT, Kind::User, second).unwrap();
+        let ids: Vec<&str> = unseen.iter().map(|r| r.source_id.as_str()).collect();
+        assert_eq!(ids, ["b"]);
+        assert!(
+            store
+                .unseen_active(TENANT, Kind::Team, second)
+                .unwrap()
+                .is_empty()
+        );
+
+        // Deactivating b is a write, not a sighting: b stays unseen by the second run.
+        let mut deactivate = PageBatch::new(second, FLOW, TENANT, Kind::User);
+        deactivate.writes.push(RecordWrite::new(
+            unseen[0].entity.clone(),
+            RecordStatus::Deactivated,
+        ));
+        store.commit_page(&deactivate).unwrap();
+        let b = store.record(TENANT, Kind::User, "b").unwrap().unwrap();
+        assert_eq!(b.status, RecordStatus::Deactivated);
+        assert_eq!((b.last_seen_run, b.updated_run), (first, second));
+        assert!(
+            store
+                .unseen_active(TENANT, Kind::User, second)
+                .unwrap()
+                .is_empty()
+        );
+        let c = store.record(TENANT, Kind::User, "c").unwrap().unwrap();
+        assert_eq!(
+            (c.first_seen_run, c.last_seen_run, c.updated_run),
+            (first, second, second)
+        );
+        assert_eq!(c.entity, user("c", "c-renamed"));
+        assert!(c.created_at <= c.updated_at);
+    }
+
+    #[test]
+    fn a_seen_mark_never_moves_back_to_an_older_run() {
+        let (mut store, older) = store_with_run();
+        store.commit_page(&create_page(older, &["x", "y"])).unwrap();
+        // A later run of another flow reads the same tenant and sees both records.
+        let later = store.start_run("wfo", RunMode::Full, false).unwrap();
+        let mut page = PageBatch::new(later, "wfo", TENANT, Kind::User);
+        page.seen = vec!["x".into(), "y".into()];
+        store.commit_page(&page).unwrap();
+        // Then the older, still running, run sees them again (y with a change).
+        let mut page = PageBatch::new(older, FLOW, TENANT, Kind::User);
+        page.writes
+            .push(RecordWrite::new(user("y", "y2"), RecordStatus::Active));
+        page.seen = vec!["x".into(), "y".into()];
+        assert_eq!(store.commit_page(&page).unwrap().marked_seen, 0);
+
+        for id in ["x", "y"] {
+            let record = store.record(TENANT, Kind::User, id).unwrap().unwrap();
+            assert_eq!(record.last_seen_run, later, "record {id}");
+        }
+        assert!(
+            store
+                .unseen_active(TENANT, Kind::User, later)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn list_records_filters_by_tenant_kind_and_status_and_pages_in_key_order() {
+        let (mut store, run) = store_with_run();
+        store
+            .commit_page(&create_page(run, &["3", "1", "2", "4"]))
+            .unwrap();
+        let mut other = create_page(run, &["9"]);
+        other.tenant = "globex".into();
+        store.commit_page(&other).unwrap();
+        let mut off = PageBatch::new(run, FLOW, TENANT, Kind::User);
+        off.writes
+            .push(RecordWrite::new(user("2", "u2"), RecordStatus::Deactivated));
+        store.commit_page(&off).unwrap();
+
+        let ids = |filter: RecordFilter<'_>| {
+            store
+                .list_records(&filter)
+                .unwrap()
+                .into_iter()
+                .map(|r| format!("{}/{}", r.tenant, r.source_id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(RecordFilter::default()),
+            ["acme/1", "acme/2", "acme/3", "acme/4", "globex/9"]
+        );
+        assert_eq!(
+            ids(RecordFilter {
+                tenant: Some(TENANT),
+                status: Some(RecordStatus::Active),
+                limit: Some(2),
+                offset: 1,
+                ..RecordFilter::default()
+            }),
+            ["acme/3", "acme/4"]
+        );
+        assert!(
+            ids(RecordFilter {
+                kind: Some(Kind::Team),
+                ..RecordFilter::default()
+            })
+            .is_empty()
+        );
+        assert_eq!(
+            store
+                .count(TENANT, Kind::User, RecordStatus::Active)
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            store
+                .count(TENANT, Kind::User, RecordStatus::Deactivated)
+                .unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_corrupt_stored_entity_is_reported_with_its_record_key() {
+        let (mut store, run) = store_with_run();
+        store.commit_page(&create_page(run, &["7"])).unwrap();
+        store
+            .conn
+            .execute("UPDATE records SET data = '{\"kind\":\"user\"}'", [])
+            .unwrap();
+        let err = store.record(TENANT, Kind::User, "7").unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("source_id=7") && message.contains("`data`"),
+            "{message}"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per command family; each takes its parsed arguments and does the work.
+
+pub mod plugin;

@@ -1,0 +1,100 @@
+//! Field-by-field differences between two versions of a record, for the provisioning log's
+//! `old -> new` and for the plan's "update (changed fields)".
+
+use ccsync_model::Entity;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One changed field: its name and its JSON values before and after (`null` when absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+fn fields(entity: &Entity) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(entity) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The fields that differ between `old` and `new`, in field order. `old = None` (a record
+/// seen for the first time) lists every field that has a value.
+pub fn diff(old: Option<&Entity>, new: &Entity) -> Vec<FieldChange> {
+    let before = old.map(fields).unwrap_or_default();
+    let after = fields(new);
+    let mut changes = Vec::new();
+    for (field, new_value) in &after {
+        if field == "kind" {
+            continue;
+        }
+        let old_value = before.get(field).cloned().unwrap_or(Value::Null);
+        if old_value != *new_value && !(old.is_none() && is_empty(new_value)) {
+            changes.push(FieldChange {
+                field: field.clone(),
+                old: old_value,
+                new: new_value.clone(),
+            });
+        }
+    }
+    changes
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccsync_model::User;
+
+    fn user(email: &str, active: bool) -> Entity {
+        Entity::User(User {
+            id: "1".into(),
+            username: Some("ann".into()),
+            email: Some(email.into()),
+            active,
+            ..User::default()
+        })
+    }
+
+    #[test]
+    fn changed_fields_carry_old_and_new_values() {
+        let changes = diff(Some(&user("a@x.test", true)), &user("b@x.test", false));
+        assert_eq!(
+            changes,
+            vec![
+                FieldChange {
+                    field: "email".into(),
+                    old: "a@x.test".into(),
+                    new: "b@x.test".into()
+                },
+                FieldChange {
+                    field: "active".into(),
+                    old: true.into(),
+                    new: false.into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn identical_records_have_no_changes() {
+        assert!(diff(Some(&user("a@x.test", true)), &user("a@x.test", true)).is_empty());
+    }
+
+    #[test]
+    fn a_new_record_lists_only_fields_with_values() {
+        let changes = diff(None, &user("a@x.test", true));
+        let names: Vec<_> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(names, ["id", "username", "email", "active"]);
+    }
+}

@@ -1,0 +1,3 @@
+//! The sync engine: read -> plan -> apply.
+
+pub mod diff;

@@ -1,0 +1,257 @@
+//! The CXone access-key token grant and the API endpoint discovery, as requests and replies.
+//!
+//! Only the wire shapes live here (building the requests, reading the replies, judging a
+//! refused grant); when to ask for a token and how long to keep it is the client's business.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use crate::classify::{self, detail};
+use crate::settings::{BaseUrl, Secret, Settings};
+use crate::wit::http::{Header, Request, Response};
+use crate::wit::types::Error;
+
+/// How the token request is named in messages.
+pub const TOKEN_WHAT: &str = "POST /auth/token";
+/// How the discovery request is named in messages.
+pub const DISCOVERY_WHAT: &str = "GET /.well-known/cxone-configuration";
+
+/// `Basic base64(client_id:client_secret)`, as CXone expects it (the id and secret are not
+/// form-encoded first).
+pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Secret {
+    let pair = format!("{client_id}:{}", client_secret.expose());
+    Secret::new(format!("Basic {}", STANDARD.encode(pair)))
+}
+
+/// The form body of the access-key grant.
+pub fn token_form(access_key_id: &str, access_key_secret: &Secret) -> Secret {
+    Secret::new(
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "password")
+            .append_pair("username", access_key_id)
+            .append_pair("password", access_key_secret.expose())
+            .finish(),
+    )
+}
+
+/// The token request for these settings.
+pub fn token_request(settings: &Settings) -> Request {
+    Request {
+        method: "POST".into(),
+        url: settings.auth_url.join("/auth/token"),
+        headers: vec![
+            header(
+                "Authorization",
+                basic_authorization(&settings.client_id, &settings.client_secret).expose(),
+            ),
+            header("Content-Type", "application/x-www-form-urlencoded"),
+            header("Accept", "application/json"),
+        ],
+        body: Some(
+            token_form(&settings.access_key_id, &settings.access_key_secret)
+                .expose()
+                .as_bytes()
+                .to_vec(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+}
+
+/// The access token of a successful grant.
+pub fn parse_token(body: &[u8]) -> Result<Secret, Error> {
+    match serde_json::from_slice::<TokenReply>(body) {
+        Ok(reply) if !reply.access_token.is_empty() => Ok(Secret::new(reply.access_token)),
+        Ok(_) => Err(Error::Rejected(format!(
+            "{TOKEN_WHAT} answered 200 with an empty access_token"
+        ))),
+        // serde's message names the missing or mistyped field and never quotes the token.
+        Err(e) => Err(Error::Rejected(format!(
+            "{TOKEN_WHAT} answered 200 without a usable token reply: {e}"
+        ))),
+    }
+}
+
+/// The error for a token request that did not succeed. A refused grant (401/403, or a 400
+/// with an OAuth credential error) is `unauthorized`: the operator must fix the credentials.
+pub fn classify_token_failure(response: &Response) -> Error {
+    let oauth_error = serde_json::from_slice::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("error")?.as_str().map(str::to_string));
+    let refused = matches!(response.status, 401 | 403)
+        || (response.status == 400
+            && matches!(
+                oauth_error.as_deref(),
+                Some("invalid_client" | "invalid_grant" | "unauthorized_client")
+            ));
+    if refused {
+        let why = detail(response).unwrap_or_else(|| "no reason given".into());
+        Error::Unauthorized(format!(
+            "{TOKEN_WHAT} refused the credentials ({}): {why}",
+            response.status
+        ))
+    } else {
+        classify::classify_status(TOKEN_WHAT, response)
+    }
+}
+
+/// The discovery URL for a tenant.
+pub fn discovery_url(auth_url: &BaseUrl, tenant_id: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("tenantId", tenant_id)
+        .finish();
+    auth_url.join(&format!("/.well-known/cxone-configuration?{query}"))
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    api_endpoint: String,
+}
+
+/// The API endpoint a discovery reply names.
+pub fn parse_discovery(body: &[u8]) -> Result<BaseUrl, Error> {
+    let reply: Discovery = serde_json::from_slice(body).map_err(|e| {
+        Error::Rejected(format!(
+            "{DISCOVERY_WHAT} answered 200 without a usable configuration: {e}"
+        ))
+    })?;
+    BaseUrl::parse(&reply.api_endpoint).map_err(|reason| {
+        Error::Rejected(format!(
+            "{DISCOVERY_WHAT} answered an unusable api_endpoint: {reason}"
+        ))
+    })
+}
+
+/// The error for a discovery request that did not succeed. A 404 means the tenant is unknown,
+/// which is a settings problem.
+pub fn classify_discovery_failure(response: &Response, tenant_id: &str) -> Error {
+    if response.status == 404 {
+        Error::InvalidConfig(format!(
+            "{}; check tenant-id `{tenant_id}` (or set api-url)",
+            classify::describe(DISCOVERY_WHAT, response)
+        ))
+    } else {
+        classify::classify_status(DISCOVERY_WHAT, response)
+    }
+}
+
+/// `{api_endpoint}/inContactAPI/services/{version}`.
+pub fn api_base(api_endpoint: &BaseUrl, api_version: &str) -> BaseUrl {
+    api_endpoint.child(&format!("/inContactAPI/services/{api_version}"))
+}
+
+pub fn header(name: &str, value: &str) -> Header {
+    Header {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::parse([
+            ("auth-url", "http://127.0.0.1:9000"),
+            ("api-url", "http://127.0.0.1:9000"),
+            ("client-id", "my client"),
+            ("client-secret", "s3cr3t:x"),
+            ("access-key-id", "AK&1"),
+            ("access-key-secret", "p=w d"),
+        ])
+        .unwrap()
+    }
+
+    fn response(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn basic_header_is_base64_of_id_colon_secret() {
+        let h = basic_authorization("my client", &Secret::new("s3cr3t:x"));
+        assert_eq!(h.expose(), "Basic bXkgY2xpZW50OnMzY3IzdDp4");
+    }
+
+    #[test]
+    fn token_request_is_a_form_encoded_password_grant() {
+        let req = token_request(&settings());
+        assert_eq!(req.method, "POST");
+        assert_eq!(req.url, "http://127.0.0.1:9000/auth/token");
+        assert_eq!(
+            String::from_utf8(req.body.unwrap()).unwrap(),
+            "grant_type=password&username=AK%261&password=p%3Dw+d"
+        );
+        let content_type = req
+            .headers
+            .iter()
+            .find(|h| h.name == "Content-Type")
+            .unwrap();
+        assert_eq!(content_type.value, "application/x-www-form-urlencoded");
+    }
+
+    #[test]
+    fn token_reply_yields_the_access_token() {
+        let body = br#"{"access_token":"tok","token_type":"bearer","refresh_token":"r","expires_in":3600,"id_token":"a.b.c"}"#;
+        assert_eq!(parse_token(body).unwrap().expose(), "tok");
+        assert!(matches!(parse_token(b"<html>"), Err(Error::Rejected(_))));
+        assert!(matches!(
+            parse_token(br#"{"access_token":""}"#),
+            Err(Error::Rejected(m)) if m.contains("empty access_token")
+        ));
+    }
+
+    #[test]
+    fn refused_grant_is_unauthorized_with_the_error_description() {
+        let r = response(
+            401,
+            r#"{"error":"invalid_client","error_description":"Bad key"}"#,
+        );
+        assert_eq!(
+            classify_token_failure(&r),
+            Error::Unauthorized("POST /auth/token refused the credentials (401): Bad key".into())
+        );
+        let r = response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"Bad key"}"#,
+        );
+        assert!(matches!(classify_token_failure(&r), Error::Unauthorized(_)));
+        let r = response(400, r#"{"error":"unsupported_grant_type"}"#);
+        assert!(matches!(classify_token_failure(&r), Error::Rejected(_)));
+        assert!(matches!(
+            classify_token_failure(&response(502, "")),
+            Error::Transient(_)
+        ));
+    }
+
+    #[test]
+    fn discovery_asks_for_the_tenant_and_yields_the_api_endpoint() {
+        let auth = BaseUrl::parse("https://au1.nice-incontact.com").unwrap();
+        assert_eq!(
+            discovery_url(&auth, "t 1&x"),
+            "https://au1.nice-incontact.com/.well-known/cxone-configuration?tenantId=t+1%26x"
+        );
+        let body = br#"{"api_endpoint":"http://127.0.0.1:5/","auth_endpoint":"x","area":"na1","cluster":"c1","tenantId":"t"}"#;
+        let api = parse_discovery(body).unwrap();
+        assert_eq!(
+            api_base(&api, "v27.0").as_str(),
+            "http://127.0.0.1:5/inContactAPI/services/v27.0"
+        );
+        assert!(matches!(
+            parse_discovery(br#"{"api_endpoint":"nowhere"}"#),
+            Err(Error::Rejected(_))
+        ));
+        assert!(matches!(
+            classify_discovery_failure(&response(404, ""), "t"),
+            Error::InvalidConfig(m) if m.contains("tenant-id `t`")
+        ));
+    }
+}

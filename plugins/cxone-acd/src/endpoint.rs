@@ -1,0 +1,105 @@
+//! Which Admin API list endpoint serves each kind, and how its replies are shaped.
+//!
+//! One table, so that the paging code, the mapping and the error messages agree on the path,
+//! the JSON key of the list, and the fields that identify a record in a report.
+
+use crate::wit::types::Kind;
+
+/// One list endpoint of the Admin API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The path below the versioned API base, e.g. `/agents`.
+    pub path: &'static str,
+    /// The key of the list in the reply body, e.g. `agents`.
+    pub list_key: &'static str,
+    /// The field holding the record's id, for reports on malformed records.
+    pub id_field: &'static str,
+    /// The field holding a human name for the record, for reports on malformed records.
+    pub label_field: &'static str,
+    /// Whether the endpoint takes `updatedSince` and answers with `lastPollTime`.
+    pub incremental: bool,
+}
+
+/// The endpoint that lists `kind`.
+pub fn endpoint(kind: Kind) -> Endpoint {
+    let (path, list_key, id_field, label_field, incremental) = match kind {
+        Kind::User => ("/agents", "agents", "agentId", "userName", true),
+        Kind::Team => ("/teams", "teams", "teamId", "teamName", false),
+        Kind::SecurityProfile => (
+            "/security-profiles",
+            "profiles",
+            "securityProfileId",
+            "securityProfileName",
+            false,
+        ),
+        Kind::Campaign => ("/campaigns", "campaigns", "id", "name", false),
+        Kind::Disposition => (
+            "/dispositions",
+            "dispositions",
+            "dispositionId",
+            "dispositionName",
+            false,
+        ),
+        Kind::AgentStatus => (
+            "/unavailable-codes",
+            "unavailableCodes",
+            "id",
+            "name",
+            false,
+        ),
+    };
+    Endpoint {
+        path,
+        list_key,
+        id_field,
+        label_field,
+        incremental,
+    }
+}
+
+/// Every kind the connector reads, in the contract's order.
+pub const KINDS: [Kind; 6] = [
+    Kind::User,
+    Kind::Team,
+    Kind::SecurityProfile,
+    Kind::Campaign,
+    Kind::Disposition,
+    Kind::AgentStatus,
+];
+
+/// The kind's name as the WIT spells it (used in cursors, logs and the manifest).
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "user",
+        Kind::Team => "team",
+        Kind::SecurityProfile => "security-profile",
+        Kind::Campaign => "campaign",
+        Kind::Disposition => "disposition",
+        Kind::AgentStatus => "agent-status",
+    }
+}
+
+/// The kind named `name`, as [`kind_name`] spells it.
+pub fn kind_from_name(name: &str) -> Option<Kind> {
+    KINDS.into_iter().find(|k| kind_name(*k) == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_round_trip_for_every_kind() {
+        for kind in KINDS {
+            assert_eq!(kind_from_name(kind_name(kind)), Some(kind));
+        }
+        assert_eq!(kind_from_name("users"), None);
+    }
+
+    #[test]
+    fn only_agents_are_incremental() {
+        for kind in KINDS {
+            assert_eq!(endpoint(kind).incremental, kind == Kind::User, "{kind:?}");
+        }
+    }
+}

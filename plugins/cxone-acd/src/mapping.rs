@@ -1,0 +1,474 @@
+//! Maps one CXone record (a JSON object) onto the contract's entity of its kind.
+//!
+//! The rules are those of ACD-WIRE.md: ids become decimal strings, empty strings and nulls
+//! become `none`, a user's permissions are those of its security profile, and platform
+//! fields the contract has no place for go to `extra`, sorted by key so that an unchanged
+//! record always maps to the same value (the host hashes records to detect change).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::fields::{FieldError, Fields, json_type};
+use crate::wit::types::{Entity, KeyValue, Kind, NamedItem, SecurityProfile, Team, User};
+
+/// Security profile id -> the permissions it grants.
+pub type Profiles = BTreeMap<i64, Vec<String>>;
+
+/// Team flags and the feature names they stand for. `wfm2Enabled` as "WFM Advanced" is the
+/// assumption of ACD-WIRE.md.
+const TEAM_FEATURES: [(&str, &str); 4] = [
+    ("wfm2Enabled", "WFM Advanced"),
+    ("wfoEnabled", "WFO"),
+    ("niceWfmEnabled", "NICE WFM"),
+    ("niceWfoAdvancedEnabled", "NICE WFO Advanced"),
+];
+
+/// Why a record could not be mapped.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Problem {
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error("the record is {0}, not an object")]
+    NotAnObject(&'static str),
+    /// The agent's profile is not in the profile list, so its permissions are unknown.
+    #[error("profileId {0} is not among the security profiles, so its permissions are unknown")]
+    UnknownProfile(i64),
+}
+
+/// Maps one record of `kind`. `profiles` is consulted for users only.
+pub fn map_record(kind: Kind, item: &Value, profiles: &Profiles) -> Result<Entity, Problem> {
+    let object = item
+        .as_object()
+        .ok_or_else(|| Problem::NotAnObject(json_type(item)))?;
+    let f = Fields::new(object);
+    Ok(match kind {
+        Kind::User => Entity::User(map_agent(f, profiles)?),
+        Kind::Team => Entity::Team(map_team(f)?),
+        Kind::SecurityProfile => Entity::SecurityProfile(map_profile(f)?.1),
+        Kind::Campaign => Entity::Campaign(map_campaign(f)?),
+        Kind::Disposition => Entity::Disposition(map_disposition(f)?),
+        Kind::AgentStatus => Entity::AgentStatus(map_agent_status(f)?),
+    })
+}
+
+/// A security profile's id and permissions, for the profile cache.
+pub fn profile_entry(item: &Value) -> Result<(i64, Vec<String>), Problem> {
+    let object = item
+        .as_object()
+        .ok_or_else(|| Problem::NotAnObject(json_type(item)))?;
+    let (id, profile) = map_profile(Fields::new(object))?;
+    Ok((id, profile.permissions))
+}
+
+/// The `profileId`s of these agents that `profiles` does not know (malformed ids are left
+/// to the mapping to report).
+pub fn unknown_profile_ids(agents: &[Value], profiles: &Profiles) -> BTreeSet<i64> {
+    agents
+        .iter()
+        .filter_map(|agent| agent.get("profileId")?.as_i64())
+        .filter(|id| !profiles.contains_key(id))
+        .collect()
+}
+
+fn map_agent(f: Fields<'_>, profiles: &Profiles) -> Result<User, Problem> {
+    let agent_id = f.required_int("agentId")?;
+    let user_name = f.required_str("userName")?;
+    let active = f.required_bool("isActive")?;
+    let first_name = f.non_empty_str("firstName")?;
+    let last_name = f.non_empty_str("lastName")?;
+    let email = f.non_empty_str("emailAddress")?;
+    let team_id = f.optional_int("teamId")?;
+    let team_name = f.optional_str("teamName")?;
+    let profile_id = f.optional_int("profileId")?;
+    let profile_name = f.non_empty_str("profileName")?;
+    let telephone1 = f.non_empty_str("telephone1")?;
+    let telephone2 = f.non_empty_str("telephone2")?;
+    let internal_id = f.non_empty_str("internalId")?;
+    let location = f.non_empty_str("location")?;
+    let last_updated = f.optional_str("lastUpdated")?;
+    let locked = f.optional_bool("locked")?;
+
+    let permissions = match profile_id {
+        Some(id) => profiles
+            .get(&id)
+            .cloned()
+            .ok_or(Problem::UnknownProfile(id))?,
+        None => Vec::new(),
+    };
+    let extra = sorted_extra([
+        ("teamName", team_name.map(str::to_string)),
+        ("profileName", profile_name.map(str::to_string)),
+        ("locked", locked.map(|b| b.to_string())),
+        ("lastUpdated", last_updated.map(str::to_string)),
+    ]);
+    Ok(User {
+        id: agent_id.to_string(),
+        username: Some(user_name)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string),
+        first_name: first_name.map(str::to_string),
+        last_name: last_name.map(str::to_string),
+        email: email.map(str::to_string),
+        active,
+        team_id: team_id.map(|id| id.to_string()),
+        security_profile_id: profile_id.map(|id| id.to_string()),
+        roles: profile_name.map(str::to_string).into_iter().collect(),
+        permissions,
+        primary_phone: telephone1.map(str::to_string),
+        phones: [telephone1, telephone2]
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect(),
+        employee_id: internal_id.map(str::to_string),
+        site_id: location.map(str::to_string),
+        extra,
+    })
+}
+
+fn map_team(f: Fields<'_>) -> Result<Team, FieldError> {
+    let id = f.required_int("teamId")?;
+    let name = f.required_str("teamName")?;
+    let active = f.required_bool("isActive")?;
+    let mut features = Vec::new();
+    for (flag, feature) in TEAM_FEATURES {
+        // An absent or null flag means the feature is not enabled.
+        if f.optional_bool(flag)?.unwrap_or(false) {
+            features.push(feature.to_string());
+        }
+    }
+    Ok(Team {
+        id: id.to_string(),
+        name: name.to_string(),
+        features,
+        active,
+    })
+}
+
+fn map_profile(f: Fields<'_>) -> Result<(i64, SecurityProfile), FieldError> {
+    let id = f.required_int("securityProfileId")?;
+    let name = f.required_str("securityProfileName")?;
+    let permissions = f.str_list("permissions")?;
+    Ok((
+        id,
+        SecurityProfile {
+            id: id.to_string(),
+            name: name.to_string(),
+            permissions,
+        },
+    ))
+}
+
+fn map_campaign(f: Fields<'_>) -> Result<NamedItem, FieldError> {
+    Ok(NamedItem {
+        id: f.required_int("id")?.to_string(),
+        name: f.required_str("name")?.to_string(),
+        active: f.required_bool("isActive")?,
+        extra: sorted_extra([
+            (
+                "description",
+                f.non_empty_str("description")?.map(str::to_string),
+            ),
+            (
+                "lastUpdateTime",
+                f.optional_str("lastUpdateTime")?.map(str::to_string),
+            ),
+        ]),
+    })
+}
+
+fn map_disposition(f: Fields<'_>) -> Result<NamedItem, FieldError> {
+    Ok(NamedItem {
+        id: f.required_int("dispositionId")?.to_string(),
+        name: f.required_str("dispositionName")?.to_string(),
+        // Dispositions have no active flag on CXone.
+        active: true,
+        extra: sorted_extra([
+            (
+                "classificationId",
+                f.optional_int("classificationId")?.map(|n| n.to_string()),
+            ),
+            (
+                "systemOutcome",
+                f.non_empty_str("systemOutcome")?.map(str::to_string),
+            ),
+            (
+                "lastUpdated",
+                f.optional_str("lastUpdated")?.map(str::to_string),
+            ),
+        ]),
+    })
+}
+
+fn map_agent_status(f: Fields<'_>) -> Result<NamedItem, FieldError> {
+    Ok(NamedItem {
+        id: f.required_int("id")?.to_string(),
+        name: f.required_str("name")?.to_string(),
+        active: f.required_bool("isActive")?,
+        extra: sorted_extra([
+            ("isACW", f.optional_bool("isACW")?.map(|b| b.to_string())),
+            (
+                "agentTimeout",
+                f.optional_int("agentTimeout")?.map(|n| n.to_string()),
+            ),
+        ]),
+    })
+}
+
+/// The present values as key/values, sorted by key.
+fn sorted_extra<const N: usize>(pairs: [(&str, Option<String>); N]) -> Vec<KeyValue> {
+    let mut extra: Vec<KeyValue> = pairs
+        .into_iter()
+        .filter_map(|(key, value)| {
+            value.map(|value| KeyValue {
+                key: key.to_string(),
+                value,
+            })
+        })
+        .collect();
+    extra.sort_by(|a, b| a.key.cmp(&b.key));
+    extra
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kv(pairs: &[(&str, &str)]) -> Vec<KeyValue> {
+        pairs
+            .iter()
+            .map(|(k, v)| KeyValue {
+                key: k.to_string(),
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
+    fn profiles() -> Profiles {
+        Profiles::from([(
+            7,
+            vec![
+                "WFM > MyZone > View Personal Schedule".to_string(),
+                "User Mapping: Map".to_string(),
+            ],
+        )])
+    }
+
+    fn agent() -> Value {
+        json!({
+            "agentId": 1234, "userName": "jdoe@acme", "firstName": "Jane", "lastName": "Doe",
+            "emailAddress": "Jane.Doe@Acme.test", "isActive": true, "teamId": 55,
+            "teamName": "Blue", "profileId": 7, "profileName": "Agent",
+            "telephone1": "+15550001", "telephone2": null, "internalId": "E-9",
+            "location": "S-1", "lastUpdated": "2026-11-24T07:00:00.000Z", "locked": false
+        })
+    }
+
+    #[test]
+    fn agent_maps_every_field_per_the_wire_contract() {
+        let Entity::User(user) = map_record(Kind::User, &agent(), &profiles()).unwrap() else {
+            panic!("not a user");
+        };
+        assert_eq!(
+            user,
+            User {
+                id: "1234".into(),
+                username: Some("jdoe@acme".into()),
+                first_name: Some("Jane".into()),
+                last_name: Some("Doe".into()),
+                email: Some("Jane.Doe@Acme.test".into()),
+                active: true,
+                team_id: Some("55".into()),
+                security_profile_id: Some("7".into()),
+                roles: vec!["Agent".into()],
+                permissions: profiles()[&7].clone(),
+                primary_phone: Some("+15550001".into()),
+                phones: vec!["+15550001".into()],
+                employee_id: Some("E-9".into()),
+                site_id: Some("S-1".into()),
+                extra: kv(&[
+                    ("lastUpdated", "2026-11-24T07:00:00.000Z"),
+                    ("locked", "false"),
+                    ("profileName", "Agent"),
+                    ("teamName", "Blue"),
+                ]),
+            }
+        );
+    }
+
+    #[test]
+    fn agent_empty_strings_and_nulls_become_none_and_phones_skip_them() {
+        let mut a = agent();
+        a["userName"] = json!("");
+        a["emailAddress"] = json!("");
+        a["firstName"] = json!(null);
+        a["telephone1"] = json!("");
+        a["telephone2"] = json!("+15550002");
+        let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+            panic!("not a user");
+        };
+        assert_eq!(user.username, None);
+        assert_eq!(user.email, None);
+        assert_eq!(user.first_name, None);
+        assert_eq!(user.primary_phone, None);
+        assert_eq!(user.phones, vec!["+15550002".to_string()]);
+    }
+
+    #[test]
+    fn malformed_agent_fields_are_named() {
+        let cases = [
+            (
+                "agentId",
+                json!("1234"),
+                "agentId is not an integer (found a string)",
+            ),
+            (
+                "isActive",
+                json!(null),
+                "isActive is not a boolean (found null)",
+            ),
+            (
+                "teamId",
+                json!("55"),
+                "teamId is not an integer (found a string)",
+            ),
+        ];
+        for (field, value, reason) in cases {
+            let mut a = agent();
+            a[field] = value;
+            let err = map_record(Kind::User, &a, &profiles()).unwrap_err();
+            assert_eq!(err.to_string(), reason);
+        }
+        let mut a = agent();
+        a.as_object_mut().unwrap().remove("agentId");
+        assert_eq!(
+            map_record(Kind::User, &a, &profiles()).unwrap_err(),
+            Problem::Field(FieldError::Missing { field: "agentId" })
+        );
+        assert_eq!(
+            map_record(Kind::User, &json!([1]), &profiles()).unwrap_err(),
+            Problem::NotAnObject("an array")
+        );
+    }
+
+    #[test]
+    fn agent_with_unknown_profile_is_reported_not_given_empty_permissions() {
+        let mut a = agent();
+        a["profileId"] = json!(99);
+        assert_eq!(
+            map_record(Kind::User, &a, &profiles()).unwrap_err(),
+            Problem::UnknownProfile(99)
+        );
+        a["profileId"] = json!(null);
+        let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+            panic!("not a user");
+        };
+        assert!(user.permissions.is_empty());
+        assert_eq!(user.security_profile_id, None);
+    }
+
+    #[test]
+    fn unknown_profile_ids_lists_only_ids_missing_from_the_cache() {
+        let agents = [
+            agent(),
+            json!({"profileId": 9}),
+            json!({"profileId": "x"}),
+            json!(3),
+        ];
+        assert_eq!(
+            unknown_profile_ids(&agents, &profiles()),
+            BTreeSet::from([9])
+        );
+    }
+
+    #[test]
+    fn team_flags_map_to_feature_names_and_absent_flags_are_off() {
+        let team = json!({"teamId": 5, "teamName": "Blue", "isActive": true, "description": null,
+            "wfoEnabled": true, "wfm2Enabled": true, "niceWfmEnabled": false});
+        assert_eq!(
+            map_record(Kind::Team, &team, &Profiles::new()).unwrap(),
+            Entity::Team(Team {
+                id: "5".into(),
+                name: "Blue".into(),
+                features: vec!["WFM Advanced".into(), "WFO".into()],
+                active: true,
+            })
+        );
+        let bad = json!({"teamId": 5, "teamName": "Blue", "isActive": true, "wfm2Enabled": "yes"});
+        assert_eq!(
+            map_record(Kind::Team, &bad, &Profiles::new())
+                .unwrap_err()
+                .to_string(),
+            "wfm2Enabled is not a boolean (found a string)"
+        );
+    }
+
+    #[test]
+    fn security_profile_maps_with_its_permissions() {
+        let p = json!({"securityProfileId": 7, "securityProfileName": "Agent",
+            "permissions": ["User Mapping: Map"]});
+        assert_eq!(
+            map_record(Kind::SecurityProfile, &p, &Profiles::new()).unwrap(),
+            Entity::SecurityProfile(SecurityProfile {
+                id: "7".into(),
+                name: "Agent".into(),
+                permissions: vec!["User Mapping: Map".into()],
+            })
+        );
+        assert_eq!(
+            profile_entry(&p).unwrap(),
+            (7, vec!["User Mapping: Map".to_string()])
+        );
+    }
+
+    #[test]
+    fn campaign_disposition_and_status_map_to_named_items() {
+        let none = Profiles::new();
+        let c = json!({"id": 3, "name": "Sales", "isActive": false, "description": "",
+            "lastUpdateTime": "2026-01-01T00:00:00Z"});
+        assert_eq!(
+            map_record(Kind::Campaign, &c, &none).unwrap(),
+            Entity::Campaign(NamedItem {
+                id: "3".into(),
+                name: "Sales".into(),
+                active: false,
+                extra: kv(&[("lastUpdateTime", "2026-01-01T00:00:00Z")]),
+            })
+        );
+        let d = json!({"dispositionId": 4, "dispositionName": "Sold", "classificationId": 2,
+            "systemOutcome": null, "lastUpdated": "2026-01-02T00:00:00Z"});
+        assert_eq!(
+            map_record(Kind::Disposition, &d, &none).unwrap(),
+            Entity::Disposition(NamedItem {
+                id: "4".into(),
+                name: "Sold".into(),
+                active: true,
+                extra: kv(&[
+                    ("classificationId", "2"),
+                    ("lastUpdated", "2026-01-02T00:00:00Z")
+                ]),
+            })
+        );
+        let s = json!({"id": 8, "name": "Lunch", "isActive": true, "isACW": false,
+            "agentTimeout": null});
+        assert_eq!(
+            map_record(Kind::AgentStatus, &s, &none).unwrap(),
+            Entity::AgentStatus(NamedItem {
+                id: "8".into(),
+                name: "Lunch".into(),
+                active: true,
+                extra: kv(&[("isACW", "false")]),
+            })
+        );
+        let bad = json!({"id": 8, "isActive": true});
+        assert_eq!(
+            map_record(Kind::AgentStatus, &bad, &none)
+                .unwrap_err()
+                .to_string(),
+            "name is missing"
+        );
+    }
+}
