@@ -4,7 +4,8 @@
 //! connector plugin (a WebAssembly component, see `wit/`) run by `ccsync-runtime`. This crate
 //! is the application: the command line and the commands behind it.
 
+mod app;
 pub mod cli;
 mod commands;
 pub mod logging;
-mod sync;
+pub mod sync;

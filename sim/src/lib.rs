@@ -1,1 +1,13 @@
-//! TODO
+//! Simulators of the platforms' HTTP APIs, served on loopback.
+//!
+//! They exist so that end-to-end tests, benchmarks, the `ccsync demo` command and integrators can
+//! exercise connectors against something that answers like the real platform (shapes, paging,
+//! errors, rate limits) while staying deterministic, fast at any tenant size and controllable:
+//! tests change records, inject faults and count requests through a control API.
+//!
+//! Today: the NICE CXone ACD Admin API ([`acd`]).
+
+pub mod acd;
+mod rng;
+
+pub use acd::{AcdSim, AcdSimConfig};

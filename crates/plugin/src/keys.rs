@@ -420,7 +420,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(&files.secret_key).unwrap().permissions().mode();
+            let mode = fs::metadata(&files.secret_key)
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let secret = SecretKey::read_file(&files.secret_key).unwrap();
@@ -464,7 +467,10 @@ mod tests {
         let files = generate_keypair(&dir.path().join("k")).unwrap();
         fs::set_permissions(&files.secret_key, fs::Permissions::from_mode(0o640)).unwrap();
         let err = SecretKey::read_file(&files.secret_key).unwrap_err();
-        assert!(matches!(err, KeyError::TooOpen { mode: 0o640, .. }), "{err}");
+        assert!(
+            matches!(err, KeyError::TooOpen { mode: 0o640, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -145,9 +145,9 @@ impl Manifest {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    v.get_ref().parse::<Kind>().map_err(|e| {
-                        at(v.span(), Some(&format!("{field}[{i}]")), e.to_string())
-                    })
+                    v.get_ref()
+                        .parse::<Kind>()
+                        .map_err(|e| at(v.span(), Some(&format!("{field}[{i}]")), e.to_string()))
                 })
                 .collect::<Result<BTreeSet<Kind>, _>>()
         };
@@ -158,9 +158,9 @@ impl Manifest {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                v.get_ref().parse::<OriginPattern>().map_err(|e| {
-                    at(v.span(), Some(&format!("origins[{i}]")), e.reason.clone())
-                })
+                v.get_ref()
+                    .parse::<OriginPattern>()
+                    .map_err(|e| at(v.span(), Some(&format!("origins[{i}]")), e.reason.clone()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         origins.sort_by_key(|o| o.to_string());
@@ -240,8 +240,8 @@ impl Manifest {
                 plugin: description.name.clone(),
             });
         }
-        let same_version = semver::Version::parse(&description.version)
-            .is_ok_and(|v| v == self.version);
+        let same_version =
+            semver::Version::parse(&description.version).is_ok_and(|v| v == self.version);
         if !same_version {
             differences.push(Difference::Version {
                 manifest: self.version.to_string(),
@@ -300,10 +300,22 @@ fn join(differences: &[Difference]) -> String {
 /// One way a plugin's description differs from its manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
-    Name { manifest: String, plugin: String },
-    Version { manifest: String, plugin: String },
-    Reads { manifest: BTreeSet<Kind>, plugin: BTreeSet<Kind> },
-    Writes { manifest: BTreeSet<Kind>, plugin: BTreeSet<Kind> },
+    Name {
+        manifest: String,
+        plugin: String,
+    },
+    Version {
+        manifest: String,
+        plugin: String,
+    },
+    Reads {
+        manifest: BTreeSet<Kind>,
+        plugin: BTreeSet<Kind>,
+    },
+    Writes {
+        manifest: BTreeSet<Kind>,
+        plugin: BTreeSet<Kind>,
+    },
     /// The plugin asks for an origin its manifest does not declare (named exactly).
     UndeclaredOrigin(String),
     /// The plugin describes something that is not an origin pattern.
@@ -336,7 +348,10 @@ impl fmt::Display for Difference {
                 kinds(manifest)
             ),
             Difference::UndeclaredOrigin(origin) => {
-                write!(f, "asks for origin `{origin}`, which the manifest does not declare")
+                write!(
+                    f,
+                    "asks for origin `{origin}`, which the manifest does not declare"
+                )
             }
             Difference::BadOrigin(e) => write!(f, "describes an {e}"),
         }
@@ -485,7 +500,10 @@ origins = ["https://*.niceincontact.com", "https://api.example.com:443"]
         assert!(message.contains("missing field `vendor`"), "{message}");
         let (line, _, message) = invalid(&format!("{GOOD}capabilities = []\n"));
         assert_eq!(line, 8);
-        assert!(message.contains("unknown field `capabilities`"), "{message}");
+        assert!(
+            message.contains("unknown field `capabilities`"),
+            "{message}"
+        );
         let (line, _, message) = invalid(&GOOD.replace("writes = []", "writes = 3"));
         assert_eq!(line, 6);
         assert!(message.contains("invalid type"), "{message}");
@@ -496,7 +514,10 @@ origins = ["https://*.niceincontact.com", "https://api.example.com:443"]
     #[test]
     fn from_toml_file_names_the_file_when_it_cannot_be_read() {
         let err = Manifest::from_toml_file(Path::new("/nonexistent/plugin.toml")).unwrap_err();
-        assert!(err.to_string().starts_with("/nonexistent/plugin.toml: "), "{err}");
+        assert!(
+            err.to_string().starts_with("/nonexistent/plugin.toml: "),
+            "{err}"
+        );
     }
 
     #[test]
@@ -538,7 +559,10 @@ origins = ["https://*.niceincontact.com", "https://api.example.com:443"]
         let text = err.to_string();
         assert!(text.contains("name is `central`"), "{text}");
         assert!(text.contains("version is `0.1.1`"), "{text}");
-        assert!(text.contains("writes [user], the manifest says []"), "{text}");
+        assert!(
+            text.contains("writes [user], the manifest says []"),
+            "{text}"
+        );
         assert!(text.contains("invalid origin `not an origin`"), "{text}");
     }
 }

@@ -250,14 +250,18 @@ fn parse_host(host: &str) -> Result<HostPattern, String> {
 /// name as an IPv4 address in some other notation.
 fn validate_name(name: &str) -> Result<(), String> {
     if !name.is_ascii() {
-        return Err("the host must be ASCII (write an international name in its `xn--` form)".into());
+        return Err(
+            "the host must be ASCII (write an international name in its `xn--` form)".into(),
+        );
     }
     if name.len() > 253 {
         return Err("the host is longer than 253 characters".into());
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err("the host has an empty label (two dots, or a leading or trailing dot)".into());
+            return Err(
+                "the host has an empty label (two dots, or a leading or trailing dot)".into(),
+            );
         }
         if label.len() > 63 {
             return Err(format!("the label `{label}` is longer than 63 characters"));
@@ -279,7 +283,9 @@ fn validate_name(name: &str) -> Result<(), String> {
         .next()
         .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(format!("`{name}` is neither a domain name nor an IPv4 address"));
+        return Err(format!(
+            "`{name}` is neither a domain name nor an IPv4 address"
+        ));
     }
     Ok(())
 }
@@ -346,7 +352,10 @@ mod tests {
         assert!(!p("http://h.example").matches("http", "h.example", Some(443)));
         assert_eq!(p("https://h.example:443"), p("https://h.example"));
         assert_eq!(p("http://h.example:80").to_string(), "http://h.example");
-        assert_eq!(p("https://h.example:80").to_string(), "https://h.example:80");
+        assert_eq!(
+            p("https://h.example:80").to_string(),
+            "https://h.example:80"
+        );
     }
 
     #[test]
@@ -393,7 +402,10 @@ mod tests {
         assert!(pattern.matches("http", "[0:0:0:0:0:0:0:1]", Some(8080)));
         assert!(!pattern.matches("http", "[::2]", Some(8080)));
         assert!(!pattern.matches("http", "[::1]", None));
-        assert_eq!(p("https://[2001:DB8::1]").to_string(), "https://[2001:db8::1]");
+        assert_eq!(
+            p("https://[2001:DB8::1]").to_string(),
+            "https://[2001:db8::1]"
+        );
     }
 
     #[test]

@@ -74,10 +74,7 @@ impl EmbeddedSignature {
             ));
         }
         if data.len() != SIGNATURE_LEN {
-            return Err(format!(
-                "{} bytes, expected {SIGNATURE_LEN}",
-                data.len()
-            ));
+            return Err(format!("{} bytes, expected {SIGNATURE_LEN}", data.len()));
         }
         let (id, rest) = rest.split_at(8);
         let (public, signature) = rest.split_at(32);
@@ -221,7 +218,9 @@ pub enum SignError {
     ManifestDiffers { embedded: String },
     #[error("the component is signed but carries no manifest; it has been tampered with")]
     SignedWithoutManifest,
-    #[error("the component's existing signature by key {key_id} does not verify; refusing to add to a tampered component")]
+    #[error(
+        "the component's existing signature by key {key_id} does not verify; refusing to add to a tampered component"
+    )]
     ExistingSignatureInvalid { key_id: KeyId },
     #[error("the component is already signed by key {key_id}")]
     AlreadySigned { key_id: KeyId },
@@ -318,7 +317,10 @@ pub(crate) mod tests {
 
     #[test]
     fn a_second_signature_leaves_the_first_valid() {
-        let (old, new) = (SecretKey::generate().unwrap(), SecretKey::generate().unwrap());
+        let (old, new) = (
+            SecretKey::generate().unwrap(),
+            SecretKey::generate().unwrap(),
+        );
         let once = sign(&component(), &manifest(), &old).unwrap();
         let twice = sign(&once, &manifest(), &new).unwrap();
         assert!(twice.starts_with(&once));
@@ -358,7 +360,10 @@ pub(crate) mod tests {
 
     #[test]
     fn adding_a_signature_to_a_tampered_component_is_refused() {
-        let (a, b) = (SecretKey::generate().unwrap(), SecretKey::generate().unwrap());
+        let (a, b) = (
+            SecretKey::generate().unwrap(),
+            SecretKey::generate().unwrap(),
+        );
         let mut signed = sign(&component(), &manifest(), &a).unwrap();
         let layout_len = layout(&signed).unwrap().signed_len;
         signed[layout_len - 3] ^= 0x01;

@@ -59,7 +59,9 @@ pub enum TrustError {
     Corrupt { path: PathBuf, detail: String },
     #[error("key {id} is already trusted as `{name}`")]
     AlreadyTrusted { id: KeyId, name: String },
-    #[error("key {id} (`{name}`) was revoked at {revoked_at}; a revoked key cannot be trusted again")]
+    #[error(
+        "key {id} (`{name}`) was revoked at {revoked_at}; a revoked key cannot be trusted again"
+    )]
     RevokedKey {
         id: KeyId,
         name: String,

@@ -79,7 +79,9 @@ pub enum Refusal {
         join_ids(key_ids)
     )]
     UnknownKey { key_ids: Vec<KeyId> },
-    #[error("the component is signed by revoked key {key_id} (`{name}`, revoked at {revoked_at}) and by no trusted key")]
+    #[error(
+        "the component is signed by revoked key {key_id} (`{name}`, revoked at {revoked_at}) and by no trusted key"
+    )]
     Revoked {
         key_id: KeyId,
         name: String,
@@ -105,7 +107,9 @@ impl From<LayoutError> for Refusal {
     fn from(error: LayoutError) -> Refusal {
         match error {
             LayoutError::Format(
-                e @ (FormatError::NotWasm | FormatError::CoreModule | FormatError::UnknownVersion(_)),
+                e @ (FormatError::NotWasm
+                | FormatError::CoreModule
+                | FormatError::UnknownVersion(_)),
             ) => Refusal::NotAComponent {
                 detail: e.to_string(),
             },
@@ -302,21 +306,34 @@ mod tests {
         let verified = verify(&bytes, &f.store, DEV).unwrap();
         assert!(verified.signers.is_empty());
         assert_eq!(verified.warnings.len(), 1);
-        assert!(verified.warnings[0].contains("UNSIGNED"), "{:?}", verified.warnings);
+        assert!(
+            verified.warnings[0].contains("UNSIGNED"),
+            "{:?}",
+            verified.warnings
+        );
         assert!(verified.warnings[0].starts_with("plugin test-connector 0.1.0: "));
     }
 
     #[test]
     fn unsigned_without_manifest_is_refused_even_when_unsigned_is_allowed() {
         let f = fixture();
-        assert_eq!(verify(&component(), &f.store, STRICT), Err(Refusal::Unsigned));
-        assert_eq!(verify(&component(), &f.store, DEV), Err(Refusal::NoManifest));
+        assert_eq!(
+            verify(&component(), &f.store, STRICT),
+            Err(Refusal::Unsigned)
+        );
+        assert_eq!(
+            verify(&component(), &f.store, DEV),
+            Err(Refusal::NoManifest)
+        );
     }
 
     #[test]
     fn signed_only_by_unknown_keys_is_refused_naming_them() {
         let f = fixture();
-        let (a, b) = (SecretKey::generate().unwrap(), SecretKey::generate().unwrap());
+        let (a, b) = (
+            SecretKey::generate().unwrap(),
+            SecretKey::generate().unwrap(),
+        );
         let bytes = signed_by(&[&a, &b]);
         assert_eq!(
             verify(&bytes, &f.store, STRICT),
@@ -372,7 +389,10 @@ mod tests {
         assert_eq!(verified.signers[1].status, SignerStatus::Trusted);
         assert_eq!(verified.warnings.len(), 1);
         let warning = &verified.warnings[0];
-        assert!(warning.contains(&format!("REVOKED key {} (`acme`", f.vendor.id())), "{warning}");
+        assert!(
+            warning.contains(&format!("REVOKED key {} (`acme`", f.vendor.id())),
+            "{warning}"
+        );
         assert!(warning.contains(": rotated)"), "{warning}");
     }
 
@@ -467,7 +487,10 @@ mod tests {
         crate::sections::append_custom(&mut bytes, "producers", b"x");
         let detail = tampered(verify(&bytes, &f.store, STRICT));
         assert!(detail.contains("custom section `producers`"), "{detail}");
-        assert!(detail.contains("signatures must be the last sections"), "{detail}");
+        assert!(
+            detail.contains("signatures must be the last sections"),
+            "{detail}"
+        );
     }
 
     #[test]
@@ -480,7 +503,10 @@ mod tests {
         moved.extend_from_slice(signature);
         moved.extend_from_slice(&body[8..]);
         let detail = tampered(verify(&moved, &f.store, STRICT));
-        assert!(detail.contains("comes after a `ccsync-signature`"), "{detail}");
+        assert!(
+            detail.contains("comes after a `ccsync-signature`"),
+            "{detail}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! [`Store`] owns one connection and exposes a narrow interface organised by concern, one
 //! module each: [`runs`], [`records`], [`cursors`], [`log`] (the provisioning log), and
-//! [`page`], the single write path that commits one page of a run atomically. The schema lives
+//! [`page`], the single write path that commits one page of a run atomically, and the
+//! per-connection staging area a run reads into before it plans. The schema lives
 //! in [`migrations`]. The SQL is deliberately plain so that a PostgreSQL backend can mirror
 //! each statement when several hosts share one database.
 //!
@@ -17,6 +18,7 @@ pub mod migrations;
 pub mod page;
 pub mod records;
 pub mod runs;
+mod staging;
 
 mod codec;
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub struct RecordFilter<'a> {
     pub offset: usize,
 }
 
-const RECORD_COLUMNS: &str = "tenant, kind, source_id, data, hash, status, source_active, \
+pub(crate) const RECORD_COLUMNS: &str = "tenant, kind, source_id, data, hash, status, source_active, \
      first_seen_run, last_seen_run, updated_run, created_at, updated_at";
 
 impl Store {
@@ -185,29 +185,6 @@ impl Store {
             ))
             .ctx(OP, key)?;
         let mut rows = stmt.query(params_from_iter(args)).ctx(OP, key)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().ctx(OP, key)? {
-            out.push(record_from_row(row, OP)?);
-        }
-        Ok(out)
-    }
-
-    /// Active records of one tenant and kind that run `run` has not seen, in source id order:
-    /// after a complete full read by `run`, the candidates for deactivation.
-    pub fn unseen_active(&self, tenant: &str, kind: Kind, run: RunId) -> Result<Vec<StoredRecord>> {
-        const OP: &str = "unseen_active";
-        let key = || format!("tenant {tenant}, kind {kind}, run {run}");
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records
-                 WHERE tenant = ?1 AND kind = ?2 AND status = 'active' AND last_seen_run < ?3
-                 ORDER BY source_id"
-            ))
-            .ctx(OP, key)?;
-        let mut rows = stmt
-            .query(params![tenant, kind.as_str(), run])
-            .ctx(OP, key)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().ctx(OP, key)? {
             out.push(record_from_row(row, OP)?);
@@ -357,7 +334,7 @@ fn json_array<'s>(
     })
 }
 
-fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<StoredRecord> {
+pub(crate) fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<StoredRecord> {
     let (tenant, kind, source_id): (String, String, String) = (
         row.get("tenant").ctx(op, String::new)?,
         row.get("kind").ctx(op, String::new)?,
@@ -464,66 +441,6 @@ mod tests {
     }
 
     #[test]
-    fn unseen_active_lists_the_active_records_a_later_run_did_not_see() {
-        let (mut store, first) = store_with_run();
-        store
-            .commit_page(&create_page(first, &["a", "b", "c", "d"]))
-            .unwrap();
-        let mut gone = PageBatch::new(first, FLOW, TENANT, Kind::User);
-        gone.writes
-            .push(RecordWrite::new(user("d", "ud"), RecordStatus::Deactivated));
-        store.commit_page(&gone).unwrap();
-        store
-            .finish_run(first, RunStatus::Succeeded, &RunCounts::default(), None)
-            .unwrap();
-
-        let second = store.start_run(FLOW, RunMode::Full, false).unwrap();
-        // The second run reads a (unchanged) and c (changed); b and d are gone.
-        let mut page = PageBatch::new(second, FLOW, TENANT, Kind::User);
-        page.writes.push(RecordWrite::new(
-            user("c", "c-renamed"),
-            RecordStatus::Active,
-        ));
-        page.seen = vec!["a".into(), "c".into()];
-        let commit = store.commit_page(&page).unwrap();
-        assert_eq!((commit.written, commit.marked_seen), (1, 1));
-
-        let unseen = store.unseen_active(TENANT, Kind::User, second).unwrap();
-        let ids: Vec<&str> = unseen.iter().map(|r| r.source_id.as_str()).collect();
-        assert_eq!(ids, ["b"]);
-        assert!(
-            store
-                .unseen_active(TENANT, Kind::Team, second)
-                .unwrap()
-                .is_empty()
-        );
-
-        // Deactivating b is a write, not a sighting: b stays unseen by the second run.
-        let mut deactivate = PageBatch::new(second, FLOW, TENANT, Kind::User);
-        deactivate.writes.push(RecordWrite::new(
-            unseen[0].entity.clone(),
-            RecordStatus::Deactivated,
-        ));
-        store.commit_page(&deactivate).unwrap();
-        let b = store.record(TENANT, Kind::User, "b").unwrap().unwrap();
-        assert_eq!(b.status, RecordStatus::Deactivated);
-        assert_eq!((b.last_seen_run, b.updated_run), (first, second));
-        assert!(
-            store
-                .unseen_active(TENANT, Kind::User, second)
-                .unwrap()
-                .is_empty()
-        );
-        let c = store.record(TENANT, Kind::User, "c").unwrap().unwrap();
-        assert_eq!(
-            (c.first_seen_run, c.last_seen_run, c.updated_run),
-            (first, second, second)
-        );
-        assert_eq!(c.entity, user("c", "c-renamed"));
-        assert!(c.created_at <= c.updated_at);
-    }
-
-    #[test]
     fn a_seen_mark_never_moves_back_to_an_older_run() {
         let (mut store, older) = store_with_run();
         store.commit_page(&create_page(older, &["x", "y"])).unwrap();
@@ -543,12 +460,6 @@ mod tests {
             let record = store.record(TENANT, Kind::User, id).unwrap().unwrap();
             assert_eq!(record.last_seen_run, later, "record {id}");
         }
-        assert!(
-            store
-                .unseen_active(TENANT, Kind::User, later)
-                .unwrap()
-                .is_empty()
-        );
     }
 
     #[test]

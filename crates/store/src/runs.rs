@@ -73,6 +73,19 @@ pub struct RunCounts {
     pub invalid: u64,
 }
 
+impl std::ops::AddAssign<&RunCounts> for RunCounts {
+    fn add_assign(&mut self, add: &RunCounts) {
+        self.read += add.read;
+        self.created += add.created;
+        self.updated += add.updated;
+        self.deactivated += add.deactivated;
+        self.reactivated += add.reactivated;
+        self.unchanged += add.unchanged;
+        self.skipped += add.skipped;
+        self.invalid += add.invalid;
+    }
+}
+
 impl RunCounts {
     /// Whether every counter is zero.
     pub fn is_zero(&self) -> bool {

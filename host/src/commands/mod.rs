@@ -1,3 +1,6 @@
 //! One module per command family; each takes its parsed arguments and does the work.
 
+pub mod demo;
 pub mod plugin;
+pub mod report;
+pub mod sync;

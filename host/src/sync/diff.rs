@@ -2,16 +2,8 @@
 //! `old -> new` and for the plan's "update (changed fields)".
 
 use ccsync_model::Entity;
-use serde::{Deserialize, Serialize};
+use ccsync_store::FieldChange;
 use serde_json::Value;
-
-/// One changed field: its name and its JSON values before and after (`null` when absent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldChange {
-    pub field: String,
-    pub old: Value,
-    pub new: Value,
-}
 
 fn fields(entity: &Entity) -> serde_json::Map<String, Value> {
     match serde_json::to_value(entity) {

@@ -1,3 +1,11 @@
-//! The sync engine: read -> plan -> apply.
+//! The sync engine: read -> stage -> plan -> apply, with the rules that decide each action.
 
 pub mod diff;
+pub mod engine;
+pub mod plan;
+pub mod progress;
+pub mod retry;
+
+pub use engine::{FlowRunner, RunOptions, RunReport};
+pub use progress::Progress;
+pub use retry::RetryPolicy;

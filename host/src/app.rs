@@ -1,0 +1,139 @@
+//! The application as configured: the config file, the hub store, the plugin runtime, and
+//! connector instances made from them. Every command that works on a config starts here.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use ccsync_config::{Config, ConnectionConfig, FlowConfig, RuntimeLimits};
+use ccsync_runtime::{Connection, Connector, Limits, Runtime, RuntimeOptions};
+use ccsync_store::Store;
+
+use crate::sync::{FlowRunner, Progress, RetryPolicy, RunOptions, RunReport};
+
+/// The database file, inside the data directory.
+const DATABASE: &str = "ccsync.db";
+/// The compiled-component cache, inside the data directory.
+const CACHE: &str = "cache";
+
+/// The sandbox limits the operator configured.
+fn sandbox_limits(limits: &RuntimeLimits) -> Limits {
+    Limits {
+        memory_bytes: limits.memory_limit,
+        call_timeout: limits.call_timeout,
+        http_timeout: limits.http_timeout,
+        max_response_bytes: limits.max_response_size,
+    }
+}
+
+/// A loaded configuration with its store and runtime.
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    runtime: Runtime,
+}
+
+/// Loads the config and opens (migrating) its hub store: all that the reporting commands need.
+pub fn open_store(config_path: &Path) -> anyhow::Result<(Config, Store)> {
+    let config = Config::load(config_path)?;
+    let data_dir = config.data_dir();
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let database = data_dir.join(DATABASE);
+    let store = Store::open(&database)
+        .with_context(|| format!("opening the hub store {}", database.display()))?;
+    Ok((config, store))
+}
+
+impl App {
+    /// Loads the config, opens (migrating) the store and starts the plugin runtime.
+    pub fn open(config_path: &Path) -> anyhow::Result<App> {
+        let (config, store) = open_store(config_path)?;
+        let data_dir = config.data_dir().to_owned();
+        let runtime = Runtime::new(RuntimeOptions {
+            limits: sandbox_limits(config.runtime()),
+            cache_dir: Some(data_dir.join(CACHE)),
+        })?;
+        Ok(App {
+            config,
+            store,
+            runtime,
+        })
+    }
+
+    /// A flow by name, or an error listing the known ones.
+    pub fn flow(&self, name: &str) -> anyhow::Result<&FlowConfig> {
+        self.config.flow(name).with_context(|| {
+            let known: Vec<&str> = self.config.flows().keys().map(String::as_str).collect();
+            format!("unknown flow {name:?} (known: {})", known.join(", "))
+        })
+    }
+
+    /// The source connection of a flow.
+    pub fn source(&self, flow: &FlowConfig) -> anyhow::Result<&ConnectionConfig> {
+        match self.config.connection(&flow.source) {
+            Some(connection) => Ok(connection),
+            None => bail!(
+                "flow {}: unknown source connection {:?}",
+                flow.name,
+                flow.source
+            ),
+        }
+    }
+
+    /// Loads the connection's plugin and instantiates it with the connection's settings,
+    /// secrets and allowed origins.
+    pub async fn connector(&self, connection: &ConnectionConfig) -> anyhow::Result<Connector> {
+        let plugin_config = self.config.plugin(&connection.plugin).with_context(|| {
+            format!(
+                "connection {}: unknown plugin {:?}",
+                connection.name, connection.plugin
+            )
+        })?;
+        let plugin = self
+            .runtime
+            .load_file(&plugin_config.path)
+            .await
+            .with_context(|| format!("loading plugin {}", plugin_config.name))?;
+        let secrets = connection.resolve_secrets()?;
+        let mut settings: Vec<(String, String)> = connection
+            .settings
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        settings.extend(
+            secrets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_owned())),
+        );
+        let connection_spec = Connection {
+            settings,
+            secret_keys: secrets.keys().cloned().collect(),
+            allowed_origins: connection.allowed_origins.clone(),
+        };
+        plugin
+            .connect(connection_spec)
+            .await
+            .with_context(|| format!("connecting {}", connection.name))
+    }
+
+    /// Runs a flow once, from its source connection into the hub.
+    pub async fn run_flow(
+        &mut self,
+        flow: &FlowConfig,
+        options: RunOptions,
+        progress: &Progress,
+    ) -> anyhow::Result<RunReport> {
+        let source = self.source(flow)?.clone();
+        let mut connector = self.connector(&source).await?;
+        FlowRunner {
+            store: &mut self.store,
+            connector: &mut connector,
+            flow,
+            tenant: &source.tenant,
+            retry: RetryPolicy::default(),
+            progress,
+        }
+        .run(options)
+        .await
+    }
+}

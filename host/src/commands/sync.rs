@@ -1,0 +1,115 @@
+//! `ccsync sync <flow>`: run a flow now, or show its plan.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use ccsync_store::{RunMode, RunStatus};
+
+use crate::app::App;
+use crate::cli::SyncArgs;
+use crate::sync::{Progress, RunOptions, RunReport};
+
+pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let mut app = App::open(config)?;
+    let flow = app.flow(&args.flow)?.clone();
+    if !flow.manual {
+        bail!(
+            "flow {} does not allow on-demand runs (manual = false): it runs on its schedule \
+             only (every {:?}); set `manual = true` on the flow to allow `ccsync sync`",
+            flow.name,
+            flow.interval
+        );
+    }
+    let progress = if args.json {
+        Progress::hidden()
+    } else {
+        Progress::for_terminal(&flow.name)
+    };
+    let mode = if args.full {
+        RunMode::Full
+    } else {
+        RunMode::Incremental
+    };
+    let options = RunOptions {
+        mode,
+        dry_run: args.dry_run,
+    };
+    let report = app.run_flow(&flow, options, &progress).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report_text(&report));
+    }
+    Ok(exit_code(&report))
+}
+
+/// 0 for a run that did its work (a partial one included), 1 for a failure, 2 for a run that
+/// waits for approval.
+pub fn exit_code(report: &RunReport) -> ExitCode {
+    match report.status {
+        RunStatus::Failed | RunStatus::Interrupted => ExitCode::FAILURE,
+        RunStatus::NeedsApproval => ExitCode::from(2),
+        RunStatus::Succeeded | RunStatus::Partial | RunStatus::Running => ExitCode::SUCCESS,
+    }
+}
+
+/// How many planned actions a text report lists.
+const LISTED: usize = 20;
+
+/// The human form of a run report.
+pub fn report_text(report: &RunReport) -> String {
+    let c = &report.counts;
+    let mode = match report.mode {
+        RunMode::Full => "full",
+        RunMode::Incremental => "incremental",
+        RunMode::Single => "single user",
+    };
+    let mut out = format!(
+        "flow {} ({mode}{}): {} records read\n",
+        report.flow,
+        if report.dry_run { ", dry run" } else { "" },
+        c.read
+    );
+    out += &format!(
+        "  plan: {} create, {} update, {} deactivate, {} reactivate, {} unchanged, {} invalid\n",
+        c.created, c.updated, c.deactivated, c.reactivated, c.unchanged, c.invalid
+    );
+    if report.dry_run {
+        for action in report.actions.iter().take(LISTED) {
+            let fields: Vec<&str> = action.changes.iter().map(|c| c.field.as_str()).collect();
+            out += &format!(
+                "    {:<10} {:<40} {}{}\n",
+                action.action.as_str(),
+                action.display,
+                action.reason.as_deref().unwrap_or(""),
+                if fields.is_empty() || action.reason.is_some() {
+                    String::new()
+                } else {
+                    format!("[{}]", fields.join(", "))
+                }
+            );
+        }
+        let more = c.created + c.updated + c.deactivated + c.reactivated + c.invalid;
+        if more as usize > LISTED {
+            out += &format!(
+                "    … and {} more (--json lists them)\n",
+                more as usize - LISTED
+            );
+        }
+        out += "  dry run: nothing was written\n";
+    } else if let Some(run) = report.run {
+        out += &format!(
+            "  run {run} {} in {:.1}s\n",
+            report.status,
+            report.elapsed.as_secs_f64()
+        );
+    }
+    for note in &report.notes {
+        out += &format!("  note: {note}\n");
+    }
+    if let Some(error) = &report.error {
+        out += &format!("  error: {error}\n");
+    }
+    out
+}

@@ -1,0 +1,267 @@
+//! Planning: what a run intends to do with each record it read, before anything is written.
+//!
+//! A plan is computed page by page (pages stream; a tenant is never held in memory), and for
+//! a full read once more at the end, for the records the source no longer has. Applying a
+//! plan and printing it (`--dry-run`) use the same [`PlannedAction`]s, so what an operator
+//! sees in a dry run is exactly what a real run does.
+
+use std::collections::HashMap;
+
+use ccsync_model::{Entity, InvalidRecord};
+use ccsync_store::{FieldChange, LogAction, NewLogEntry, RecordStatus, RecordWrite, StoredRecord};
+use serde::Serialize;
+
+use super::diff::diff;
+
+/// What a run intends to do with one record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// First seen: store it.
+    Create,
+    /// Stored and changed: update these fields.
+    Update,
+    /// Active in the hub, but inactive or gone at the source: deactivate (never delete).
+    Deactivate,
+    /// Deactivated in the hub, active at the source again: reactivate (never duplicate).
+    Reactivate,
+    /// The source could not give a usable record: skip it, log why.
+    Invalid,
+}
+
+impl Action {
+    /// The action's name, as in JSON output.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Deactivate => "deactivate",
+            Action::Reactivate => "reactivate",
+            Action::Invalid => "invalid",
+        }
+    }
+
+    fn log_action(&self) -> LogAction {
+        match self {
+            Action::Create => LogAction::Create,
+            Action::Update => LogAction::Update,
+            Action::Deactivate => LogAction::Deactivate,
+            Action::Reactivate => LogAction::Reactivate,
+            Action::Invalid => LogAction::Invalid,
+        }
+    }
+}
+
+/// One intended change, with everything needed to apply it and to show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedAction {
+    #[serde(flatten)]
+    pub action: Action,
+    /// The source's id of the record (absent for an invalid record with no readable id).
+    pub source_id: Option<String>,
+    /// A human name for the record.
+    pub display: String,
+    /// Why, where the action alone does not say it.
+    pub reason: Option<String>,
+    /// Changed fields, old -> new.
+    pub changes: Vec<FieldChange>,
+    /// What to store (none for an invalid record).
+    #[serde(skip)]
+    pub write: Option<RecordWrite>,
+}
+
+impl PlannedAction {
+    /// The provisioning log entry this action leaves.
+    pub fn log_entry(&self) -> NewLogEntry {
+        NewLogEntry {
+            source_id: self.source_id.clone(),
+            display: Some(self.display.clone()),
+            action: self.action.log_action(),
+            reason: self.reason.clone(),
+            changes: self.changes.clone(),
+        }
+    }
+}
+
+/// The plan for one page: the actions, and how many records need no change.
+#[derive(Debug, Default)]
+pub struct PagePlan {
+    pub actions: Vec<PlannedAction>,
+    pub unchanged: u64,
+}
+
+fn status_for(entity: &Entity) -> RecordStatus {
+    if entity.active() {
+        RecordStatus::Active
+    } else {
+        RecordStatus::Deactivated
+    }
+}
+
+/// Plans one page: each record against what the hub holds for it.
+pub fn plan_page(
+    items: Vec<Entity>,
+    invalid: &[InvalidRecord],
+    stored: &HashMap<String, StoredRecord>,
+) -> PagePlan {
+    let mut plan = PagePlan::default();
+    for entity in items {
+        let existing = stored.get(entity.id());
+        let status = status_for(&entity);
+        let hash = entity.content_hash();
+        let (action, reason) = match existing {
+            None => (
+                Action::Create,
+                (status == RecordStatus::Deactivated).then(|| "inactive at the source".to_owned()),
+            ),
+            Some(old) if old.hash == hash && old.status == status => {
+                plan.unchanged += 1;
+                continue;
+            }
+            Some(old) => match (old.status, status) {
+                (RecordStatus::Active, RecordStatus::Deactivated) => (
+                    Action::Deactivate,
+                    Some("inactive at the source".to_owned()),
+                ),
+                (RecordStatus::Deactivated, RecordStatus::Active) => (
+                    Action::Reactivate,
+                    Some("active at the source again".to_owned()),
+                ),
+                _ => (Action::Update, None),
+            },
+        };
+        let changes = diff(existing.map(|r| &r.entity), &entity);
+        plan.actions.push(PlannedAction {
+            action,
+            source_id: Some(entity.id().to_owned()),
+            display: entity.display_name(),
+            reason,
+            changes,
+            write: Some(RecordWrite {
+                entity,
+                hash,
+                status,
+            }),
+        });
+    }
+    for record in invalid {
+        plan.actions.push(PlannedAction {
+            action: Action::Invalid,
+            source_id: record.id.clone(),
+            display: record.id.clone().unwrap_or_else(|| "(no id)".into()),
+            reason: Some(record.reason.clone()),
+            changes: Vec::new(),
+            write: None,
+        });
+    }
+    plan
+}
+
+/// Plans the deactivation of records a complete full read did not return.
+pub fn plan_gone(unseen: Vec<StoredRecord>) -> Vec<PlannedAction> {
+    unseen
+        .into_iter()
+        .map(|record| PlannedAction {
+            action: Action::Deactivate,
+            source_id: Some(record.source_id.clone()),
+            display: record.entity.display_name(),
+            reason: Some("gone from the source".into()),
+            changes: vec![FieldChange {
+                field: "status".into(),
+                old: "active".into(),
+                new: "deactivated".into(),
+            }],
+            write: Some(RecordWrite::new(record.entity, RecordStatus::Deactivated)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccsync_model::User;
+    use ccsync_store::Store;
+
+    fn user(id: &str, email: &str, active: bool) -> Entity {
+        Entity::User(User {
+            id: id.into(),
+            username: Some(format!("user{id}")),
+            email: Some(email.into()),
+            active,
+            ..User::default()
+        })
+    }
+
+    /// Stores `entities` through a real store, so the plan sees real stored records.
+    fn stored(entities: Vec<(Entity, RecordStatus)>) -> HashMap<String, StoredRecord> {
+        let mut store = Store::open_in_memory().unwrap();
+        let run = store
+            .start_run("f", ccsync_store::RunMode::Full, false)
+            .unwrap();
+        let mut batch = ccsync_store::PageBatch::new(run, "f", "t", ccsync_model::Kind::User);
+        let ids: Vec<String> = entities.iter().map(|(e, _)| e.id().to_owned()).collect();
+        batch.seen = ids.clone();
+        batch.writes = entities
+            .into_iter()
+            .map(|(e, s)| RecordWrite::new(e, s))
+            .collect();
+        store.commit_page(&batch).unwrap();
+        store
+            .records_by_ids("t", ccsync_model::Kind::User, &ids)
+            .unwrap()
+    }
+
+    #[test]
+    fn unchanged_record_plans_no_action() {
+        let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
+        let plan = plan_page(vec![user("1", "a@x", true)], &[], &known);
+        assert!(plan.actions.is_empty());
+        assert_eq!(plan.unchanged, 1);
+    }
+
+    #[test]
+    fn changed_record_plans_an_update_with_old_and_new() {
+        let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
+        let plan = plan_page(vec![user("1", "b@x", true)], &[], &known);
+        let [action] = plan.actions.as_slice() else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(action.action, Action::Update);
+        assert_eq!(action.changes[0].field, "email");
+        assert_eq!(action.changes[0].old, "a@x");
+        assert_eq!(action.changes[0].new, "b@x");
+    }
+
+    #[test]
+    fn inactive_at_source_deactivates_and_active_again_reactivates() {
+        let known = stored(vec![
+            (user("1", "a@x", true), RecordStatus::Active),
+            (user("2", "b@x", false), RecordStatus::Deactivated),
+        ]);
+        let plan = plan_page(
+            vec![user("1", "a@x", false), user("2", "b@x", true)],
+            &[],
+            &known,
+        );
+        let actions: Vec<_> = plan.actions.iter().map(|a| a.action.clone()).collect();
+        assert_eq!(actions, [Action::Deactivate, Action::Reactivate]);
+    }
+
+    #[test]
+    fn invalid_records_are_planned_as_skips_with_their_reason() {
+        let plan = plan_page(
+            vec![],
+            &[InvalidRecord {
+                id: None,
+                reason: "agentId is missing".into(),
+            }],
+            &HashMap::new(),
+        );
+        assert_eq!(plan.actions[0].action, Action::Invalid);
+        assert_eq!(
+            plan.actions[0].reason.as_deref(),
+            Some("agentId is missing")
+        );
+        assert!(plan.actions[0].write.is_none());
+    }
+}

@@ -1,0 +1,64 @@
+//! How a simulated CXone tenant is set up: its size, seed, tenant id and credentials.
+
+use serde::{Deserialize, Serialize};
+
+/// Settings of one simulated tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcdSimConfig {
+    /// Every generated record is a function of this seed and the tenant size.
+    pub seed: u64,
+    /// Number of base agents (ids `100000 .. 100000 + agents`).
+    pub agents: usize,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// Port on 127.0.0.1; `None` picks a free one.
+    pub port: Option<u16>,
+}
+
+impl Default for AcdSimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            agents: 1000,
+            tenant_id: "acme".to_owned(),
+            client_id: "ccsync-sim-client".to_owned(),
+            client_secret: "ccsync-sim-client-secret".to_owned(),
+            access_key_id: "ccsync-sim-access-key".to_owned(),
+            access_key_secret: "ccsync-sim-access-key-secret".to_owned(),
+            port: None,
+        }
+    }
+}
+
+impl AcdSimConfig {
+    /// The default tenant with the given seed and number of agents.
+    pub fn new(seed: u64, agents: usize) -> Self {
+        Self {
+            seed,
+            agents,
+            ..Self::default()
+        }
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            access_key_id: self.access_key_id.clone(),
+            access_key_secret: self.access_key_secret.clone(),
+        }
+    }
+}
+
+/// The four secrets a CXone connector is configured with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+}
