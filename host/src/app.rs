@@ -5,9 +5,11 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use ccsync_config::{Config, ConnectionConfig, FlowConfig, RuntimeLimits};
+use ccsync_plugin::{Policy, TrustStore};
 use ccsync_runtime::{Connection, Connector, Limits, Runtime, RuntimeOptions};
 use ccsync_store::Store;
 
+use crate::plugins::{load_verified, trust_store_path};
 use crate::sync::{FlowRunner, Progress, RetryPolicy, RunOptions, RunReport};
 
 /// The database file, inside the data directory.
@@ -30,6 +32,8 @@ pub struct App {
     pub config: Config,
     pub store: Store,
     runtime: Runtime,
+    /// `--allow-unsigned` on the command line (the config's `allow_unsigned` also counts).
+    pub allow_unsigned: bool,
 }
 
 /// Loads the config and opens (migrating) its hub store: all that the reporting commands need.
@@ -57,6 +61,7 @@ impl App {
             config,
             store,
             runtime,
+            allow_unsigned: false,
         })
     }
 
@@ -89,9 +94,11 @@ impl App {
                 connection.name, connection.plugin
             )
         })?;
-        let plugin = self
-            .runtime
-            .load_file(&plugin_config.path)
+        let trust = TrustStore::open(trust_store_path(self.config.data_dir()))?;
+        let policy = Policy {
+            allow_unsigned: self.config.allow_unsigned() || self.allow_unsigned,
+        };
+        let plugin = load_verified(&self.runtime, &plugin_config.path, &trust, policy)
             .await
             .with_context(|| format!("loading plugin {}", plugin_config.name))?;
         let secrets = connection.resolve_secrets()?;

@@ -24,6 +24,11 @@ pub struct Cli {
     )]
     pub config: PathBuf,
 
+    /// Development only: load plugins that carry no trusted signature (never a tampered or
+    /// revoked one), with a loud warning on every load.
+    #[arg(long, global = true)]
+    pub allow_unsigned: bool,
+
     /// More log output (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -43,11 +48,19 @@ pub enum Command {
     Runs(RunsArgs),
     /// The provisioning log: every action and skip, with reasons and old -> new values.
     Log(LogArgs),
-    /// Work with plugin files.
+    /// Work with plugin files: inspect, sign, verify.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Vendor signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// The operator's trust store of vendor keys.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Run the demo: a simulated CXone ACD synced through the WASM connector into SQLite.
     Demo(DemoArgs),
+    /// Measure sync throughput and memory against the simulator (build with --release).
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,17 +128,113 @@ pub struct LogArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// Load a plugin in the sandbox and print what its describe() returns.
+    /// Print what a plugin claims (its embedded manifest and signatures, read without running
+    /// it) and what its describe() returns (run in the sandbox, with no network).
     Inspect(InspectArgs),
+    /// Embed a manifest and add an Ed25519 signature to a plugin component.
+    Sign(SignArgs),
+    /// Print who signed a plugin and whether this host would load it.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The plugin component (.wasm).
     pub file: PathBuf,
+    /// Only read the embedded manifest and signatures; do not run describe().
+    #[arg(long)]
+    pub no_run: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The plugin component (.wasm) to sign.
+    pub file: PathBuf,
+    /// The vendor's secret key file (from `ccsync key generate`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The plugin's manifest (plugin.toml).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// Where to write the signed component (default: replace FILE).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The plugin component (.wasm).
+    pub file: PathBuf,
+    /// The trust store to check against (default: the one in the config's data directory).
+    #[arg(long)]
+    pub trust_store: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Write a new Ed25519 key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub.
+    Generate(KeyGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyGenerateArgs {
+    /// The files' path prefix; existing files are never overwritten.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust a vendor's public key.
+    Add(TrustAddArgs),
+    /// List trusted and revoked keys.
+    List(TrustListArgs),
+    /// Revoke a key, permanently: plugins signed only by it are refused from now on.
+    Revoke(TrustRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustStoreArg {
+    /// The trust store file (default: the one in the config's data directory).
+    #[arg(long)]
+    pub trust_store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustAddArgs {
+    /// The vendor's public key file (PREFIX.pub).
+    pub public_key: PathBuf,
+    /// Who the key belongs to.
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub store: TrustStoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: TrustStoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustRevokeArgs {
+    /// The key id (16 hex digits, as `ccsync trust list` shows it).
+    pub key_id: String,
+    /// Why (recorded with the revocation).
+    #[arg(long, default_value = "revoked by the operator")]
+    pub reason: String,
+    #[command(flatten)]
+    pub store: TrustStoreArg,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +250,19 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Sizes to measure, in simulated agents.
+    #[arg(long = "users", default_values_t = [10_000, 100_000])]
+    pub users: Vec<usize>,
+    /// Measurements per size (the median is printed).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Measure one size in this process and print it as JSON (used by the benchmark itself).
+    #[arg(long, hide = true)]
+    pub one: Option<usize>,
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -148,13 +270,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .build()?;
     runtime.block_on(async move {
         let config = cli.config;
+        let allow_unsigned = cli.allow_unsigned;
         match cli.command {
-            Command::Sync(args) => commands::sync::run(&config, args).await,
+            Command::Sync(args) => commands::sync::run(&config, allow_unsigned, args).await,
             Command::Users(UsersCommand::List(args)) => commands::report::users(&config, args),
             Command::Runs(args) => commands::report::runs(&config, args),
             Command::Log(args) => commands::report::log(&config, args),
             Command::Plugin(PluginCommand::Inspect(args)) => commands::plugin::inspect(args).await,
+            Command::Plugin(PluginCommand::Sign(args)) => commands::plugin::sign(args),
+            Command::Plugin(PluginCommand::Verify(args)) => {
+                commands::plugin::verify(&config, allow_unsigned, args)
+            }
+            Command::Key(KeyCommand::Generate(args)) => commands::trust::generate_key(args),
+            Command::Trust(TrustCommand::Add(args)) => commands::trust::add(&config, args),
+            Command::Trust(TrustCommand::List(args)) => commands::trust::list(&config, args),
+            Command::Trust(TrustCommand::Revoke(args)) => commands::trust::revoke(&config, args),
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::Bench(args) => commands::bench::run(args).await,
         }
     })
 }

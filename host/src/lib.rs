@@ -8,4 +8,5 @@ mod app;
 pub mod cli;
 mod commands;
 pub mod logging;
+mod plugins;
 pub mod sync;

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ccsync_model::Description;
-use ccsync_plugin::OriginPattern;
+use ccsync_plugin::{Manifest, OriginPattern};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store};
 
@@ -41,6 +41,11 @@ pub enum LoadError {
     },
     #[error("plugin {source_name}: describe() failed: {fault}")]
     Describe { source_name: String, fault: Fault },
+    #[error("{source_name}: {mismatch}")]
+    ManifestMismatch {
+        source_name: String,
+        mismatch: ccsync_plugin::ManifestMismatch,
+    },
     #[error("plugin {source_name} declares an invalid origin {origin:?}: {reason}")]
     BadOrigin {
         source_name: String,
@@ -148,18 +153,28 @@ impl Runtime {
         &self.shared.limits
     }
 
-    /// Reads and loads a plugin file.
+    /// Reads and loads a plugin file whose manifest is not known (inspection, tests): the
+    /// origins it may call are the ones its `describe()` declares.
     pub async fn load_file(&self, path: &Path) -> Result<LoadedPlugin, LoadError> {
         let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
             source,
         })?;
-        self.load(&bytes, &path.display().to_string()).await
+        self.load(&bytes, &path.display().to_string(), None).await
     }
 
     /// Compiles (or loads from the cache) a component, links it and asks it to describe
     /// itself. `source_name` names the plugin in errors until it has described itself.
-    pub async fn load(&self, bytes: &[u8], source_name: &str) -> Result<LoadedPlugin, LoadError> {
+    ///
+    /// With a `manifest` (the one verified with the component's signature) the origins the
+    /// plugin may call are the manifest's, and a `describe()` that disagrees with it (another
+    /// name, version or kinds, or an origin the manifest does not declare) refuses the load.
+    pub async fn load(
+        &self,
+        bytes: &[u8],
+        source_name: &str,
+        manifest: Option<&Manifest>,
+    ) -> Result<LoadedPlugin, LoadError> {
         let started = Instant::now();
         let engine = &self.shared.engine;
         let compile = || Component::new(engine, bytes);
@@ -199,19 +214,30 @@ impl Runtime {
                 source_name: source_name.to_owned(),
                 fault,
             })?;
-        let declared = description
-            .origins
-            .iter()
-            .map(|origin| {
-                origin
-                    .parse::<OriginPattern>()
-                    .map_err(|e| LoadError::BadOrigin {
+        let declared = match manifest {
+            Some(manifest) => {
+                manifest
+                    .check_description(&description)
+                    .map_err(|mismatch| LoadError::ManifestMismatch {
                         source_name: source_name.to_owned(),
-                        origin: origin.clone(),
-                        reason: e.to_string(),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+                        mismatch,
+                    })?;
+                manifest.origins().to_vec()
+            }
+            None => description
+                .origins
+                .iter()
+                .map(|origin| {
+                    origin
+                        .parse::<OriginPattern>()
+                        .map_err(|e| LoadError::BadOrigin {
+                            source_name: source_name.to_owned(),
+                            origin: origin.clone(),
+                            reason: e.to_string(),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         let inner = Arc::get_mut(&mut plugin.inner).expect("not shared yet");
         inner.label = Arc::from(format!("{}@{}", description.name, description.version));
         inner.description = Some(description);

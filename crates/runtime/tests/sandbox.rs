@@ -87,7 +87,7 @@ fn connection(base_url: &str, allowed: &str) -> Connection {
 }
 
 async fn load(runtime: &Runtime, bytes: &[u8]) -> LoadedPlugin {
-    runtime.load(bytes, "test plugin").await.unwrap()
+    runtime.load(bytes, "test plugin", None).await.unwrap()
 }
 
 /// Proves the host is still healthy: the well-behaved plugin reads all its pages.

@@ -6,19 +6,23 @@
 //! stays usable afterwards: `ccsync --config DIR/ccsync.toml users list` and friends work on
 //! it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ccsync_plugin::{Manifest, SecretKey, TrustStore};
 use ccsync_sim::{AcdSim, AcdSimConfig};
 use ccsync_store::{RecordFilter, RunMode};
 
 use crate::app::App;
 use crate::cli::DemoArgs;
 use crate::commands::sync::{exit_code, report_text};
+use crate::plugins::trust_store_path;
 use crate::sync::{Progress, RunOptions};
 
-const FLOW: &str = "acd-wfm";
+/// The demo's data directory, relative to the demo directory.
+const DATA_DIR: &str = "data";
+pub(crate) const FLOW: &str = "acd-wfm";
 const PLUGIN: &str = "cxone-acd";
 
 /// Writes a file readable by its owner only (secrets), replacing an older one.
@@ -39,7 +43,7 @@ fn demo_config(base_url: &str, sim: &AcdSim) -> String {
     let credentials = sim.credentials();
     format!(
         r#"# Written by `ccsync demo`: a simulated CXone Mpower ACD synced into the hub's WFM store.
-data_dir = "data"
+data_dir = "{DATA_DIR}"
 
 [plugins.{PLUGIN}]
 path = "plugins/{PLUGIN}.wasm"
@@ -76,25 +80,39 @@ manual = true
     )
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let dir = &args.dir;
+/// The demo's vendor key (`keys/demo.key`), generated on first use and trusted in the
+/// demo's trust store, so the demo takes the default, signed path.
+fn demo_key(dir: &Path) -> anyhow::Result<SecretKey> {
+    let prefix = dir.join("keys").join("demo");
+    let secret = prefix.with_extension("key");
+    if !secret.exists() {
+        std::fs::create_dir_all(dir.join("keys"))
+            .with_context(|| format!("creating {}", dir.join("keys").display()))?;
+        ccsync_plugin::generate_keypair(&prefix)?;
+    }
+    let key = SecretKey::read_file(&secret)?;
+    let mut trust = TrustStore::open(trust_store_path(&dir.join(DATA_DIR)))?;
+    if trust.lookup(key.public_key()).is_none() {
+        trust.add(key.public_key(), "ccsync demo vendor")?;
+    }
+    Ok(key)
+}
+
+/// Writes a demo workspace around a running simulator into `dir`: the bundled connector,
+/// its secrets and a config with one flow ([`FLOW`]). Returns the config file.
+pub(crate) fn prepare(dir: &Path, sim: &AcdSim) -> anyhow::Result<PathBuf> {
     for sub in ["plugins", "secrets"] {
         std::fs::create_dir_all(dir.join(sub))
             .with_context(|| format!("creating {}", dir.join(sub).display()))?;
     }
-    let sim = AcdSim::start(AcdSimConfig::new(args.seed, args.users))
-        .await
-        .context("starting the CXone ACD simulator")?;
-    let base_url = sim.base_url();
-    println!(
-        "simulated CXone ACD at {base_url}: {} agents (seed {})",
-        args.users, args.seed
-    );
-
     let plugin =
         ccsync_bundled::connector(PLUGIN).context("the cxone-acd connector is not bundled")?;
+    let key = demo_key(dir)?;
+    let manifest = Manifest::from_toml_str(plugin.manifest, "plugins/cxone-acd/plugin.toml")?;
+    let signed = ccsync_plugin::sign(plugin.component, &manifest, &key)
+        .context("signing the demo plugin")?;
     let plugin_path = dir.join("plugins").join(format!("{PLUGIN}.wasm"));
-    std::fs::write(&plugin_path, plugin.component)
+    std::fs::write(&plugin_path, signed)
         .with_context(|| format!("writing {}", plugin_path.display()))?;
     let credentials = sim.credentials();
     write_private(
@@ -106,12 +124,24 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         &credentials.access_key_secret,
     )?;
     let config_path = dir.join("ccsync.toml");
-    std::fs::write(&config_path, demo_config(&base_url, &sim))
+    std::fs::write(&config_path, demo_config(&sim.base_url(), sim))
         .with_context(|| format!("writing {}", config_path.display()))?;
+    Ok(config_path)
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let sim = AcdSim::start(AcdSimConfig::new(args.seed, args.users))
+        .await
+        .context("starting the CXone ACD simulator")?;
+    let base_url = sim.base_url();
     println!(
-        "wrote {} and the plugin {}",
-        config_path.display(),
-        plugin_path.display()
+        "simulated CXone ACD at {base_url}: {} agents (seed {})",
+        args.users, args.seed
+    );
+    let config_path = prepare(&args.dir, &sim)?;
+    println!(
+        "wrote {} with the cxone-acd plugin (signed with the demo key, which the demo's trust store trusts), its secrets and the flow {FLOW}",
+        config_path.display()
     );
 
     let mut app = App::open(&config_path)?;

@@ -1,6 +1,8 @@
 //! One module per command family; each takes its parsed arguments and does the work.
 
+pub mod bench;
 pub mod demo;
 pub mod plugin;
 pub mod report;
 pub mod sync;
+pub mod trust;

@@ -1,41 +1,90 @@
-//! `ccsync plugin …`: look at plugin files.
+//! `ccsync plugin inspect|sign|verify`: look at, sign and check plugin files.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use ccsync_model::{Description, Kind};
+use ccsync_plugin::{Manifest, Policy, SecretKey, SignerStatus, TrustStore};
 use ccsync_runtime::{Runtime, RuntimeOptions};
+use serde_json::json;
 
-use crate::cli::InspectArgs;
+use crate::cli::{InspectArgs, SignArgs, VerifyArgs};
+use crate::commands::trust::trust_store_path_for;
 
-/// Loads the plugin in the sandbox (no origins allowed) and prints its description.
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Prints the embedded manifest and signatures (no code runs) and, unless `--no-run`, what
+/// describe() returns in a sandbox with no network.
 pub async fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
-    let runtime = Runtime::new(RuntimeOptions::default())?;
-    let plugin = runtime
-        .load_file(&args.file)
-        .await
-        .with_context(|| format!("inspecting {}", args.file.display()))?;
-    let description = plugin.description();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(description)?);
+    let bytes = read(&args.file)?;
+    let file = args.file.display();
+    let manifest =
+        ccsync_plugin::read_manifest(&bytes).with_context(|| format!("inspecting {file}"))?;
+    let signatures =
+        ccsync_plugin::read_signatures(&bytes).with_context(|| format!("inspecting {file}"))?;
+    let description = if args.no_run {
+        None
     } else {
-        print!("{}", describe_text(description));
+        let runtime = Runtime::new(RuntimeOptions::default())?;
+        let plugin = runtime
+            .load(&bytes, &file.to_string(), None)
+            .await
+            .with_context(|| format!("inspecting {file}"))?;
+        Some(plugin.description().clone())
+    };
+    if args.json {
+        let value = json!({
+            "file": args.file,
+            "manifest": manifest.as_ref().map(manifest_json),
+            "signatures": signatures.iter().map(|s| s.key_id.to_string()).collect::<Vec<_>>(),
+            "description": description,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &manifest {
+        Some(m) => println!(
+            "manifest: {} {} by {}\n  reads:        {}\n  writes:       {}\n  origins:      {}",
+            m.name(),
+            m.version(),
+            m.vendor(),
+            kinds(m.reads().iter()),
+            kinds(m.writes().iter()),
+            or_none(m.origins().iter().map(ToString::to_string))
+        ),
+        None => println!("manifest: none embedded (unsigned development build)"),
+    }
+    println!(
+        "signatures: {}",
+        or_none(signatures.iter().map(|s| format!("key {}", s.key_id)))
+    );
+    if let Some(d) = &description {
+        print!("describe():\n{}", describe_text(d));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn kinds(kinds: &[Kind]) -> String {
-    if kinds.is_empty() {
-        return "(none)".into();
-    }
-    kinds
-        .iter()
-        .map(|k| k.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn manifest_json(m: &Manifest) -> serde_json::Value {
+    json!({
+        "name": m.name(),
+        "version": m.version().to_string(),
+        "vendor": m.vendor(),
+        "description": m.description(),
+        "reads": m.reads(),
+        "writes": m.writes(),
+        "origins": m.origins(),
+    })
 }
 
-fn or_none(items: &[String]) -> String {
+fn kinds<'a>(kinds: impl Iterator<Item = &'a Kind>) -> String {
+    or_none(kinds.map(|k| k.as_str().to_owned()))
+}
+
+fn or_none(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
     if items.is_empty() {
         "(none)".into()
     } else {
@@ -45,12 +94,118 @@ fn or_none(items: &[String]) -> String {
 
 fn describe_text(d: &Description) -> String {
     format!(
-        "{} {}\n  reads:        {}\n  writes:       {}\n  origins:      {}\n  capabilities: {}\n",
+        "  {} {}\n  reads:        {}\n  writes:       {}\n  origins:      {}\n  capabilities: {}\n",
         d.name,
         d.version,
-        kinds(&d.reads),
-        kinds(&d.writes),
-        or_none(&d.origins),
-        or_none(&d.capabilities)
+        kinds(d.reads.iter()),
+        kinds(d.writes.iter()),
+        or_none(d.origins.iter().cloned()),
+        or_none(d.capabilities.iter().cloned())
     )
+}
+
+/// Embeds the manifest and adds a signature; writes to `--output` or replaces the file.
+pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
+    let component = read(&args.file)?;
+    let manifest = Manifest::from_toml_file(&args.manifest)?;
+    let key = SecretKey::read_file(&args.key)?;
+    let signed = ccsync_plugin::sign(&component, &manifest, &key)
+        .with_context(|| format!("signing {}", args.file.display()))?;
+    let output = args.output.unwrap_or_else(|| args.file.clone());
+    write_replacing(&output, &signed)?;
+    println!(
+        "signed {} {} with key {} -> {}",
+        manifest.name(),
+        manifest.version(),
+        key.id(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes beside the target and renames over it, so a failed write never leaves half a file.
+fn write_replacing(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = PathBuf::from(path);
+    tmp.set_extension("wasm.tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Prints the signers and the load decision; exits 1 when the host would refuse the plugin.
+pub fn verify(config: &Path, allow_unsigned: bool, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read(&args.file)?;
+    let trust = TrustStore::open(trust_store_path_for(config, args.trust_store.as_deref())?)?;
+    let signatures = ccsync_plugin::read_signatures(&bytes).unwrap_or_default();
+    let decision = ccsync_plugin::verify(&bytes, &trust, Policy { allow_unsigned });
+    if args.json {
+        let value = match &decision {
+            Ok(v) => json!({
+                "file": args.file,
+                "loads": true,
+                "plugin": format!("{} {}", v.manifest.name(), v.manifest.version()),
+                "signers": v.signers.iter().map(|s| json!({
+                    "key_id": s.key_id.to_string(),
+                    "name": s.name,
+                    "status": status_text(&s.status),
+                })).collect::<Vec<_>>(),
+                "warnings": v.warnings,
+            }),
+            Err(refusal) => json!({
+                "file": args.file,
+                "loads": false,
+                "reason": refusal.to_string(),
+                "signatures": signatures.iter().map(|s| s.key_id.to_string()).collect::<Vec<_>>(),
+            }),
+        };
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        match &decision {
+            Ok(v) => {
+                println!(
+                    "{}: {} {}",
+                    args.file.display(),
+                    v.manifest.name(),
+                    v.manifest.version()
+                );
+                for signer in &v.signers {
+                    println!(
+                        "  signed by key {} ({}): {}",
+                        signer.key_id,
+                        signer.name.as_deref().unwrap_or("unknown vendor"),
+                        status_text(&signer.status)
+                    );
+                }
+                for warning in &v.warnings {
+                    println!("  warning: {warning}");
+                }
+                println!("  this host would load it");
+            }
+            Err(refusal) => {
+                println!("{}:", args.file.display());
+                for signature in &signatures {
+                    println!("  signature by key {}", signature.key_id);
+                }
+                println!("  this host would REFUSE it: {refusal}");
+            }
+        }
+    }
+    Ok(if decision.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn status_text(status: &SignerStatus) -> String {
+    match status {
+        SignerStatus::Trusted => "trusted".into(),
+        SignerStatus::Revoked { revoked_at, reason } => {
+            format!(
+                "REVOKED at {revoked_at} ({})",
+                reason.as_deref().unwrap_or("no reason given")
+            )
+        }
+        SignerStatus::Unknown => "not in the trust store".into(),
+    }
 }

@@ -10,8 +10,9 @@ use crate::app::App;
 use crate::cli::SyncArgs;
 use crate::sync::{Progress, RunOptions, RunReport};
 
-pub async fn run(config: &Path, args: SyncArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let mut app = App::open(config)?;
+    app.allow_unsigned = allow_unsigned;
     let flow = app.flow(&args.flow)?.clone();
     if !flow.manual {
         bail!(
