@@ -135,6 +135,21 @@ pub enum PluginCommand {
     Sign(SignArgs),
     /// Print who signed a plugin and whether this host would load it.
     Verify(VerifyArgs),
+    /// Embed a manifest without signing: a development build, loadable only with
+    /// `allow_unsigned`.
+    EmbedManifest(EmbedManifestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedManifestArgs {
+    /// The plugin component (.wasm).
+    pub file: PathBuf,
+    /// The plugin's manifest (plugin.toml).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// Where to write the component (default: replace FILE).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +293,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Log(args) => commands::report::log(&config, args),
             Command::Plugin(PluginCommand::Inspect(args)) => commands::plugin::inspect(args).await,
             Command::Plugin(PluginCommand::Sign(args)) => commands::plugin::sign(args),
+            Command::Plugin(PluginCommand::EmbedManifest(args)) => {
+                commands::plugin::embed_manifest(args)
+            }
             Command::Plugin(PluginCommand::Verify(args)) => {
                 commands::plugin::verify(&config, allow_unsigned, args)
             }

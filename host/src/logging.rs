@@ -1,5 +1,7 @@
 //! Logging for the binary: `tracing` to stderr, filtered by `RUST_LOG` or `-v`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. `verbose` raises the default level (0: info, 1: debug,
@@ -14,6 +16,7 @@ pub fn init(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }

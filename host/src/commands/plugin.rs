@@ -9,7 +9,7 @@ use ccsync_plugin::{Manifest, Policy, SecretKey, SignerStatus, TrustStore};
 use ccsync_runtime::{Runtime, RuntimeOptions};
 use serde_json::json;
 
-use crate::cli::{InspectArgs, SignArgs, VerifyArgs};
+use crate::cli::{EmbedManifestArgs, InspectArgs, SignArgs, VerifyArgs};
 use crate::commands::trust::trust_store_path_for;
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
@@ -118,6 +118,23 @@ pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         manifest.name(),
         manifest.version(),
         key.id(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Embeds the manifest without a signature (a development build).
+pub fn embed_manifest(args: EmbedManifestArgs) -> anyhow::Result<ExitCode> {
+    let component = read(&args.file)?;
+    let manifest = Manifest::from_toml_file(&args.manifest)?;
+    let with_manifest = ccsync_plugin::embed_manifest(&component, &manifest)
+        .with_context(|| format!("embedding the manifest in {}", args.file.display()))?;
+    let output = args.output.unwrap_or_else(|| args.file.clone());
+    write_replacing(&output, &with_manifest)?;
+    println!(
+        "embedded the manifest of {} {} (unsigned: loads only with allow_unsigned) -> {}",
+        manifest.name(),
+        manifest.version(),
         output.display()
     );
     Ok(ExitCode::SUCCESS)

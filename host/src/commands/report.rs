@@ -40,8 +40,8 @@ pub fn users(config: &Path, args: UsersListArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<10} {:<10} {:<44} {:<28} {:<36} {}",
-        "TENANT", "ID", "USERNAME", "NAME", "EMAIL", "STATUS"
+        "{:<10} {:<10} {:<44} {:<28} {:<36} STATUS",
+        "TENANT", "ID", "USERNAME", "NAME", "EMAIL"
     );
     for record in &records {
         let Entity::User(user) = &record.entity else {
