@@ -325,11 +325,9 @@ impl LineWriter {
             let line: Vec<u8> = self.pending.drain(..=end).collect();
             self.emit(&line[..line.len() - 1]);
         }
-        if all || self.pending.len() >= MAX_LINE {
-            if !self.pending.is_empty() {
-                let rest = std::mem::take(&mut self.pending);
-                self.emit(&rest);
-            }
+        if (all || self.pending.len() >= MAX_LINE) && !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.emit(&rest);
         }
     }
 }

@@ -381,7 +381,7 @@ pub(crate) fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Resu
 mod tests {
     use super::*;
     use crate::testing::{FLOW, TENANT, create_page, store_with_run, user};
-    use crate::{PageBatch, RunCounts, RunMode, RunStatus};
+    use crate::{PageBatch, RunMode};
 
     #[test]
     fn records_by_ids_returns_the_stored_ones_among_1000_ids() {
