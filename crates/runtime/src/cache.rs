@@ -126,12 +126,13 @@ impl ComponentCache {
         ))
     }
 
-    fn mac(&self, component_digest: &[u8; 32], artifact: &[u8]) -> [u8; DIGEST_LEN] {
+    /// The HMAC of an entry: over the framing, the component's digest and the artifact.
+    fn mac(&self, component_digest: &[u8; 32], artifact: &[u8]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any size");
         mac.update(MAGIC);
         mac.update(component_digest);
         mac.update(artifact);
-        mac.finalize().into_bytes().into()
+        mac
     }
 
     /// Returns the compiled form of `bytes`, from the cache when a valid entry exists, else by
@@ -169,7 +170,7 @@ impl ComponentCache {
         let mut entry = Vec::with_capacity(MAGIC.len() + 2 * DIGEST_LEN + artifact.len());
         entry.extend_from_slice(MAGIC);
         entry.extend_from_slice(&digest);
-        entry.extend_from_slice(&self.mac(&digest, &artifact));
+        entry.extend_from_slice(&self.mac(&digest, &artifact).finalize().into_bytes());
         entry.extend_from_slice(&artifact);
         if let Err(e) = write_atomically(&path, &entry) {
             // A cache that cannot be written costs a recompile next time, nothing more.
@@ -195,11 +196,8 @@ impl ComponentCache {
         if stored_digest != digest {
             return Err("entry is for another component");
         }
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any size");
-        mac.update(MAGIC);
-        mac.update(digest);
-        mac.update(artifact);
-        mac.verify_slice(stored_mac)
+        self.mac(digest, artifact)
+            .verify_slice(stored_mac)
             .map_err(|_| "integrity check failed (corrupted, or not written by this host)")?;
         Ok(artifact)
     }

@@ -17,6 +17,5 @@ mod runtime;
 
 pub use cache::{CacheError, CacheOutcome, ComponentCache};
 pub use connector::{CallError, Connection, Connector, Fault};
-pub use host::{OriginPolicy, Redactor};
 pub use limits::Limits;
 pub use runtime::{LoadError, LoadedPlugin, Runtime, RuntimeOptions};

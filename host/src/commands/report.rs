@@ -55,7 +55,7 @@ pub fn users(config: &Path, args: UsersListArgs) -> anyhow::Result<ExitCode> {
             or_dash(&user.username),
             name,
             or_dash(&user.email),
-            record.status
+            record.status.to_string()
         );
     }
     println!("{} users", records.len());
@@ -87,10 +87,10 @@ pub fn runs(config: &Path, args: RunsArgs) -> anyhow::Result<ExitCode> {
         let c = &run.counts;
         println!(
             "{:>5} {:<16} {:<12} {:<15} {:<26} {:>7} {:>7} {:>7} {:>7} {:>9} {:>7}",
-            run.id,
+            run.id.to_string(),
             run.flow,
-            run.mode,
-            run.status,
+            run.mode.to_string(),
+            run.status.to_string(),
             run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
             c.read,
             c.created,
