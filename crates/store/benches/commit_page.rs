@@ -176,7 +176,10 @@ fn main() {
     // anti-join. Stage all but every tenth record, as if they were gone at the source.
     let t = Instant::now();
     store.stage_begin().unwrap();
-    let returned: Vec<Entity> = (0..total).filter(|i| i % 10 != 0).map(|i| user(i, 1)).collect();
+    let returned: Vec<Entity> = (0..total)
+        .filter(|i| i % 10 != 0)
+        .map(|i| user(i, 1))
+        .collect();
     for page in returned.chunks(PAGE) {
         store.stage(Kind::User, page).unwrap();
     }
