@@ -15,12 +15,9 @@ use ccsync_sim::acd::{FIRST_AGENT_ID, Fault, Malformation, RequestRecord};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use support::{
-    COMMAND_TIMEOUT, FLOW, Hub, TENANT, count, expected_user, field_differences, run_id,
-    user_entries,
+    FLOW, Hub, TENANT, count, expected_user, field_differences, finish, run_id, user_entries,
+    while_running,
 };
-
-/// The longest a test waits for the simulator to see a request it expects.
-const SIM_WAIT: Duration = Duration::from_secs(60);
 
 /// The requests for agent pages in a simulator's request log, in order.
 fn agent_requests(log: &[RequestRecord]) -> Vec<&RequestRecord> {
@@ -283,19 +280,11 @@ async fn an_expired_token_is_renewed_between_runs_and_in_the_middle_of_a_run() {
     // During a run: the token dies while the second page is in flight.
     hub.sim.reset_request_log();
     hub.sim.stall("/agents", 100);
-    let child = hub
-        .command(&["sync", FLOW, "--json", "--full"])
-        .spawn()
-        .expect("spawning ccsync");
-    tokio::time::timeout(SIM_WAIT, hub.sim.wait_until_stalled(1))
-        .await
-        .expect("the run never asked for the second page");
+    let child = hub.spawn(&["sync", FLOW, "--json", "--full"]);
+    let (child, ()) = while_running(child, "the second page", hub.sim.wait_until_stalled(1)).await;
     hub.sim.expire_tokens();
     hub.sim.release_stall();
-    let output = tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output())
-        .await
-        .expect("the run did not finish in time")
-        .expect("waiting for ccsync");
+    let output = finish(child).await;
     assert!(
         output.status.success(),
         "{}",
@@ -337,20 +326,16 @@ async fn a_rate_limited_read_is_retried_after_the_retry_after_delay() {
         )
         .unwrap();
     let started = Instant::now();
-    let child = hub
-        .command(&["sync", FLOW, "--json", "--full"])
-        .spawn()
-        .expect("spawning ccsync");
+    let child = hub.spawn(&["sync", FLOW, "--json", "--full"]);
     // When the simulator answered the 429, and when it answered the same page again.
     let is_agents = |status: u16| {
         move |log: &[RequestRecord]| agent_requests(log).iter().any(|r| r.status == status)
     };
-    let limited_at = when_logged(&hub, is_agents(429)).await;
-    let retried_at = when_logged(&hub, is_agents(200)).await;
-    let output = tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output())
-        .await
-        .expect("the run did not finish in time")
-        .expect("waiting for ccsync");
+    let (child, limited_at) =
+        while_running(child, "the 429", when_logged(&hub, is_agents(429))).await;
+    let (child, retried_at) =
+        while_running(child, "the retry", when_logged(&hub, is_agents(200))).await;
+    let output = finish(child).await;
     let took = started.elapsed();
     assert!(
         output.status.success(),
@@ -380,14 +365,12 @@ async fn a_rate_limited_read_is_retried_after_the_retry_after_delay() {
 }
 
 /// When the simulator's request log first satisfies `logged`, polled every few milliseconds
-/// (for tests that measure a delay between two requests); fails after [`SIM_WAIT`].
+/// (for tests that measure a delay between two requests; bound it with [`while_running`]).
 async fn when_logged(hub: &Hub, logged: impl Fn(&[RequestRecord]) -> bool) -> Instant {
-    let deadline = Instant::now() + SIM_WAIT;
     loop {
         if logged(&hub.sim.request_log()) {
             return Instant::now();
         }
-        assert!(Instant::now() < deadline, "the expected request never came");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -396,13 +379,9 @@ async fn when_logged(hub: &Hub, logged: impl Fn(&[RequestRecord]) -> bool) -> In
 async fn a_run_killed_between_pages_writes_nothing_and_the_next_run_converges_without_duplicates() {
     let hub = Hub::start(3000, 1000).await;
     hub.sim.stall("/agents", 2000);
-    let mut child = hub
-        .command(&["sync", FLOW, "--json"])
-        .spawn()
-        .expect("spawning ccsync");
-    tokio::time::timeout(SIM_WAIT, hub.sim.wait_until_stalled(1))
-        .await
-        .expect("the run never asked for the third page");
+    let child = hub.spawn(&["sync", FLOW, "--json"]);
+    let (mut child, ()) =
+        while_running(child, "the third page", hub.sim.wait_until_stalled(1)).await;
     child.kill().await.expect("killing ccsync"); // SIGKILL, then reaped
     #[cfg(unix)]
     {

@@ -55,7 +55,7 @@ pub fn users(config: &Path, args: UsersListArgs) -> anyhow::Result<ExitCode> {
             or_dash(&user.username),
             name,
             or_dash(&user.email),
-            record.status.to_string()
+            record.status
         );
     }
     println!("{} users", records.len());

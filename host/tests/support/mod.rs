@@ -1,21 +1,25 @@
 //! The harness of the end-to-end tests: a simulated CXone ACD served in the test's own tokio
-//! runtime, a workspace with a `ccsync.toml` around it (the bundled `cxone-acd` component, env
-//! secrets, one manual flow), and the real `ccsync` binary run against that config.
+//! runtime, a workspace with a `ccsync.toml` around it (the bundled `cxone-acd` component signed
+//! by a vendor key the workspace trusts, env secrets, one manual flow), and the real `ccsync`
+//! binary run against that config.
 //!
 //! The binary runs as a child process under `tokio::process`, so the simulator keeps serving
 //! while a test awaits it; every wait is bounded, so a wedged run fails the test instead of
 //! hanging CI.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
+use ccsync_plugin::{Manifest, SecretKey, TrustStore};
 use ccsync_sim::acd::model::format_iso_millis;
 use ccsync_sim::acd::{Agent, SecurityProfile};
 use ccsync_sim::{AcdSim, AcdSimConfig};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tokio::process::Child;
 
 /// The flow every test config holds.
 pub const FLOW: &str = "acd-wfm";
@@ -23,6 +27,8 @@ pub const FLOW: &str = "acd-wfm";
 pub const TENANT: &str = "acme";
 /// The longest one `ccsync` invocation may take before the test fails.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+/// The longest a test waits for something to happen during a run.
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 const CLIENT_SECRET_ENV: &str = "CCSYNC_TEST_ACD_CLIENT_SECRET";
 const ACCESS_KEY_SECRET_ENV: &str = "CCSYNC_TEST_ACD_ACCESS_KEY_SECRET";
@@ -43,9 +49,7 @@ impl Hub {
             .await
             .expect("starting the ACD simulator");
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let plugin = ccsync_bundled::connector("cxone-acd").expect("cxone-acd is bundled");
-        std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
-        std::fs::write(dir.path().join("plugins/cxone-acd.wasm"), plugin.component).unwrap();
+        install_signed_connector(dir.path());
         let config = dir.path().join("ccsync.toml");
         let hub = Hub {
             sim,
@@ -118,6 +122,13 @@ manual = {manual}
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         command
+    }
+
+    /// Starts `ccsync <args>` without waiting for it (for tests that act during a run).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .spawn()
+            .expect("spawning the ccsync binary")
     }
 
     /// Runs `ccsync <args>` to its end (at most [`COMMAND_TIMEOUT`]).
@@ -211,6 +222,52 @@ manual = {manual}
             );
         }
     }
+}
+
+/// Awaits `event` while `child` runs. Fails with the child's output if it exits first, and
+/// after [`EVENT_TIMEOUT`].
+pub async fn while_running<T>(
+    mut child: Child,
+    what: &str,
+    event: impl Future<Output = T>,
+) -> (Child, T) {
+    let outcome = tokio::select! {
+        value = event => Ok(value),
+        status = child.wait() => Err(status),
+        () = tokio::time::sleep(EVENT_TIMEOUT) => panic!("timed out waiting for {what}"),
+    };
+    match outcome {
+        Ok(value) => (child, value),
+        Err(status) => {
+            let output = child.wait_with_output().await;
+            panic!("ccsync exited ({status:?}) before {what}: {output:?}")
+        }
+    }
+}
+
+/// Waits for a spawned `ccsync` to end (at most [`COMMAND_TIMEOUT`]).
+pub async fn finish(child: Child) -> Output {
+    tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("ccsync did not finish in time")
+        .expect("waiting for ccsync")
+}
+
+/// Writes the bundled `cxone-acd` component into `workspace/plugins`, signed with a fresh
+/// vendor key that the workspace's trust store (`data/trust.json`) trusts: the tests take the
+/// operator's default path, where only signed plugins load.
+fn install_signed_connector(workspace: &Path) {
+    let plugin = ccsync_bundled::connector("cxone-acd").expect("cxone-acd is bundled");
+    let manifest = Manifest::from_toml_str(plugin.manifest, "plugins/cxone-acd/plugin.toml")
+        .expect("the bundled manifest");
+    let key = SecretKey::generate().expect("a vendor key");
+    let signed = ccsync_plugin::sign(plugin.component, &manifest, &key).expect("signing");
+    std::fs::create_dir_all(workspace.join("plugins")).unwrap();
+    std::fs::write(workspace.join("plugins/cxone-acd.wasm"), signed).unwrap();
+    std::fs::create_dir_all(workspace.join("data")).unwrap();
+    TrustStore::open(workspace.join("data/trust.json"))
+        .and_then(|mut trust| trust.add(key.public_key(), "ccsync end-to-end tests"))
+        .expect("trusting the test vendor key");
 }
 
 fn parse_json(output: &Output, args: &[&str]) -> Value {
