@@ -29,11 +29,16 @@ fn inspect_prints_what_describe_returns() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.starts_with("test-well-behaved 1.0.0\n"), "{stdout}");
-    assert!(stdout.contains("reads:        user\n"), "{stdout}");
-    assert!(stdout.contains("writes:       (none)\n"), "{stdout}");
+    assert!(stdout.contains("manifest: none embedded"), "{stdout}");
+    assert!(stdout.contains("signatures: (none)\n"), "{stdout}");
     assert!(
-        stdout.contains("origins:      http://127.0.0.1:*\n"),
+        stdout.contains("describe():\n  test-well-behaved 1.0.0\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  reads:        user\n"), "{stdout}");
+    assert!(stdout.contains("  writes:       (none)\n"), "{stdout}");
+    assert!(
+        stdout.contains("  origins:      http://127.0.0.1:*\n"),
         "{stdout}"
     );
 }
@@ -49,9 +54,12 @@ fn inspect_json_is_machine_readable() {
         .unwrap();
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["name"], "test-well-behaved");
-    assert_eq!(json["reads"], serde_json::json!(["user"]));
-    assert_eq!(json["writes"], serde_json::json!([]));
+    let description = &json["description"];
+    assert_eq!(description["name"], "test-well-behaved");
+    assert_eq!(description["reads"], serde_json::json!(["user"]));
+    assert_eq!(description["writes"], serde_json::json!([]));
+    assert_eq!(json["manifest"], serde_json::Value::Null);
+    assert_eq!(json["signatures"], serde_json::json!([]));
 }
 
 #[test]
@@ -66,5 +74,5 @@ fn inspect_of_a_file_that_is_not_a_component_says_so() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("junk.wasm"), "{stderr}");
-    assert!(stderr.contains("not a usable component"), "{stderr}");
+    assert!(stderr.contains("not a WebAssembly file"), "{stderr}");
 }
