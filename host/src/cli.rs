@@ -44,6 +44,9 @@ pub enum Command {
     /// The users the hub holds.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The hub's WFM accounts: list, incomplete ones, their log, mass update from a CSV.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
     /// Past runs, newest first.
     Runs(RunsArgs),
     /// The provisioning log: every action and skip, with reasons and old -> new values.
@@ -61,6 +64,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Measure sync throughput and memory against the simulator (build with --release).
     Bench(BenchArgs),
+    /// Run every flow on its schedule until SIGTERM or Ctrl-C (the daemon).
+    Serve(ServeArgs),
+    /// Every flow's health, last run and next runs.
+    Status(StatusArgs),
+    /// Clear a flow's failures and quarantine and make it due now.
+    Resume(ResumeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +102,77 @@ pub struct UsersListArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// List the accounts the hub holds (never deleted: deactivated, with the reason).
+    List(AccountsListArgs),
+    /// The accounts missing required fields, with what each misses (rule W6).
+    Incomplete(IncompleteArgs),
+    /// Fill missing fields of many accounts from a CSV (`tenant,id` and field columns).
+    MassUpdate(MassUpdateArgs),
+    /// What happened to accounts: every create, update, deactivate, reactivate and skip.
+    Log(AccountsLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsListArgs {
+    /// Only accounts of this hub store.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Only accounts of this source tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// At most this many accounts.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IncompleteArgs {
+    /// Only accounts of this hub store.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MassUpdateArgs {
+    /// The CSV: a header row with `tenant`, `id` and any of username, first_name, last_name,
+    /// email, employee_id.
+    #[arg(long)]
+    pub csv: PathBuf,
+    /// Apply the valid rows even if some are invalid (each invalid one is still reported).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The WFM store (default: the only one the flows target).
+    #[arg(long)]
+    pub store: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsLogArgs {
+    /// Only entries of this hub store.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Only entries of this source tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Only entries about this source user id.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -266,6 +346,27 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Run each flow that is due once, then exit (for cron and tests); exit code 1 if a run
+    /// failed.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The flow to resume.
+    pub flow: String,
+}
+
+#[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Sizes to measure, in simulated agents.
     #[arg(long = "users", default_values_t = [10_000, 100_000])]
@@ -289,6 +390,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         match cli.command {
             Command::Sync(args) => commands::sync::run(&config, allow_unsigned, args).await,
             Command::Users(UsersCommand::List(args)) => commands::report::users(&config, args),
+            Command::Accounts(command) => match command {
+                AccountsCommand::List(args) => commands::accounts::list(&config, args),
+                AccountsCommand::Incomplete(args) => commands::accounts::incomplete(&config, args),
+                AccountsCommand::MassUpdate(args) => commands::accounts::mass_update(&config, args),
+                AccountsCommand::Log(args) => commands::accounts::log(&config, args),
+            },
             Command::Runs(args) => commands::report::runs(&config, args),
             Command::Log(args) => commands::report::log(&config, args),
             Command::Plugin(PluginCommand::Inspect(args)) => commands::plugin::inspect(args).await,
@@ -305,6 +412,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Trust(TrustCommand::Revoke(args)) => commands::trust::revoke(&config, args),
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,
+            Command::Serve(args) => commands::serve::serve(&config, allow_unsigned, args).await,
+            Command::Status(args) => commands::serve::status(&config, args),
+            Command::Resume(args) => commands::serve::resume(&config, args),
         }
     })
 }

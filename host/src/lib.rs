@@ -9,4 +9,5 @@ pub mod cli;
 mod commands;
 pub mod logging;
 mod plugins;
+mod schedule;
 pub mod sync;

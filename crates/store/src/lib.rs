@@ -1,7 +1,8 @@
 //! The hub store: everything ccsync keeps between runs, in one SQLite database.
 //!
 //! [`Store`] owns one connection and exposes a narrow interface organised by concern, one
-//! module each: [`runs`], [`records`], [`cursors`], [`log`] (the provisioning log), and
+//! module each: [`runs`], [`records`], [`cursors`], [`log`] (the provisioning log),
+//! [`schedule`] (each flow's next run and health), and
 //! [`page`], the single write path that commits one page of a run atomically, and the
 //! per-connection staging area a run reads into before it plans. The schema lives
 //! in [`migrations`]. The SQL is deliberately plain so that a PostgreSQL backend can mirror
@@ -11,6 +12,7 @@
 //! one with a mutex. SQLite in WAL mode lets readers run beside one writer; writers queue on
 //! the busy timeout.
 
+pub mod accounts;
 pub mod cursors;
 pub mod error;
 pub mod log;
@@ -18,6 +20,7 @@ pub mod migrations;
 pub mod page;
 pub mod records;
 pub mod runs;
+pub mod schedule;
 mod staging;
 
 mod codec;
@@ -29,6 +32,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use accounts::{
+    Account, AccountChange, AccountContext, AccountField, AccountFields, AccountFilter,
+    AccountLogEntry, AccountLogFilter, AccountOrigin, AccountStatus,
+};
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
 pub use error::{Result, StoreError};
@@ -36,6 +43,7 @@ pub use log::{FieldChange, LogAction, LogEntry, LogFilter, NewLogEntry};
 pub use page::{PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
+pub use schedule::{FlowHealth, FlowOutcome, FlowState};
 
 /// How long a statement waits for another connection's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

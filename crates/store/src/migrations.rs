@@ -19,7 +19,11 @@ pub(crate) const APPLICATION_ID: i32 = 0x6363_7379;
 
 /// Every migration, in order: `(version, sql)`. Versions start at 1 and never change once
 /// released; a schema change is a new entry.
-pub const MIGRATIONS: &[(u32, &str)] = &[(1, V1_INITIAL)];
+pub const MIGRATIONS: &[(u32, &str)] = &[
+    (1, V1_INITIAL),
+    (2, crate::accounts::MIGRATION),
+    (3, V3_FLOW_STATE),
+];
 
 /// The schema version this code creates and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -105,6 +109,22 @@ CREATE TRIGGER provisioning_log_no_delete BEFORE DELETE ON provisioning_log
 BEGIN
     SELECT RAISE(ABORT, 'the provisioning log is append-only: rows cannot be deleted');
 END;
+"#;
+
+const V3_FLOW_STATE: &str = r#"
+-- Each flow's schedule and health (store::schedule). One row per flow the scheduler ran or an
+-- operator resumed; a flow without a row is due now, with a full reconciliation.
+CREATE TABLE flow_state (
+    flow                  TEXT    PRIMARY KEY,
+    next_run_at           TEXT    NOT NULL,
+    next_full_at          TEXT    NOT NULL,
+    consecutive_failures  INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),
+    health                TEXT    NOT NULL CHECK (health IN ('ok', 'retrying', 'quarantined',
+                                                             'needs-approval')),
+    reason                TEXT,
+    last_run              INTEGER REFERENCES runs (id),
+    updated_at            TEXT    NOT NULL
+) STRICT;
 "#;
 
 /// The schema version of an open database (0 for a new, empty one).

@@ -130,7 +130,20 @@ impl FlowRunner<'_> {
             error: None,
             elapsed: Duration::ZERO,
         };
-        let outcome = self.read_plan_apply(options, &mut report).await;
+        let mut outcome = self.read_plan_apply(options, &mut report).await;
+        // The hub's WFM accounts follow the records this run applied (rules W3-W6).
+        let applied = matches!(report.status, RunStatus::Succeeded | RunStatus::Partial);
+        if let (Ok(()), true, Some(run), Some(store)) =
+            (&outcome, applied, run, super::wfm::wfm_store(self.flow))
+        {
+            outcome = super::wfm::project(self.store, self.flow, store, self.tenant, run).map(
+                |summary| {
+                    report
+                        .notes
+                        .push(format!("WFM accounts of store {store}: {summary}"));
+                },
+            );
+        }
         if let Err(e) = &outcome {
             report.status = RunStatus::Failed;
             report.error = Some(format!("{e:#}"));
