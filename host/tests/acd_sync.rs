@@ -638,3 +638,24 @@ async fn a_flow_with_manual_false_refuses_an_on_demand_sync_w2() {
     assert!(hub.sim.request_log().is_empty(), "the refused run read");
     assert!(hub.runs().await.is_empty(), "the refused run was recorded");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_read_that_shrank_suspiciously_deactivates_nothing() {
+    let hub = Hub::start(100, 100).await;
+    hub.sync(&["--full"]).await;
+    // 30 of 100 agents vanish at once: more than the default max_shrink_percent of 20.
+    let removed = hub.active_agent_ids(30);
+    for &id in &removed {
+        hub.sim.remove_agent(id).unwrap();
+    }
+    let report = hub.sync(&["--full"]).await;
+    assert_eq!(report["status"], "partial", "{report}");
+    assert_eq!(count(&report, "deactivated"), 0, "{report}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("shrink of more than 20%"), "{notes}");
+    let users = hub.users_by_id().await;
+    for id in removed {
+        assert_eq!(users[&id.to_string()]["status"], "active", "user {id}");
+    }
+    hub.assert_source_untouched();
+}

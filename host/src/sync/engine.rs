@@ -11,7 +11,8 @@
 //!    is unchanged the second time).
 //!
 //! Only a complete full read deactivates records that vanished at the source; a read with
-//! invalid records is partial and deactivates nothing by absence.
+//! invalid records, or one that returned suspiciously fewer records than the hub holds
+//! (`max_shrink_percent`), is partial and deactivates nothing by absence.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -84,6 +85,9 @@ struct KindRead {
     kind: Kind,
     invalid: Vec<InvalidRecord>,
     watermark: Option<String>,
+    /// Whether records this read did not return may be deactivated: only after a complete
+    /// full read that did not shrink suspiciously.
+    sweep: bool,
 }
 
 /// Runs one flow against one connector instance.
@@ -177,14 +181,23 @@ impl FlowRunner<'_> {
         let full = options.mode == RunMode::Full;
         let mut deactivations = 0;
         let mut active = 0;
-        for read in &reads {
-            deactivations += self.store.staged_deactivations(self.tenant, read.kind)?;
-            if full && read.invalid.is_empty() {
-                deactivations += self.store.unstaged_active(self.tenant, read.kind)?.len() as u64;
-            }
-            active += self
+        for read in &mut reads {
+            let kind_active = self
                 .store
                 .count(self.tenant, read.kind, RecordStatus::Active)?;
+            read.sweep = full && read.invalid.is_empty();
+            if read.sweep
+                && let Some(note) = self.shrunk(read.kind, kind_active)?
+            {
+                read.sweep = false;
+                report.status = RunStatus::Partial;
+                report.notes.push(note);
+            }
+            deactivations += self.store.staged_deactivations(self.tenant, read.kind)?;
+            if read.sweep {
+                deactivations += self.store.unstaged_active(self.tenant, read.kind)?.len() as u64;
+            }
+            active += kind_active;
         }
         if let Some(reason) = self.over_threshold(deactivations, active) {
             report.notes.push(reason.clone());
@@ -208,6 +221,21 @@ impl FlowRunner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Why a full read of `kind` looks suspiciously short, if it does: it returned fewer
+    /// records than the hub holds active by more than the flow's `max_shrink_percent`. Such a
+    /// read (a source answering with a partial list) never deactivates by absence.
+    fn shrunk(&self, kind: Kind, active: u64) -> anyhow::Result<Option<String>> {
+        let read = self.store.staged_count(kind)?;
+        let limit = u64::from(self.flow.safety.max_shrink_percent.get());
+        let shrunk = active > 0 && read < active && (active - read) * 100 > active * limit;
+        Ok(shrunk.then(|| {
+            format!(
+                "the full read returned {read} {kind} records where the hub holds {active} \
+                 active, a shrink of more than {limit}%: nothing was deactivated for being absent"
+            )
+        }))
     }
 
     /// Why the planned deactivations need an operator's approval, if they do.
@@ -240,6 +268,7 @@ impl FlowRunner<'_> {
             kind,
             invalid: Vec::new(),
             watermark: since.clone(),
+            sweep: false,
         };
         let mut cursor: Option<String> = None;
         loop {
@@ -317,7 +346,7 @@ impl FlowRunner<'_> {
 
         let complete = read.invalid.is_empty();
         let mut tail = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
-        if options.mode == RunMode::Full && complete {
+        if read.sweep {
             tail.extend(plan_gone(self.store.unstaged_active(self.tenant, kind)?));
         }
         // The kind's last commit carries the watermark: the read is only behind us once
