@@ -41,6 +41,12 @@ pub struct Cli {
 pub enum Command {
     /// Run a flow now: read the source, plan, apply (or only show the plan with --dry-run).
     Sync(SyncArgs),
+    /// Show what the next scheduled run of a flow would do (incremental or full, as due),
+    /// writing nothing. Works for every flow, `manual = false` ones included.
+    Plan(PlanArgs),
+    /// Approve a run that stopped at a safety threshold: the flow's next run may deactivate
+    /// up to as many records as that run planned.
+    Approve(ApproveArgs),
     /// The users the hub holds.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -85,6 +91,21 @@ pub struct SyncArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The flow to plan.
+    pub flow: String,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The run that stopped for approval (see `ccsync runs` or `ccsync status`).
+    pub run: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -389,6 +410,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let allow_unsigned = cli.allow_unsigned;
         match cli.command {
             Command::Sync(args) => commands::sync::run(&config, allow_unsigned, args).await,
+            Command::Plan(args) => commands::sync::plan(&config, allow_unsigned, args).await,
+            Command::Approve(args) => commands::sync::approve(&config, args),
             Command::Users(UsersCommand::List(args)) => commands::report::users(&config, args),
             Command::Accounts(command) => match command {
                 AccountsCommand::List(args) => commands::accounts::list(&config, args),

@@ -122,10 +122,15 @@ pub fn due(state: Option<&FlowState>, now: Timestamp) -> Due {
     if state.next_run_at > now {
         return Due::Wait(state.next_run_at);
     }
-    if state.next_full_at <= now {
-        Due::Run(RunMode::Full)
-    } else {
-        Due::Run(RunMode::Incremental)
+    Due::Run(next_mode(Some(state), now))
+}
+
+/// The mode of the flow's next run: full when its next full reconciliation is due by the time
+/// the run starts (or the flow never ran), incremental otherwise.
+pub fn next_mode(state: Option<&FlowState>, now: Timestamp) -> RunMode {
+    match state {
+        Some(state) if state.next_full_at > now.max(state.next_run_at) => RunMode::Incremental,
+        _ => RunMode::Full,
     }
 }
 

@@ -2,7 +2,6 @@
 //! quarantines it when its source keeps failing, recovers it after `ccsync resume`, and stops
 //! cleanly on SIGTERM; `serve --once` continues the schedule stored by an earlier process.
 
-#[allow(dead_code)] // the shared harness; these tests use part of it
 mod support;
 
 use std::future::Future;

@@ -13,6 +13,7 @@
 //! the busy timeout.
 
 pub mod accounts;
+pub mod approvals;
 pub mod cursors;
 pub mod error;
 pub mod log;
@@ -36,6 +37,7 @@ pub use accounts::{
     Account, AccountChange, AccountContext, AccountField, AccountFields, AccountFilter,
     AccountLogEntry, AccountLogFilter, AccountOrigin, AccountStatus,
 };
+pub use approvals::Approval;
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
 pub use error::{Result, StoreError};

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (1, V1_INITIAL),
     (2, crate::accounts::MIGRATION),
     (3, V3_FLOW_STATE),
+    (4, crate::approvals::MIGRATION),
 ];
 
 /// The schema version this code creates and understands.

@@ -4,10 +4,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use ccsync_store::{RunMode, RunStatus};
+use ccsync_store::{RunId, RunMode, RunStatus};
+use jiff::Timestamp;
 
 use crate::app::App;
-use crate::cli::SyncArgs;
+use crate::app::open_store;
+use crate::cli::{ApproveArgs, PlanArgs, SyncArgs};
+use crate::schedule::next_mode;
 use crate::sync::{Progress, RunOptions, RunReport};
 
 pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow::Result<ExitCode> {
@@ -43,6 +46,43 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
         print!("{}", report_text(&report));
     }
     Ok(exit_code(&report))
+}
+
+/// Prints what the next scheduled run of the flow would do, writing nothing.
+pub async fn plan(config: &Path, allow_unsigned: bool, args: PlanArgs) -> anyhow::Result<ExitCode> {
+    let mut app = App::open(config)?;
+    app.allow_unsigned = allow_unsigned;
+    let flow = app.flow(&args.flow)?.clone();
+    let state = app.store.flow_state(&flow.name)?;
+    let options = RunOptions {
+        mode: next_mode(state.as_ref(), Timestamp::now()),
+        dry_run: true,
+    };
+    let progress = if args.json {
+        Progress::hidden()
+    } else {
+        Progress::for_terminal(&flow.name)
+    };
+    let report = app.run_flow(&flow, options, &progress).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report_text(&report));
+    }
+    Ok(exit_code(&report))
+}
+
+/// Approves a run that stopped at a safety threshold and makes its flow due again.
+pub fn approve(config: &Path, args: ApproveArgs) -> anyhow::Result<ExitCode> {
+    let (_, mut store) = open_store(config)?;
+    let approval = store.approve(RunId(args.run))?;
+    store.resume(&approval.flow)?;
+    println!(
+        "approved run {}: the next run of {} may deactivate up to {} records; it runs at once \
+         under `ccsync serve` (or run `ccsync sync {}` where on-demand runs are allowed)",
+        approval.run, approval.flow, approval.deactivations, approval.flow
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// 0 for a run that did its work (a partial one included), 1 for a failure, 2 for a run that

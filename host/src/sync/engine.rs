@@ -199,12 +199,34 @@ impl FlowRunner<'_> {
             }
             active += kind_active;
         }
-        if let Some(reason) = self.over_threshold(deactivations, active) {
-            report.notes.push(reason.clone());
-            if !options.dry_run {
-                report.status = RunStatus::NeedsApproval;
-                report.error = Some(reason);
-                return Ok(());
+        if let Some(excess) = self.over_threshold(deactivations, active) {
+            let approval = match report.run {
+                Some(run) if !options.dry_run => {
+                    self.store
+                        .use_approval(&self.flow.name, deactivations, run)?
+                }
+                _ => None,
+            };
+            match (approval, report.run) {
+                (Some(approval), _) => report.notes.push(format!(
+                    "{excess}; approved by the operator (run {})",
+                    approval.run
+                )),
+                (None, Some(run)) if !options.dry_run => {
+                    self.store
+                        .request_approval(run, &self.flow.name, deactivations)?;
+                    let reason = format!(
+                        "{excess}; the run stopped before changing anything: approve it with \
+                         `ccsync approve {run}`"
+                    );
+                    report.notes.push(reason.clone());
+                    report.status = RunStatus::NeedsApproval;
+                    report.error = Some(reason);
+                    return Ok(());
+                }
+                (None, _) => report
+                    .notes
+                    .push(format!("{excess}; a real run would stop for approval")),
             }
         }
 
@@ -238,7 +260,7 @@ impl FlowRunner<'_> {
         }))
     }
 
-    /// Why the planned deactivations need an operator's approval, if they do.
+    /// How the planned deactivations exceed the flow's safety limits, if they do.
     fn over_threshold(&self, deactivations: u64, active: u64) -> Option<String> {
         let safety = &self.flow.safety;
         let percent = safety.max_deactivation_percent.get() as u64;
@@ -248,7 +270,7 @@ impl FlowRunner<'_> {
         (over_count || over_percent).then(|| {
             format!(
                 "the run would deactivate {deactivations} of {active} active records, more than \
-                 the flow allows ({} or {percent}%); it stopped before changing anything",
+                 the flow allows ({} or {percent}%)",
                 safety.max_deactivations
             )
         })

@@ -7,6 +7,9 @@
 //! while a test awaits it; every wait is bounded, so a wedged run fails the test instead of
 //! hanging CI.
 
+// Every test crate that includes this module uses only part of it.
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
