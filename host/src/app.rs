@@ -9,6 +9,7 @@ use ccsync_plugin::{Policy, TrustStore};
 use ccsync_runtime::{Connection, Connector, Limits, Runtime, RuntimeOptions};
 use ccsync_store::Store;
 
+use crate::lock::try_lock;
 use crate::plugins::{load_verified, trust_store_path};
 use crate::sync::{FlowRunner, Progress, RetryPolicy, RunOptions, RunReport};
 
@@ -130,6 +131,23 @@ impl App {
         options: RunOptions,
         progress: &Progress,
     ) -> anyhow::Result<RunReport> {
+        // One run of a flow at a time, across processes; a dry run writes nothing and needs no
+        // lock. Holding it, any run of the flow still marked running was left by a dead process.
+        let _lock = if options.dry_run {
+            None
+        } else {
+            let path = self
+                .config
+                .data_dir()
+                .join("locks")
+                .join(format!("{}.lock", flow.name));
+            let lock = try_lock(&path, &format!("another run of flow {}", flow.name))?;
+            let interrupted = self.store.mark_interrupted_runs(&flow.name)?;
+            if interrupted > 0 {
+                tracing::warn!(flow = %flow.name, interrupted, "runs left unfinished by a dead process were marked interrupted");
+            }
+            Some(lock)
+        };
         let source = self.source(flow)?.clone();
         let mut connector = self.connector(&source).await?;
         FlowRunner {

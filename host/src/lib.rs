@@ -7,6 +7,7 @@
 mod app;
 pub mod cli;
 mod commands;
+mod lock;
 pub mod logging;
 mod plugins;
 mod schedule;

@@ -28,15 +28,15 @@
 //! Stopping (SIGTERM, Ctrl-C): no new run starts; runs in flight may finish for up to
 //! [`SHUTDOWN_GRACE`]. After that they are abandoned (dropped at their next await) and the
 //! process exits anyway: every page commit is one SQLite transaction, so nothing is
-//! half-written, and the next `serve` marks the abandoned run interrupted
+//! half-written, and the flow's next run marks the abandoned run interrupted
 //! ([`Store::mark_interrupted_runs`](ccsync_store::Store::mark_interrupted_runs)).
 
-use std::fs::{File, TryLockError};
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use ccsync_config::FlowConfig;
 use ccsync_store::{FlowHealth, FlowOutcome, FlowState, RunMode, RunStatus};
 use jiff::Timestamp;
@@ -269,17 +269,8 @@ pub async fn serve(
     allow_unsigned: bool,
     once: bool,
 ) -> anyhow::Result<ExitCode> {
-    let (config, mut store) = open_store(config_path)?;
+    let (config, store) = open_store(config_path)?;
     let _lock = lock_runner(config.data_dir())?;
-    let interrupted = store
-        .mark_interrupted_runs()
-        .context("marking the runs a previous process left unfinished")?;
-    if interrupted > 0 {
-        warn!(
-            interrupted,
-            "runs left unfinished by a previous process were marked interrupted"
-        );
-    }
     drop(store);
     if config.flows().is_empty() {
         bail!(
@@ -375,27 +366,15 @@ fn worker_ended(result: Result<bool, tokio::task::JoinError>) -> bool {
 }
 
 /// Takes the data directory's runner lock, held until the returned file is dropped: with two
-/// `serve` processes on one store, each would run every flow and mark the other's runs
-/// interrupted.
+/// `serve` processes on one store, each would run every flow.
 fn lock_runner(data_dir: &Path) -> anyhow::Result<File> {
-    let path: PathBuf = data_dir.join(LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening the lock file {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => bail!(
-            "another `ccsync serve` is running on the data directory {} (it holds {})",
-            data_dir.display(),
-            path.display()
+    crate::lock::try_lock(
+        &data_dir.join(LOCK_FILE),
+        &format!(
+            "another `ccsync serve` on the data directory {}",
+            data_dir.display()
         ),
-        Err(TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("locking {}", path.display()))
-        }
-    }
+    )
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM.

@@ -42,12 +42,6 @@ fn actions(entries: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-/// Whether a run killed mid-way is recorded as such: the row its start wrote is left
-/// `running` (or `interrupted`, once something marked it).
-fn is_unfinished(run: &Value) -> bool {
-    run["status"] == "running" || run["status"] == "interrupted"
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_sync_stores_1000_users_exactly_as_the_source_has_them_field_by_field() {
     let hub = Hub::start(1000, 250).await;
@@ -406,7 +400,10 @@ async fn a_run_killed_between_pages_writes_nothing_and_the_next_run_converges_wi
     let runs = hub.runs().await;
     assert_eq!(runs.len(), 1, "{runs:#?}");
     let killed = runs[0].clone();
-    assert!(is_unfinished(&killed), "{killed}");
+    assert_eq!(
+        killed["status"], "running",
+        "nothing has looked at it yet: {killed}"
+    );
     assert_eq!(killed["counts"]["read"], 0, "{killed}");
     assert_eq!(killed["counts"]["created"], 0, "{killed}");
     assert!(hub.users().await.is_empty(), "the killed run stored users");
@@ -453,7 +450,11 @@ async fn a_run_killed_between_pages_writes_nothing_and_the_next_run_converges_wi
     assert_eq!(runs[0]["id"], report["run"]);
     assert_eq!(runs[0]["status"], "succeeded");
     assert_eq!(runs[1]["id"], killed["id"]);
-    assert!(is_unfinished(&runs[1]), "{}", runs[1]);
+    assert_eq!(
+        runs[1]["status"], "interrupted",
+        "the next run of the flow, holding the flow's lock, marks the dead run: {}",
+        runs[1]
+    );
     hub.assert_source_untouched();
 }
 

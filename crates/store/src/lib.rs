@@ -93,9 +93,17 @@ impl Store {
         // WAL: readers never block the writer. NORMAL: a commit is durable once the WAL is
         // checkpointed; a power cut may lose the last commits but never corrupts the file,
         // and every page commit stays atomic.
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        // Switching the journal mode takes a lock that does not wait on the busy handler;
+        // a store already in WAL mode (every store after its first open) skips the switch,
+        // so opening beside a busy daemon never fails with "database is locked".
+        let mut mode: String = conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            mode = conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+                .map_err(open_err)?;
+        }
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
             return Err(StoreError::NotAStore {
                 location: location.to_owned(),

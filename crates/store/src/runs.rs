@@ -204,24 +204,24 @@ impl Store {
         }
     }
 
-    /// Marks every `running` run `interrupted` and returns how many there were.
+    /// Marks every `running` run of `flow` `interrupted` and returns how many there were.
     ///
-    /// Call it when no run can be in progress: at daemon start, after taking whatever lock
-    /// makes this process the only runner. It is deliberately not done by [`Store::open`],
-    /// since a CLI opening the store beside a live daemon would otherwise mark the daemon's
-    /// runs as interrupted.
-    pub fn mark_interrupted_runs(&mut self) -> Result<u64> {
+    /// Call it only while holding the flow's run lock, so that no run of the flow can be in
+    /// progress: the runs it finds were left by a process that died. It is deliberately not
+    /// done by [`Store::open`], since a command opening the store beside a live run would
+    /// otherwise mark that run interrupted.
+    pub fn mark_interrupted_runs(&mut self, flow: &str) -> Result<u64> {
         const OP: &str = "mark_interrupted_runs";
         let changed = self
             .conn
             .prepare_cached(
                 "UPDATE runs SET status = 'interrupted', finished_at = ?1,
                      error = coalesce(error, ?2)
-                 WHERE status = 'running'",
+                 WHERE status = 'running' AND flow = ?3",
             )
-            .ctx(OP, String::new)?
-            .execute(params![now_text(), INTERRUPTED_ERROR])
-            .ctx(OP, String::new)?;
+            .ctx(OP, || format!("flow {flow}"))?
+            .execute(params![now_text(), INTERRUPTED_ERROR, flow])
+            .ctx(OP, || format!("flow {flow}"))?;
         Ok(changed as u64)
     }
 }
@@ -400,7 +400,12 @@ mod tests {
             // dropped without finishing `crashed`: the process "died"
         };
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.mark_interrupted_runs().unwrap(), 1);
+        assert_eq!(
+            store.mark_interrupted_runs("wfo").unwrap(),
+            0,
+            "another flow"
+        );
+        assert_eq!(store.mark_interrupted_runs("wfm").unwrap(), 1);
         let crashed = store.run(crashed).unwrap().unwrap();
         assert_eq!(crashed.status, RunStatus::Interrupted);
         assert_eq!(crashed.error.as_deref(), Some(INTERRUPTED_ERROR));
@@ -409,6 +414,6 @@ mod tests {
             store.run(done).unwrap().unwrap().status,
             RunStatus::Succeeded
         );
-        assert_eq!(store.mark_interrupted_runs().unwrap(), 0);
+        assert_eq!(store.mark_interrupted_runs("wfm").unwrap(), 0);
     }
 }
