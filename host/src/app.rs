@@ -124,6 +124,28 @@ impl App {
             .with_context(|| format!("connecting {}", connection.name))
     }
 
+    /// Takes the flow's run lock (one run of a flow at a time, across processes; released when
+    /// the returned file is dropped). Holding it, any run of the flow still marked running was
+    /// left by a dead process: those are marked interrupted. Dry runs write nothing and need
+    /// no lock.
+    pub fn lock_flow(&mut self, flow: &str) -> anyhow::Result<std::fs::File> {
+        let path = self
+            .config
+            .data_dir()
+            .join("locks")
+            .join(format!("{flow}.lock"));
+        let lock = try_lock(&path, &format!("another run of flow {flow}"))?;
+        let interrupted = self.store.mark_interrupted_runs(flow)?;
+        if interrupted > 0 {
+            tracing::warn!(
+                flow,
+                interrupted,
+                "runs left unfinished by a dead process were marked interrupted"
+            );
+        }
+        Ok(lock)
+    }
+
     /// Runs a flow once, from its source connection into the hub.
     pub async fn run_flow(
         &mut self,
@@ -131,22 +153,10 @@ impl App {
         options: RunOptions,
         progress: &Progress,
     ) -> anyhow::Result<RunReport> {
-        // One run of a flow at a time, across processes; a dry run writes nothing and needs no
-        // lock. Holding it, any run of the flow still marked running was left by a dead process.
         let _lock = if options.dry_run {
             None
         } else {
-            let path = self
-                .config
-                .data_dir()
-                .join("locks")
-                .join(format!("{}.lock", flow.name));
-            let lock = try_lock(&path, &format!("another run of flow {}", flow.name))?;
-            let interrupted = self.store.mark_interrupted_runs(&flow.name)?;
-            if interrupted > 0 {
-                tracing::warn!(flow = %flow.name, interrupted, "runs left unfinished by a dead process were marked interrupted");
-            }
-            Some(lock)
+            Some(self.lock_flow(&flow.name)?)
         };
         let source = self.source(flow)?.clone();
         let mut connector = self.connector(&source).await?;

@@ -88,6 +88,10 @@ pub struct SyncArgs {
     /// Read everything (a full reconciliation) instead of what changed since the last run.
     #[arg(long)]
     pub full: bool,
+    /// Sync only this user (their source id) now, showing each step: read, scope, match,
+    /// diff, action. Never deactivates a user it does not find.
+    #[arg(long, value_name = "ID", conflicts_with = "full")]
+    pub user: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

@@ -865,7 +865,7 @@ mod tests {
         let first = lock_runner(dir.path()).unwrap();
         let err = lock_runner(dir.path()).unwrap_err();
         assert!(
-            format!("{err:#}").contains("another `ccsync serve` is running"),
+            format!("{err:#}").contains("another `ccsync serve` on the data directory"),
             "{err:#}"
         );
         drop(first);

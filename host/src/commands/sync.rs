@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
+use ccsync_config::FlowConfig;
 use ccsync_store::{RunId, RunMode, RunStatus};
 use jiff::Timestamp;
 
@@ -11,7 +12,8 @@ use crate::app::App;
 use crate::app::open_store;
 use crate::cli::{ApproveArgs, PlanArgs, SyncArgs};
 use crate::schedule::next_mode;
-use crate::sync::{Progress, RunOptions, RunReport};
+use crate::sync::single::SingleUserSync;
+use crate::sync::{Progress, RetryPolicy, RunOptions, RunReport};
 
 pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let mut app = App::open(config)?;
@@ -24,6 +26,9 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
             flow.name,
             flow.interval
         );
+    }
+    if let Some(user) = &args.user {
+        return single_user(&mut app, &flow, user, &args).await;
     }
     let progress = if args.json {
         Progress::hidden()
@@ -46,6 +51,41 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
         print!("{}", report_text(&report));
     }
     Ok(exit_code(&report))
+}
+
+/// `ccsync sync <flow> --user <id>`: syncs one user now and prints each step.
+async fn single_user(
+    app: &mut App,
+    flow: &FlowConfig,
+    user: &str,
+    args: &SyncArgs,
+) -> anyhow::Result<ExitCode> {
+    // The same per-flow lock as a whole run: a single-user sync writes the flow's records.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(app.lock_flow(&flow.name)?)
+    };
+    let source = app.source(flow)?.clone();
+    let mut connector = app.connector(&source).await?;
+    let report = SingleUserSync {
+        store: &mut app.store,
+        connector: &mut connector,
+        flow,
+        tenant: &source.tenant,
+        retry: RetryPolicy::default(),
+    }
+    .run(user, args.dry_run)
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(match report.status {
+        RunStatus::Failed | RunStatus::Interrupted => ExitCode::FAILURE,
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 /// Prints what the next scheduled run of the flow would do, writing nothing.

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use ccsync_config::FlowConfig;
-use ccsync_model::{InvalidRecord, Kind, Page};
-use ccsync_runtime::{CallError, Connector};
+use ccsync_model::{InvalidRecord, Kind};
+use ccsync_runtime::Connector;
 use ccsync_store::{
     CursorUpdate, PageBatch, RecordStatus, RunCounts, RunId, RunMode, RunStatus, Store,
 };
@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use super::plan::{Action, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
-use super::retry::RetryPolicy;
+use super::retry::{RetryPolicy, read_page};
 
 /// Records planned and applied per transaction.
 const CHUNK: usize = 1000;
@@ -294,10 +294,16 @@ impl FlowRunner<'_> {
         };
         let mut cursor: Option<String> = None;
         loop {
-            let page = self
-                .read_page(kind, cursor.as_deref(), since.as_deref())
-                .await
-                .with_context(|| format!("reading {kind} records"))?;
+            let page = read_page(
+                self.connector,
+                &self.retry,
+                &self.flow.name,
+                kind,
+                cursor.as_deref(),
+                since.as_deref(),
+            )
+            .await
+            .with_context(|| format!("reading {kind} records"))?;
             self.store.stage(kind, &page.items)?;
             self.progress.read(page.items.len() as u64);
             read.invalid.extend(page.invalid);
@@ -310,28 +316,6 @@ impl FlowRunner<'_> {
             }
         }
         Ok(read)
-    }
-
-    async fn read_page(
-        &mut self,
-        kind: Kind,
-        cursor: Option<&str>,
-        since: Option<&str>,
-    ) -> Result<Page, CallError> {
-        let mut retry = 0;
-        loop {
-            match self.connector.read(kind, cursor, since).await {
-                Ok(page) => return Ok(page),
-                Err(error) => match self.retry.delay(retry, &error) {
-                    Some(delay) => {
-                        tracing::warn!(flow = %self.flow.name, %error, ?delay, "read failed; retrying");
-                        tokio::time::sleep(delay).await;
-                        retry += 1;
-                    }
-                    None => return Err(error),
-                },
-            }
-        }
     }
 
     /// Plans and applies the staged records of one kind, then the deactivation of the ones a

@@ -5,6 +5,7 @@ pub mod engine;
 pub mod plan;
 pub mod progress;
 pub mod retry;
+pub mod single;
 pub mod wfm;
 
 pub use engine::{FlowRunner, RunOptions, RunReport};

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use ccsync_model::ConnectorError;
-use ccsync_runtime::CallError;
+use ccsync_model::{ConnectorError, Kind, Page};
+use ccsync_runtime::{CallError, Connector};
 
 /// How often and how patiently a call is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,31 @@ impl RetryPolicy {
             .min(self.max_delay);
         // ±25% jitter, so flows that failed together do not retry together.
         Some(backoff.mul_f64(0.75 + fastrand::f64() * 0.5))
+    }
+}
+
+/// Reads one page through `connector`, retrying as `policy` allows.
+pub async fn read_page(
+    connector: &mut Connector,
+    policy: &RetryPolicy,
+    flow: &str,
+    kind: Kind,
+    cursor: Option<&str>,
+    since: Option<&str>,
+) -> Result<Page, CallError> {
+    let mut retry = 0;
+    loop {
+        match connector.read(kind, cursor, since).await {
+            Ok(page) => return Ok(page),
+            Err(error) => match policy.delay(retry, &error) {
+                Some(delay) => {
+                    tracing::warn!(flow, %error, ?delay, "read failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    retry += 1;
+                }
+                None => return Err(error),
+            },
+        }
     }
 }
 

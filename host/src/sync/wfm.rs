@@ -22,7 +22,7 @@ use std::fmt;
 
 use anyhow::Context;
 use ccsync_config::{FlowConfig, HubKind, HubStore, Target, UserField};
-use ccsync_model::{Entity, Kind, User};
+use ccsync_model::{Entity, Kind, Team, User};
 use ccsync_store::{
     Account, AccountChange, AccountContext, AccountField, AccountFields, AccountOrigin,
     AccountStatus, FieldChange, LogAction, RecordFilter, RecordStatus, RunId, Store, StoredRecord,
@@ -179,12 +179,17 @@ fn wfm_teams(store: &Store, tenant: &str) -> anyhow::Result<HashMap<String, bool
         .into_iter()
         .filter_map(|record| match record.entity {
             Entity::Team(team) => {
-                let wfm = team.features.iter().any(|f| f == WFM_ADVANCED);
+                let wfm = is_wfm_team(&team);
                 Some((team.id, wfm))
             }
             _ => None,
         })
         .collect())
+}
+
+/// Whether a team carries [`WFM_ADVANCED`], which makes its users eligible (rule W4).
+pub fn is_wfm_team(team: &Team) -> bool {
+    team.features.iter().any(|f| f == WFM_ADVANCED)
 }
 
 /// Everything [`decide`] looks at for one user.
@@ -209,7 +214,7 @@ fn present(value: Option<&str>) -> Option<&str> {
 }
 
 /// Why the user may not have an active account, or `None` when eligible (rule W4, W5).
-fn ineligible(input: &Input<'_>) -> Option<&'static str> {
+pub fn ineligible(input: &Input<'_>) -> Option<&'static str> {
     let user = input.user;
     if input.record.status == RecordStatus::Deactivated {
         return Some(if input.record.source_active {

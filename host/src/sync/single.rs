@@ -1,0 +1,563 @@
+//! Single-user sync ("provisioning on demand"): one user of a flow's source brought into the
+//! hub now, with each step shown to the operator: read, scope, match, diff, action.
+//!
+//! The connector contract has no get-by-id, so the user is found by reading the flow's user
+//! pages from the start (`since = None`), stopping at the page that holds them. Only that user
+//! is planned and applied, through the planner ([`plan_page`]) and write path
+//! ([`Store::commit_page`], in a run of mode `single`) of every run; their WFM account is
+//! decided by the projection's own [`wfm::decide`] and written by [`Store::commit_accounts`].
+//! Teams are not re-read: the scope decision uses the team records the hub holds from the
+//! flow's last run (a team whose `WFM Advanced` changed since is seen at the next run).
+//!
+//! A single-user sync never deactivates by absence (a user it does not find is reported, and
+//! only a complete full read may conclude a user is gone) and never moves a watermark: the
+//! flow's next incremental run reads exactly what it would have read without it.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use ccsync_config::FlowConfig;
+use ccsync_model::{Entity, InvalidRecord, Kind};
+use ccsync_runtime::Connector;
+use ccsync_store::{
+    AccountChange, AccountContext, AccountOrigin, FieldChange, LogAction, PageBatch, RecordStatus,
+    RunCounts, RunId, RunMode, RunStatus, Store, StoredRecord,
+};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::plan::{Action, PlannedAction, plan_page};
+use super::retry::{RetryPolicy, read_page};
+use super::wfm;
+
+/// One step of a single-user sync and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// `read`, `scope`, `match`, `diff` or `action`, in that order.
+    pub name: &'static str,
+    /// The step's result in a few words (`found`, `in scope`, `record update, account none`).
+    pub outcome: String,
+    /// The particulars, continuing the outcome's sentence.
+    pub detail: String,
+}
+
+/// What a WFM account gets (or, in a dry run, would get).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountAction {
+    /// The WFM hub store.
+    pub store: String,
+    pub action: LogAction,
+    pub reason: Option<String>,
+    pub changes: Vec<FieldChange>,
+}
+
+/// What a single-user sync did (or, for a dry run, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct SingleUserReport {
+    pub flow: String,
+    pub tenant: String,
+    /// The source id asked for.
+    pub user: String,
+    /// The run's id; none for a dry run, which records nothing.
+    pub run: Option<RunId>,
+    pub dry_run: bool,
+    pub status: RunStatus,
+    /// Whether the source returned the user (as a usable record or an invalid one).
+    pub found: bool,
+    pub steps: Vec<Step>,
+    /// The hub record's action; none when it is unchanged or the user was not found.
+    pub record_action: Option<PlannedAction>,
+    /// The WFM account's action; none when the flow targets no WFM store or nothing changes.
+    pub account_action: Option<AccountAction>,
+    pub error: Option<String>,
+}
+
+impl SingleUserReport {
+    /// The human form: one line per step, then what was written.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "flow {} (single user {}{})\n",
+            self.flow,
+            self.user,
+            if self.dry_run { ", dry run" } else { "" }
+        );
+        for step in &self.steps {
+            out += &format!("{:<8}{} {}\n", step.name, step.outcome, step.detail);
+        }
+        if let Some(run) = self.run {
+            out += &format!("run {run} {}\n", self.status);
+        }
+        if let Some(error) = &self.error {
+            out += &format!("error: {error}\n");
+        }
+        out
+    }
+
+    fn step(&mut self, name: &'static str, outcome: impl Into<String>, detail: impl Into<String>) {
+        self.steps.push(Step {
+            name,
+            outcome: outcome.into(),
+            detail: detail.into(),
+        });
+    }
+}
+
+/// Where the read found the user.
+enum Found {
+    User { entity: Box<Entity>, page: u32 },
+    Invalid { record: InvalidRecord, page: u32 },
+    Absent { pages: u32, users: u64 },
+}
+
+/// Syncs one user of one flow against one connector instance.
+pub struct SingleUserSync<'a> {
+    pub store: &'a mut Store,
+    pub connector: &'a mut Connector,
+    pub flow: &'a FlowConfig,
+    /// The source connection's tenant: part of every record key.
+    pub tenant: &'a str,
+    pub retry: RetryPolicy,
+}
+
+impl SingleUserSync<'_> {
+    /// Syncs the user with source id `user_id`; a dry run plans and reports, writing nothing.
+    pub async fn run(&mut self, user_id: &str, dry_run: bool) -> anyhow::Result<SingleUserReport> {
+        if !self.flow.kinds.contains(&Kind::User) {
+            bail!(
+                "flow {} does not sync users (its kinds: {}), so it has no user to sync",
+                self.flow.name,
+                self.flow
+                    .kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let run = if dry_run {
+            None
+        } else {
+            Some(
+                self.store
+                    .start_run(&self.flow.name, RunMode::Single, false)
+                    .context("recording the run")?,
+            )
+        };
+        let mut report = SingleUserReport {
+            flow: self.flow.name.clone(),
+            tenant: self.tenant.to_owned(),
+            user: user_id.to_owned(),
+            run,
+            dry_run,
+            status: RunStatus::Succeeded,
+            found: false,
+            steps: Vec::new(),
+            record_action: None,
+            account_action: None,
+            error: None,
+        };
+        if let Err(e) = self.steps(user_id, &mut report).await {
+            report.status = RunStatus::Failed;
+            report.error = Some(format!("{e:#}"));
+        }
+        if let Some(run) = run {
+            self.store
+                .finish_run(
+                    run,
+                    report.status,
+                    &RunCounts::default(),
+                    report.error.as_deref(),
+                )
+                .context("recording the end of the run")?;
+        }
+        Ok(report)
+    }
+
+    async fn steps(&mut self, user_id: &str, report: &mut SingleUserReport) -> anyhow::Result<()> {
+        let found = self.find(user_id).await?;
+        let stored = self
+            .store
+            .records_by_ids(self.tenant, Kind::User, &[user_id])?;
+        let existing = stored.get(user_id);
+        let wfm_store = wfm::wfm_store(self.flow);
+        let account = match wfm_store {
+            Some(name) => self.store.account(name, self.tenant, user_id)?,
+            None => None,
+        };
+        let (entity, page) = match found {
+            Found::User { entity, page } => (*entity, page),
+            Found::Absent { pages, users } => {
+                report.step(
+                    "read",
+                    "not found",
+                    format!("at the source: {users} users on {pages} page(s) read"),
+                );
+                report.step("scope", "skipped", "the user is not at the source");
+                self.match_step(report, user_id, existing, account.as_ref());
+                report.step("diff", "skipped", "nothing to compare");
+                let kept = match existing {
+                    Some(record) => format!("the hub record stays {}", record.status),
+                    None => "the hub has no record of the user".to_owned(),
+                };
+                report.step(
+                    "action",
+                    "none",
+                    format!(
+                        "({kept}: a single-user sync never deactivates a user it does not find; \
+                         only a complete full read (`ccsync sync {} --full`) deactivates by \
+                         absence)",
+                        self.flow.name
+                    ),
+                );
+                return Ok(());
+            }
+            Found::Invalid { record, page } => {
+                report.found = true;
+                report.step(
+                    "read",
+                    "invalid",
+                    format!("on page {page}: {}", record.reason),
+                );
+                report.step("scope", "skipped", "the source record cannot be mapped");
+                self.match_step(report, user_id, existing, account.as_ref());
+                report.step("diff", "skipped", "nothing to compare");
+                let mut plan = plan_page(Vec::new(), &[record], &HashMap::new());
+                let detail = self.apply(report, &mut plan.actions, 0, None)?;
+                report.step(
+                    "action",
+                    "none",
+                    format!("the invalid record is skipped and logged {detail}"),
+                );
+                report.record_action = plan.actions.pop();
+                return Ok(());
+            }
+        };
+        report.found = true;
+        report.step("read", "found", format!("on page {page}"));
+        let Entity::User(user) = &entity else {
+            bail!(
+                "the connector returned a {} record (id {}) among the users",
+                entity.kind(),
+                entity.id()
+            );
+        };
+        let plan = plan_page(vec![entity.clone()], &[], &stored);
+        let record_action = plan.actions.into_iter().next();
+        let record_after = after_plan(
+            existing,
+            &entity,
+            record_action.as_ref(),
+            report.run,
+            self.tenant,
+        );
+
+        // The account is decided against the record as the plan leaves it, as the run's
+        // projection decides it after the run's commits.
+        let account_change = match wfm_store {
+            Some(store_name) => {
+                let team = match &user.team_id {
+                    Some(team_id) => self.store.record(self.tenant, Kind::Team, team_id)?,
+                    None => None,
+                };
+                let team_has_wfm = matches!(&team, Some(StoredRecord { entity: Entity::Team(t), .. }) if wfm::is_wfm_team(t));
+                let last = self
+                    .store
+                    .last_account_decisions(store_name, self.tenant, &[user_id])?
+                    .remove(user_id);
+                let input = wfm::Input {
+                    store: store_name,
+                    flow: &self.flow.name,
+                    required: &self.flow.required_fields,
+                    record: &record_after,
+                    user,
+                    team_has_wfm,
+                    existing: account.as_ref(),
+                    last_decision: last.as_ref(),
+                };
+                let change = wfm::decide(&input);
+                let visible = change
+                    .as_ref()
+                    .and_then(|c| c.account.as_ref())
+                    .or(account.as_ref())
+                    .map(|a| a.schedule_visible);
+                let team_text = match (&user.team_id, &team) {
+                    (None, _) => "no team".to_owned(),
+                    (Some(id), None) => format!("team {id} is not in the hub"),
+                    (Some(id), Some(_)) if team_has_wfm => format!("team {id} has WFM Advanced"),
+                    (Some(id), Some(_)) => format!("team {id} lacks WFM Advanced"),
+                };
+                match wfm::ineligible(&input) {
+                    None => report.step(
+                        "scope",
+                        "in scope",
+                        format!(
+                            "of WFM store {store_name}: {team_text}; schedule {}",
+                            if visible == Some(true) {
+                                "visible"
+                            } else {
+                                "not visible (no `WFM > MyZone > View Personal Schedule`)"
+                            }
+                        ),
+                    ),
+                    Some(reason) => report.step(
+                        "scope",
+                        "out of scope",
+                        format!(
+                            "of WFM store {store_name}: {reason} ({team_text}); the hub record \
+                             is still synced"
+                        ),
+                    ),
+                }
+                change
+            }
+            None => {
+                report.step(
+                    "scope",
+                    "in scope",
+                    format!(
+                        "the flow syncs every user of its source into {}",
+                        self.flow.target.name()
+                    ),
+                );
+                None
+            }
+        };
+        self.match_step(report, user_id, existing, account.as_ref());
+
+        let mut changes: Vec<String> = record_action
+            .iter()
+            .flat_map(|a| a.changes.iter())
+            .map(|c| format!("{}: {} -> {}", c.field, c.old, c.new))
+            .collect();
+        changes.extend(
+            account_change
+                .iter()
+                .flat_map(|c| c.changes.iter())
+                .map(|c| format!("account {}: {} -> {}", c.field, c.old, c.new)),
+        );
+        match (existing, changes.is_empty()) {
+            (_, true) => report.step("diff", "unchanged", "the hub matches the source"),
+            (None, false) => report.step("diff", "new", changes.join("; ")),
+            (Some(_), false) => report.step("diff", "changed", changes.join("; ")),
+        }
+
+        let record_word = record_action.as_ref().map_or("none", |a| a.action.as_str());
+        let outcome = match (wfm_store, &account_change) {
+            (None, _) => format!("record {record_word}"),
+            (Some(_), None) => format!("record {record_word}, account none"),
+            (Some(_), Some(change)) => {
+                format!("record {record_word}, account {}", change.action)
+            }
+        };
+        let mut actions: Vec<PlannedAction> = record_action.into_iter().collect();
+        let unchanged = u64::from(actions.is_empty());
+        let detail = self.apply(report, &mut actions, unchanged, account_change.as_ref())?;
+        report.step("action", outcome, detail);
+        report.record_action = actions.pop();
+        report.account_action = match (wfm_store, account_change) {
+            (Some(store), Some(change)) => Some(AccountAction {
+                store: store.to_owned(),
+                action: change.action,
+                reason: change.reason,
+                changes: change.changes,
+            }),
+            _ => None,
+        };
+        Ok(())
+    }
+
+    /// The `match` step: the hub record and the WFM account the user has, if any.
+    fn match_step(
+        &self,
+        report: &mut SingleUserReport,
+        user_id: &str,
+        record: Option<&StoredRecord>,
+        account: Option<&ccsync_store::Account>,
+    ) {
+        let key = format!("{}/user/{user_id}", self.tenant);
+        let record_text = match record {
+            Some(r) => format!(
+                "hub record {key} ({}, last written by run {})",
+                r.status, r.updated_run
+            ),
+            None => format!("no hub record {key}"),
+        };
+        let account_text = match (wfm::wfm_store(self.flow), account) {
+            (None, _) => String::new(),
+            (Some(store), Some(a)) => format!(
+                "; WFM account {store}/{}/{user_id} ({}{})",
+                self.tenant,
+                a.status,
+                a.status_reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+            (Some(store), None) => format!("; no WFM account in {store}"),
+        };
+        let outcome = if record.is_some() { "matched" } else { "new" };
+        report.step("match", outcome, format!("{record_text}{account_text}"));
+    }
+
+    /// Commits the record's actions (one page of the run) and then the account change, unless
+    /// this is a dry run; returns what was written, for the `action` step.
+    fn apply(
+        &mut self,
+        report: &SingleUserReport,
+        actions: &mut [PlannedAction],
+        unchanged: u64,
+        account: Option<&AccountChange>,
+    ) -> anyhow::Result<String> {
+        let Some(run) = report.run else {
+            return Ok("(dry run: nothing was written)".to_owned());
+        };
+        let mut batch = PageBatch::new(run, &self.flow.name, self.tenant, Kind::User);
+        batch.counts = RunCounts {
+            read: u64::from(report.found),
+            unchanged,
+            ..RunCounts::default()
+        };
+        for action in actions.iter_mut() {
+            match action.action {
+                Action::Create => batch.counts.created += 1,
+                Action::Update => batch.counts.updated += 1,
+                Action::Deactivate => batch.counts.deactivated += 1,
+                Action::Reactivate => batch.counts.reactivated += 1,
+                Action::Invalid => batch.counts.invalid += 1,
+            }
+            batch.log.push(action.log_entry());
+            if let Some(write) = action.write.take() {
+                batch.writes.push(write);
+            }
+        }
+        batch.seen = actions
+            .iter()
+            .filter(|a| a.action != Action::Invalid)
+            .filter_map(|a| a.source_id.clone())
+            .collect();
+        if unchanged > 0 {
+            batch.seen.push(report.user.clone());
+        }
+        self.store
+            .commit_page(&batch)
+            .with_context(|| format!("writing the hub record of user {}", report.user))?;
+        if let (Some(change), Some(store)) = (account, wfm::wfm_store(self.flow)) {
+            let context = AccountContext {
+                store,
+                origin: AccountOrigin::Sync,
+                run: Some(run),
+                flow: Some(&self.flow.name),
+            };
+            self.store
+                .commit_accounts(&context, std::slice::from_ref(change))
+                .with_context(|| format!("writing the {store} account of user {}", report.user))?;
+        }
+        Ok(format!("(applied in run {run})"))
+    }
+
+    /// Reads the flow's user pages from the start until one holds `user_id`.
+    async fn find(&mut self, user_id: &str) -> anyhow::Result<Found> {
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        let mut users = 0;
+        loop {
+            let page = read_page(
+                self.connector,
+                &self.retry,
+                &self.flow.name,
+                Kind::User,
+                cursor.as_deref(),
+                None,
+            )
+            .await
+            .with_context(|| format!("reading user records (page {})", pages + 1))?;
+            pages += 1;
+            users += page.items.len() as u64;
+            if let Some(entity) = page.items.into_iter().find(|e| e.id() == user_id) {
+                return Ok(Found::User {
+                    entity: Box::new(entity),
+                    page: pages,
+                });
+            }
+            if let Some(record) = page
+                .invalid
+                .into_iter()
+                .find(|r| r.id.as_deref() == Some(user_id))
+            {
+                return Ok(Found::Invalid {
+                    record,
+                    page: pages,
+                });
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(Found::Absent { pages, users }),
+            }
+        }
+    }
+}
+
+/// The hub record as the planned action leaves it: what the WFM decision looks at (its
+/// status and whether the source said it is active). Unchanged, it is the stored record.
+fn after_plan(
+    existing: Option<&StoredRecord>,
+    entity: &Entity,
+    action: Option<&PlannedAction>,
+    run: Option<RunId>,
+    tenant: &str,
+) -> StoredRecord {
+    let write = action.and_then(|a| a.write.as_ref());
+    match (existing, write) {
+        (Some(record), None) => record.clone(),
+        (existing, _) => {
+            let status = write.map_or(RecordStatus::Active, |w| w.status);
+            let run = run.unwrap_or(RunId(0));
+            let now = Timestamp::now();
+            StoredRecord {
+                tenant: tenant.to_owned(),
+                kind: Kind::User,
+                source_id: entity.id().to_owned(),
+                entity: entity.clone(),
+                hash: entity.content_hash(),
+                status,
+                source_active: entity.active(),
+                first_seen_run: existing.map_or(run, |r| r.first_seen_run),
+                last_seen_run: run,
+                updated_run: run,
+                created_at: existing.map_or(now, |r| r.created_at),
+                updated_at: now,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_report_has_one_line_per_step_with_its_outcome_then_the_run() {
+        let mut report = SingleUserReport {
+            flow: "acd-wfm".into(),
+            tenant: "acme".into(),
+            user: "7".into(),
+            run: Some(RunId(4)),
+            dry_run: false,
+            status: RunStatus::Succeeded,
+            found: true,
+            steps: Vec::new(),
+            record_action: None,
+            account_action: None,
+            error: None,
+        };
+        report.step("read", "found", "on page 3");
+        report.step("action", "record none, account none", "(applied in run 4)");
+        assert_eq!(
+            report.text(),
+            "flow acd-wfm (single user 7)\n\
+             read    found on page 3\n\
+             action  record none, account none (applied in run 4)\n\
+             run 4 succeeded\n"
+        );
+    }
+}
