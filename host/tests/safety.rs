@@ -90,3 +90,63 @@ async fn an_approval_does_not_cover_more_deactivations_than_it_approved() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["status"], "needs-approval", "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_losing_wfm_advanced_stops_for_approval_before_its_accounts_are_deactivated() {
+    let hub = strict_hub().await;
+    // Only the count limit (5) applies here: a small tenant's WFM accounts may all be on one team.
+    let config = hub.config_text(100, true).replace(
+        "manual = true",
+        "manual = true\nmax_deactivations = 5\nmax_deactivation_percent = 100",
+    );
+    hub.write_config(&config);
+    hub.sync(&["--full"]).await;
+    let active_accounts = async || -> Vec<serde_json::Value> {
+        let accounts = hub.json(&["accounts", "list", "--json"]).await;
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["status"] == "active")
+            .cloned()
+            .collect()
+    };
+    let active = active_accounts().await;
+    // Take WFM Advanced away from the team with the most accounts.
+    let mut by_team = std::collections::BTreeMap::<String, usize>::new();
+    for account in &active {
+        *by_team
+            .entry(account["team_id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    let (team, affected) = by_team.into_iter().max_by_key(|(_, n)| *n).unwrap();
+    assert!(
+        affected > 5,
+        "the team has more accounts than the flow may deactivate"
+    );
+    hub.sim
+        .set_team_features(team.parse().unwrap(), false)
+        .unwrap();
+
+    let output = hub.run(&["sync", FLOW, "--json"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let stopped: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(stopped["status"], "needs-approval", "{stopped}");
+    let error = stopped["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("would deactivate {affected} of")),
+        "{error}"
+    );
+    assert_eq!(
+        active_accounts().await.len(),
+        active.len(),
+        "no account changed"
+    );
+
+    let run = stopped["run"].as_i64().unwrap().to_string();
+    assert!(hub.run(&["approve", &run]).await.status.success());
+    let applied = hub.sync(&[]).await;
+    assert_eq!(applied["status"], "succeeded", "{applied}");
+    assert_eq!(active_accounts().await.len(), active.len() - affected);
+    hub.assert_source_untouched();
+}

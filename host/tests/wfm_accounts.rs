@@ -129,6 +129,8 @@ source = "acd-{t}"
 target = "wfm"
 kinds = ["team", "security-profile", "user"]
 manual = true
+# These tests are about the account rules; the safety stop has its own (tests/safety.rs).
+max_deactivations = 100000
 max_deactivation_percent = 100
 "#,
                 t = acd.tenant,

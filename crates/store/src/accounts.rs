@@ -287,6 +287,19 @@ impl Store {
         Ok(out)
     }
 
+    /// How many accounts of a store and tenant are active.
+    pub fn count_active_accounts(&self, store: &str, tenant: &str) -> Result<u64> {
+        const OP: &str = "count_active_accounts";
+        let key = || format!("store {store}, tenant {tenant}");
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM accounts WHERE store = ?1 AND tenant = ?2 AND status = 'active'",
+            )
+            .ctx(OP, key)?
+            .query_row(params![store, tenant], |row| row.get(0))
+            .ctx(OP, key)
+    }
+
     /// Accounts matching `filter`, in (store, tenant, source id) order.
     pub fn list_accounts(&self, filter: &AccountFilter<'_>) -> Result<Vec<Account>> {
         const OP: &str = "list_accounts";

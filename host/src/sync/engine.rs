@@ -140,13 +140,7 @@ impl FlowRunner<'_> {
         if let (Ok(()), true, Some(run), Some(store)) =
             (&outcome, applied, run, super::wfm::wfm_store(self.flow))
         {
-            outcome = super::wfm::project(self.store, self.flow, store, self.tenant, run).map(
-                |summary| {
-                    report
-                        .notes
-                        .push(format!("WFM accounts of store {store}: {summary}"));
-                },
-            );
+            outcome = self.project_accounts(run, store, &mut report);
         }
         if let Err(e) = &outcome {
             report.status = RunStatus::Failed;
@@ -199,7 +193,7 @@ impl FlowRunner<'_> {
             }
             active += kind_active;
         }
-        if let Some(excess) = self.over_threshold(deactivations, active) {
+        if let Some(excess) = self.over_threshold(deactivations, active, "records") {
             let approval = match report.run {
                 Some(run) if !options.dry_run => {
                     self.store
@@ -260,8 +254,50 @@ impl FlowRunner<'_> {
         }))
     }
 
-    /// How the planned deactivations exceed the flow's safety limits, if they do.
-    fn over_threshold(&self, deactivations: u64, active: u64) -> Option<String> {
+    /// Projects the applied records onto the WFM store's accounts, behind the same safety
+    /// limits as the records: a projection that would deactivate more accounts than the flow
+    /// allows (a team losing `WFM Advanced`, say) leaves every account unchanged and waits for
+    /// an approval.
+    fn project_accounts(
+        &mut self,
+        run: RunId,
+        wfm: &str,
+        report: &mut RunReport,
+    ) -> anyhow::Result<()> {
+        let preview = super::wfm::project(self.store, self.flow, wfm, self.tenant, run, false)?;
+        let active = self.store.count_active_accounts(wfm, self.tenant)?;
+        if let Some(excess) = self.over_threshold(preview.deactivated, active, "accounts") {
+            match self
+                .store
+                .use_approval(&self.flow.name, preview.deactivated, run)?
+            {
+                Some(approval) => report.notes.push(format!(
+                    "WFM accounts of store {wfm}: {excess}; approved by the operator (run {})",
+                    approval.run
+                )),
+                None => {
+                    self.store
+                        .request_approval(run, &self.flow.name, preview.deactivated)?;
+                    let reason = format!(
+                        "WFM accounts of store {wfm}: {excess}; the records were applied but \
+                         every account was left unchanged: approve it with `ccsync approve {run}`"
+                    );
+                    report.notes.push(reason.clone());
+                    report.status = RunStatus::NeedsApproval;
+                    report.error = Some(reason);
+                    return Ok(());
+                }
+            }
+        }
+        let summary = super::wfm::project(self.store, self.flow, wfm, self.tenant, run, true)?;
+        report
+            .notes
+            .push(format!("WFM accounts of store {wfm}: {summary}"));
+        Ok(())
+    }
+
+    /// How the planned deactivations of `what` exceed the flow's safety limits, if they do.
+    fn over_threshold(&self, deactivations: u64, active: u64, what: &str) -> Option<String> {
         let safety = &self.flow.safety;
         let percent = safety.max_deactivation_percent.get() as u64;
         let over_count = deactivations > u64::from(safety.max_deactivations);
@@ -269,7 +305,7 @@ impl FlowRunner<'_> {
         let over_percent = active > 0 && deactivations * 100 > active * percent;
         (over_count || over_percent).then(|| {
             format!(
-                "the run would deactivate {deactivations} of {active} active records, more than \
+                "the run would deactivate {deactivations} of {active} active {what}, more than \
                  the flow allows ({} or {percent}%)",
                 safety.max_deactivations
             )

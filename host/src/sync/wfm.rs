@@ -98,12 +98,16 @@ impl fmt::Display for AccountsSummary {
 /// Derives the accounts of `store_name` from the user records of `tenant`, after `run` of
 /// `flow` applied them. Each chunk commits in its own transaction; a crash between chunks
 /// loses nothing, since the next run decides again from the same records.
+///
+/// With `apply = false` nothing is written: the summary says what applying would do (the
+/// engine checks it against the flow's safety limits first).
 pub fn project(
     store: &mut Store,
     flow: &FlowConfig,
     store_name: &str,
     tenant: &str,
     run: RunId,
+    apply: bool,
 ) -> anyhow::Result<AccountsSummary> {
     let teams = wfm_teams(store, tenant)?;
     let context = AccountContext {
@@ -159,7 +163,7 @@ pub fn project(
                 None => {}
             }
         }
-        if !changes.is_empty() {
+        if apply && !changes.is_empty() {
             store
                 .commit_accounts(&context, &changes)
                 .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
