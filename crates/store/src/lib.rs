@@ -54,6 +54,25 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// queries, with room for the filter variants.
 const STATEMENT_CACHE: usize = 64;
 
+/// Switches a new database to WAL. The switch takes a lock that does not wait on the busy
+/// handler, so two processes opening a fresh store at once (a daemon and a status command)
+/// would see "database is locked": retry for as long as the busy timeout allows.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    const PAUSE: Duration = Duration::from_millis(25);
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(PAUSE);
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The hub's SQLite store.
 #[derive(Debug)]
 pub struct Store {
@@ -93,16 +112,12 @@ impl Store {
         // WAL: readers never block the writer. NORMAL: a commit is durable once the WAL is
         // checkpointed; a power cut may lose the last commits but never corrupts the file,
         // and every page commit stays atomic.
-        // Switching the journal mode takes a lock that does not wait on the busy handler;
-        // a store already in WAL mode (every store after its first open) skips the switch,
-        // so opening beside a busy daemon never fails with "database is locked".
+        // A store already in WAL mode (every store after its first open) skips the switch.
         let mut mode: String = conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            mode = conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-                .map_err(open_err)?;
+            mode = switch_to_wal(&conn).map_err(open_err)?;
         }
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
             return Err(StoreError::NotAStore {

@@ -149,14 +149,18 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
         location: location.to_owned(),
         source,
     };
-    let app_id: i32 = conn
+    // One read transaction: a consistent snapshot, so a store another process is creating
+    // this very moment is seen either before its first migration or after it, never between.
+    let snapshot = conn.transaction().map_err(open_err)?;
+    let app_id: i32 = snapshot
         .pragma_query_value(None, "application_id", |row| row.get(0))
         .map_err(open_err)?;
-    let current = version(conn, location)?;
+    let current = version(&snapshot, location)?;
+    let objects: i64 = snapshot
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+        .map_err(open_err)?;
+    snapshot.finish().map_err(open_err)?;
     if app_id == 0 {
-        let objects: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
-            .map_err(open_err)?;
         if current != 0 || objects != 0 {
             return Err(StoreError::NotAStore {
                 location: location.to_owned(),
