@@ -17,7 +17,8 @@ async fn start(seed: u64, agents: usize) -> AcdSim {
         .unwrap()
 }
 
-async fn token(sim: &AcdSim) -> String {
+/// The token endpoint's answer to the simulator's own credentials.
+async fn token_response(sim: &AcdSim) -> Value {
     let c = sim.credentials();
     let response = reqwest::Client::new()
         .post(format!("{}/auth/token", sim.base_url()))
@@ -31,8 +32,14 @@ async fn token(sim: &AcdSim) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+    response.json().await.unwrap()
+}
+
+async fn token(sim: &AcdSim) -> String {
+    token_response(sim).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn get(sim: &AcdSim, token: &str, path_and_query: &str) -> reqwest::Response {
@@ -90,20 +97,7 @@ fn ids(agents: &[Value]) -> Vec<u64> {
 #[tokio::test]
 async fn token_grants_bearer_access_and_carries_the_tenant_in_the_id_token() {
     let sim = start(1, 50).await;
-    let c = sim.credentials();
-    let response = reqwest::Client::new()
-        .post(format!("{}/auth/token", sim.base_url()))
-        .basic_auth(&c.client_id, Some(&c.client_secret))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", c.access_key_id.as_str()),
-            ("password", c.access_key_secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    let body = token_response(&sim).await;
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 3600);
     assert!(body["refresh_token"].is_string());
