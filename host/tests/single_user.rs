@@ -239,3 +239,46 @@ async fn a_flow_without_manual_runs_refuses_a_single_user_sync() {
     assert!(hub.users().await.is_empty());
     assert_eq!(hub.sim.requests("/"), 0, "nothing was read");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scope_decides_on_the_team_as_the_source_has_it_now() {
+    let hub = synced_hub().await;
+    let target = eligible_agent(&hub, &[]);
+    let team = hub.sim.agent(target).expect("the agent").team_id;
+    hub.sim.set_team_features(team, false).unwrap();
+    let id = target.to_string();
+
+    let report = hub.sync(&["--user", &id]).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let scope = step(&report, "scope");
+    assert_eq!(scope["outcome"], "out of scope", "{report}");
+    let detail = scope["detail"].as_str().unwrap();
+    assert!(detail.contains("team lost WFM Advanced"), "{detail}");
+    assert!(
+        detail.contains(&format!(
+            "team {team} lacks WFM Advanced (read from the source now)"
+        )),
+        "{detail}"
+    );
+    assert_eq!(report["account_action"]["action"], "deactivate", "{report}");
+
+    // The flow's next run reaches the same decision: it plans the team's other members'
+    // deactivations, and nothing more for this account.
+    let plan = hub
+        .json(&["sync", FLOW, "--full", "--dry-run", "--json"])
+        .await;
+    let planned = plan["accounts"]["actions"].as_array().unwrap();
+    assert!(!planned.is_empty(), "{plan}");
+    assert!(
+        planned.iter().all(|a| a["source_id"] != id.as_str()),
+        "{plan}"
+    );
+    let log = hub.json(&["accounts", "log", "--id", &id, "--json"]).await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "deactivate"], "{log}");
+}

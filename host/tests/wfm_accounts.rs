@@ -279,10 +279,10 @@ async fn w4_team_without_wfm_advanced_is_not_synced() {
         "the tenant has users on other teams"
     );
     assert!(accounts.values().all(|a| a["status"] == "active"));
-    assert!(
-        report["notes"]
-            .to_string()
-            .contains("WFM accounts of store wfm"),
+    assert_eq!(report["accounts"]["store"], "wfm", "{report}");
+    assert_eq!(
+        report["accounts"]["summary"]["created"],
+        eligible.len(),
         "{report}"
     );
 
@@ -471,6 +471,107 @@ async fn w5_accounts_are_never_deleted_only_deactivated_and_reactivated() {
     assert_eq!(accounts[&gone.to_string()]["status"], "deactivated");
     let log = ws.account_log(Some(&inactive.to_string())).await;
     assert_eq!(actions(&log), ["create", "deactivate", "reactivate"]);
+}
+
+/// The account actions of a run report, by source id.
+fn account_actions(report: &Value) -> BTreeMap<String, Value> {
+    report["accounts"]["actions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no account actions: {report}"))
+        .iter()
+        .map(|a| (a["source_id"].as_str().unwrap().to_owned(), a.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies() {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    let flow = acd.flow();
+
+    // Before the first run: every eligible user would get an account, the others a skip.
+    let first = ws
+        .json(&["sync", &flow, "--full", "--dry-run", "--json"])
+        .await;
+    let eligible = acd.eligible();
+    let summary = &first["accounts"]["summary"];
+    assert_eq!(summary["created"], eligible.len(), "{first}");
+    assert_eq!(summary["skipped"], AGENTS - eligible.len(), "{first}");
+    let planned: BTreeSet<String> = account_actions(&first)
+        .into_iter()
+        .filter(|(_, a)| a["action"] == "create")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(planned, eligible);
+    assert!(ws.accounts().await.is_empty(), "a dry run writes nothing");
+    let applied = ws.sync(acd).await;
+    assert_eq!(applied["accounts"]["summary"], *summary, "{applied}");
+
+    // A team loses WFM Advanced and an eligible user on another team vanishes.
+    let agent = acd.complete_eligible(&[]);
+    let members: BTreeSet<String> = acd
+        .eligible()
+        .into_iter()
+        .filter(|id| acd.sim.agent(id.parse().unwrap()).unwrap().team_id == agent.team_id)
+        .collect();
+    let gone = acd
+        .sim
+        .agents()
+        .into_iter()
+        .find(|a| a.is_active && acd.team_has_wfm(a) && a.team_id != agent.team_id)
+        .expect("an eligible agent on another team")
+        .agent_id
+        .to_string();
+    acd.sim.set_team_features(agent.team_id, false).unwrap();
+    acd.sim.remove_agent(gone.parse().unwrap()).unwrap();
+
+    // An incremental run sees the team (teams are read whole), not the vanished user.
+    let incremental = ws.json(&["sync", &flow, "--dry-run", "--json"]).await;
+    assert_eq!(incremental["mode"], "incremental", "{incremental}");
+    let actions = account_actions(&incremental);
+    let deactivated: BTreeSet<String> = actions
+        .iter()
+        .filter(|(_, a)| a["action"] == "deactivate")
+        .map(|(id, a)| {
+            assert_eq!(a["reason"], "team lost WFM Advanced", "{a}");
+            id.clone()
+        })
+        .collect();
+    assert_eq!(deactivated, members);
+
+    // Only a full read finds the vanished user gone. The scheduler has not run this flow
+    // yet, so its next run, as `ccsync plan` shows it, is a full one.
+    let full = ws.json(&["plan", &flow, "--json"]).await;
+    assert_eq!(full["mode"], "full", "{full}");
+    let actions = account_actions(&full);
+    assert_eq!(actions[&gone]["action"], "deactivate", "{full}");
+    assert_eq!(actions[&gone]["reason"], "gone from the source");
+    assert_eq!(
+        full["accounts"]["summary"]["deactivated"],
+        members.len() + 1,
+        "{full}"
+    );
+    let accounts = ws.accounts_of(acd).await;
+    assert!(
+        accounts.values().all(|a| a["status"] == "active"),
+        "dry runs and plans change no account"
+    );
+
+    // The text form names the store and lists the account actions.
+    let text = ws.run(&["plan", &flow]).await;
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = format!(
+        "WFM accounts of store wfm: 0 create, 0 update, {} deactivate",
+        members.len() + 1
+    );
+    assert!(text.contains(&line), "{text}");
+    assert!(text.contains("deactivate account "), "{text}");
+
+    let applied = ws.sync(acd).await;
+    assert_eq!(
+        applied["accounts"]["summary"], full["accounts"]["summary"],
+        "the real run does what the dry run showed: {applied}"
+    );
 }
 
 /// Makes `ids` lack an email and an employee id at the source.

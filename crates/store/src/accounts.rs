@@ -17,7 +17,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use ccsync_model::Kind;
 use jiff::Timestamp;
 use rusqlite::{Connection, ToSql, TransactionBehavior, params, params_from_iter};
 use serde::Serialize;
@@ -26,7 +25,6 @@ use crate::Store;
 use crate::codec::{RowReader, now_text, text_enum, timestamp_text};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{FieldChange, LogAction};
-use crate::records::{RECORD_COLUMNS, StoredRecord, record_from_row};
 use crate::runs::{self, RunId};
 
 /// Migration 2: the accounts and their log.
@@ -335,39 +333,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Up to `limit` user records of a tenant with a source id after `after`, in id order:
-    /// keyset paging for walking a whole tenant in chunks without holding it in memory.
-    pub fn user_records_after(
-        &self,
-        tenant: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<StoredRecord>> {
-        const OP: &str = "user_records_after";
-        let key = || format!("tenant {tenant}, after {after:?}");
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records
-                 WHERE tenant = ?1 AND kind = ?2 AND (?3 IS NULL OR source_id > ?3)
-                 ORDER BY source_id LIMIT ?4"
-            ))
-            .ctx(OP, key)?;
-        let mut rows = stmt
-            .query(params![
-                tenant,
-                Kind::User.as_str(),
-                after,
-                limit_arg(Some(limit))
-            ])
-            .ctx(OP, key)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().ctx(OP, key)? {
-            out.push(record_from_row(row, OP)?);
-        }
-        Ok(out)
-    }
-
     /// The last logged decision (action and reason) for each of `ids` of a store and tenant
     /// that has any: what lets a sync log a skip once, when the decision changes, instead of
     /// on every run.
@@ -429,14 +394,7 @@ impl Store {
                 });
             }
         }
-        let mut written = 0;
-        for change in changes {
-            if let Some(account) = &change.account {
-                write_account(&tx, context.store, change, account, &now)?;
-                written += 1;
-            }
-            append_log(&tx, context, change, &now)?;
-        }
+        let written = write_changes(&tx, context, changes, &now)?;
         tx.commit().ctx(OP, key)?;
         Ok(written)
     }
@@ -496,6 +454,25 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Writes account changes and their log entries within the caller's transaction; returns
+/// how many accounts were written.
+pub(crate) fn write_changes(
+    conn: &Connection,
+    context: &AccountContext<'_>,
+    changes: &[AccountChange],
+    now: &str,
+) -> Result<usize> {
+    let mut written = 0;
+    for change in changes {
+        if let Some(account) = &change.account {
+            write_account(conn, context.store, change, account, now)?;
+            written += 1;
+        }
+        append_log(conn, context, change, now)?;
+    }
+    Ok(written)
 }
 
 fn write_account(
@@ -703,7 +680,7 @@ fn where_clause(conditions: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{FLOW, TENANT, create_page, store_with_run};
+    use crate::testing::{FLOW, TENANT, store_with_run};
 
     const STORE: &str = "wfm";
 
@@ -880,26 +857,6 @@ mod tests {
     }
 
     #[test]
-    fn user_records_after_pages_a_tenant_by_id() {
-        let (mut store, run) = store_with_run();
-        store
-            .commit_page(&create_page(run, &["1", "2", "3", "4", "5"]))
-            .unwrap();
-        let first = store.user_records_after(TENANT, None, 2).unwrap();
-        let ids: Vec<&str> = first.iter().map(|r| r.source_id.as_str()).collect();
-        assert_eq!(ids, ["1", "2"]);
-        let rest = store.user_records_after(TENANT, Some("2"), 10).unwrap();
-        let ids: Vec<&str> = rest.iter().map(|r| r.source_id.as_str()).collect();
-        assert_eq!(ids, ["3", "4", "5"]);
-        assert!(
-            store
-                .user_records_after("other", None, 10)
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
     fn a_dry_run_cannot_commit_accounts() {
         let mut store = Store::open_in_memory().unwrap();
         let dry = store.start_run(FLOW, crate::RunMode::Full, true).unwrap();
@@ -907,5 +864,33 @@ mod tests {
             .commit_accounts(&sync(dry), &[create(account("1", TENANT))])
             .unwrap_err();
         assert!(err.to_string().contains("dry run"), "{err}");
+    }
+
+    #[test]
+    fn a_page_commits_its_account_changes_with_its_records_or_neither() {
+        let (mut store, run) = store_with_run();
+        let mut page = crate::testing::create_page(run, &["1"]);
+        page.accounts = Some(crate::AccountBatch {
+            store: STORE.into(),
+            changes: vec![create(account("1", TENANT))],
+        });
+        store.commit_page(&page).unwrap();
+        assert!(store.record(TENANT, ccsync_model::Kind::User, "1").unwrap().is_some());
+        assert!(store.account(STORE, TENANT, "1").unwrap().is_some());
+        let log = store.account_log(&AccountLogFilter::default()).unwrap();
+        assert_eq!((log.len(), log[0].run), (1, Some(run)));
+
+        // An account change that cannot be written takes the page's records with it.
+        let mut page = crate::testing::create_page(run, &["2"]);
+        page.accounts = Some(crate::AccountBatch {
+            store: STORE.into(),
+            changes: vec![create(account("3", TENANT))],
+        });
+        if let Some(batch) = &mut page.accounts {
+            batch.changes[0].source_id = "2".into();
+        }
+        assert!(store.commit_page(&page).is_err());
+        assert_eq!(store.record(TENANT, ccsync_model::Kind::User, "2").unwrap(), None);
+        assert_eq!(store.account(STORE, TENANT, "2").unwrap(), None);
     }
 }

@@ -4,7 +4,8 @@
 //! module each: [`runs`], [`records`], [`cursors`], [`log`] (the provisioning log),
 //! [`schedule`] (each flow's next run and health), and
 //! [`page`], the single write path that commits one page of a run atomically, and the
-//! per-connection staging area a run reads into before it plans. The schema lives
+//! per-connection staging area a run reads into before it plans, and [`view`], which walks a
+//! tenant's records as stored or as the staged read would leave them. The schema lives
 //! in [`migrations`]. The SQL is deliberately plain so that a PostgreSQL backend can mirror
 //! each statement when several hosts share one database.
 //!
@@ -23,6 +24,7 @@ pub mod records;
 pub mod runs;
 pub mod schedule;
 mod staging;
+pub mod view;
 
 mod codec;
 #[cfg(test)]
@@ -42,10 +44,11 @@ pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
 pub use error::{Result, StoreError};
 pub use log::{FieldChange, LogAction, LogEntry, LogFilter, NewLogEntry};
-pub use page::{PageBatch, PageCommit};
+pub use page::{AccountBatch, PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
 pub use schedule::{FlowHealth, FlowOutcome, FlowState};
+pub use view::{RecordState, RecordView};
 
 /// How long a statement waits for another connection's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -11,6 +11,7 @@ use ccsync_model::Kind;
 use rusqlite::TransactionBehavior;
 
 use crate::Store;
+use crate::accounts::{self, AccountChange, AccountContext, AccountOrigin};
 use crate::codec::now_text;
 use crate::cursors::{self, CursorUpdate};
 use crate::error::{Result, SqlContext, StoreError};
@@ -38,6 +39,16 @@ pub struct PageBatch {
     pub counts: RunCounts,
     /// The cursor move that follows this page, if any.
     pub cursor: Option<CursorUpdate>,
+    /// WFM account changes derived from this page's records, committed with them (logged
+    /// as origin `sync` of the run).
+    pub accounts: Option<AccountBatch>,
+}
+
+/// Account changes of one WFM hub store, for a [`PageBatch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountBatch {
+    pub store: String,
+    pub changes: Vec<AccountChange>,
 }
 
 impl PageBatch {
@@ -53,6 +64,7 @@ impl PageBatch {
             log: Vec::new(),
             counts: RunCounts::default(),
             cursor: None,
+            accounts: None,
         }
     }
 }
@@ -71,8 +83,8 @@ pub struct PageCommit {
 
 impl Store {
     /// Commits one page of a run in a single transaction: record writes, seen marks, log
-    /// entries, counter increments and the cursor move. On any error nothing of the batch is
-    /// stored.
+    /// entries, counter increments, the cursor move and the account changes. On any error
+    /// nothing of the batch is stored.
     ///
     /// A dry run never calls this: its run row is all it writes.
     pub fn commit_page(&mut self, batch: &PageBatch) -> Result<PageCommit> {
@@ -131,6 +143,15 @@ impl Store {
         runs::add_counts(&tx, OP, batch.run, &batch.counts)?;
         if let Some(update) = &batch.cursor {
             cursors::apply(&tx, batch.run, &batch.flow, batch.kind, update, &now)?;
+        }
+        if let Some(accounts) = &batch.accounts {
+            let context = AccountContext {
+                store: &accounts.store,
+                origin: AccountOrigin::Sync,
+                run: Some(batch.run),
+                flow: Some(&batch.flow),
+            };
+            accounts::write_changes(&tx, &context, &accounts.changes, &now)?;
         }
         tx.commit().ctx(OP, key)?;
         Ok(PageCommit {

@@ -135,7 +135,7 @@ pub fn exit_code(report: &RunReport) -> ExitCode {
     }
 }
 
-/// How many planned actions a text report lists.
+/// How many planned actions (of records, and of accounts) a text report lists.
 const LISTED: usize = 20;
 
 /// The human form of a run report.
@@ -157,27 +157,31 @@ pub fn report_text(report: &RunReport) -> String {
         c.created, c.updated, c.deactivated, c.reactivated, c.unchanged, c.invalid
     );
     if report.dry_run {
-        for action in report.actions.iter().take(LISTED) {
-            let fields: Vec<&str> = action.changes.iter().map(|c| c.field.as_str()).collect();
-            out += &format!(
-                "    {:<10} {:<40} {}{}\n",
-                action.action.as_str(),
-                action.display,
-                action.reason.as_deref().unwrap_or(""),
-                if fields.is_empty() || action.reason.is_some() {
-                    String::new()
-                } else {
-                    format!("[{}]", fields.join(", "))
-                }
-            );
-        }
         let more = c.created + c.updated + c.deactivated + c.reactivated + c.invalid;
-        if more as usize > LISTED {
-            out += &format!(
-                "    … and {} more (--json lists them)\n",
-                more as usize - LISTED
-            );
+        let lines = report.actions.iter().map(|a| {
+            let fields = a.changes.iter().map(|c| c.field.as_str());
+            action_line(a.action.as_str(), &a.display, a.reason.as_deref(), fields)
+        });
+        out += &listing(lines, more);
+    }
+    if let Some(accounts) = &report.accounts {
+        out += &format!(
+            "  WFM accounts of store {}: {}\n",
+            accounts.store, accounts.summary
+        );
+        if report.dry_run {
+            let lines = accounts.actions.iter().map(|a| {
+                let fields = a.changes.iter().map(|c| c.field.as_str());
+                let name = format!(
+                    "account {}",
+                    a.display.as_deref().unwrap_or(a.source_id.as_str())
+                );
+                action_line(a.action.as_str(), &name, a.reason.as_deref(), fields)
+            });
+            out += &listing(lines, accounts.summary.actions());
         }
+    }
+    if report.dry_run {
         out += "  dry run: nothing was written\n";
     } else if let Some(run) = report.run {
         out += &format!(
@@ -191,6 +195,34 @@ pub fn report_text(report: &RunReport) -> String {
     }
     if let Some(error) = &report.error {
         out += &format!("  error: {error}\n");
+    }
+    out
+}
+
+/// One planned action: what, on which record or account, and why (or which fields change).
+fn action_line<'a>(
+    action: &str,
+    name: &str,
+    reason: Option<&str>,
+    fields: impl Iterator<Item = &'a str>,
+) -> String {
+    let fields: Vec<&str> = fields.collect();
+    let why = match reason {
+        Some(reason) => reason.to_owned(),
+        None if fields.is_empty() => String::new(),
+        None => format!("[{}]", fields.join(", ")),
+    };
+    format!("    {action:<10} {name:<40} {why}\n")
+}
+
+/// The first [`LISTED`] of `total` action lines, and how many more there are.
+fn listing(lines: impl Iterator<Item = String>, total: u64) -> String {
+    let mut out: String = lines.take(LISTED).collect();
+    if total as usize > LISTED {
+        out += &format!(
+            "    … and {} more (--json lists them)\n",
+            total as usize - LISTED
+        );
     }
     out
 }

@@ -22,13 +22,14 @@ use ccsync_config::FlowConfig;
 use ccsync_model::{InvalidRecord, Kind};
 use ccsync_runtime::Connector;
 use ccsync_store::{
-    CursorUpdate, PageBatch, RecordStatus, RunCounts, RunId, RunMode, RunStatus, Store,
+    CursorUpdate, PageBatch, RecordStatus, RecordView, RunCounts, RunId, RunMode, RunStatus, Store,
 };
 use serde::Serialize;
 
 use super::plan::{Action, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
 use super::retry::{RetryPolicy, read_page};
+use super::wfm::{self, AccountsPlan, Projection};
 
 /// Records planned and applied per transaction.
 const CHUNK: usize = 1000;
@@ -59,6 +60,9 @@ pub struct RunReport {
     pub actions: Vec<PlannedAction>,
     /// Whether `actions` was cut short.
     pub actions_truncated: bool,
+    /// The WFM account plan, for a flow whose target is a WFM hub store: what the run did to
+    /// the accounts (or, for a dry run or a run that stopped for approval, would do).
+    pub accounts: Option<AccountsPlan>,
     /// Things the operator should know (a partial read, a safety stop).
     pub notes: Vec<String>,
     pub error: Option<String>,
@@ -130,17 +134,23 @@ impl FlowRunner<'_> {
             counts: RunCounts::default(),
             actions: Vec::new(),
             actions_truncated: false,
+            accounts: None,
             notes: Vec::new(),
             error: None,
             elapsed: Duration::ZERO,
         };
         let mut outcome = self.read_plan_apply(options, &mut report).await;
-        // The hub's WFM accounts follow the records this run applied (rules W3-W6).
+        // The hub's WFM accounts follow the records this run applied (rules W3-W6); a dry run
+        // plans them from the records as its plan would leave them.
         let applied = matches!(report.status, RunStatus::Succeeded | RunStatus::Partial);
-        if let (Ok(()), true, Some(run), Some(store)) =
-            (&outcome, applied, run, super::wfm::wfm_store(self.flow))
-        {
-            outcome = self.project_accounts(run, store, &mut report);
+        if let (Ok(swept), true, Some(store)) = (&outcome, applied, wfm::wfm_store(self.flow)) {
+            let accounts = match run {
+                Some(run) => self.project_accounts(run, store, &mut report),
+                None => self.plan_accounts(store, swept, &mut report),
+            };
+            if let Err(e) = accounts {
+                outcome = Err(e);
+            }
         }
         if let Err(e) = &outcome {
             report.status = RunStatus::Failed;
@@ -161,11 +171,13 @@ impl FlowRunner<'_> {
         Ok(report)
     }
 
+    /// Reads, checks and applies (a dry run: plans) every kind; returns the kinds whose read
+    /// was complete and full, whose absent records the plan deactivates.
     async fn read_plan_apply(
         &mut self,
         options: RunOptions,
         report: &mut RunReport,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Vec<Kind>> {
         self.store.stage_begin()?;
         let mut reads = Vec::new();
         for kind in self.kinds() {
@@ -216,7 +228,7 @@ impl FlowRunner<'_> {
                     report.notes.push(reason.clone());
                     report.status = RunStatus::NeedsApproval;
                     report.error = Some(reason);
-                    return Ok(());
+                    return Ok(Vec::new());
                 }
                 (None, _) => report
                     .notes
@@ -224,6 +236,7 @@ impl FlowRunner<'_> {
             }
         }
 
+        let swept = reads.iter().filter(|r| r.sweep).map(|r| r.kind).collect();
         for read in reads {
             self.apply_kind(&read, options, report).await?;
             if !read.invalid.is_empty() {
@@ -236,7 +249,7 @@ impl FlowRunner<'_> {
                 ));
             }
         }
-        Ok(())
+        Ok(swept)
     }
 
     /// Why a full read of `kind` looks suspiciously short, if it does: it returned fewer
@@ -264,12 +277,19 @@ impl FlowRunner<'_> {
         wfm: &str,
         report: &mut RunReport,
     ) -> anyhow::Result<()> {
-        let preview = super::wfm::project(self.store, self.flow, wfm, self.tenant, run, false)?;
+        let preview = wfm::project(
+            self.store,
+            self.flow,
+            wfm,
+            self.tenant,
+            Projection::Preview(RecordView::Hub),
+        )?;
+        let deactivations = preview.summary.deactivated;
         let active = self.store.count_active_accounts(wfm, self.tenant)?;
-        if let Some(excess) = self.over_threshold(preview.deactivated, active, "accounts") {
+        if let Some(excess) = self.over_threshold(deactivations, active, "accounts") {
             match self
                 .store
-                .use_approval(&self.flow.name, preview.deactivated, run)?
+                .use_approval(&self.flow.name, deactivations, run)?
             {
                 Some(approval) => report.notes.push(format!(
                     "WFM accounts of store {wfm}: {excess}; approved by the operator (run {})",
@@ -277,7 +297,7 @@ impl FlowRunner<'_> {
                 )),
                 None => {
                     self.store
-                        .request_approval(run, &self.flow.name, preview.deactivated)?;
+                        .request_approval(run, &self.flow.name, deactivations)?;
                     let reason = format!(
                         "WFM accounts of store {wfm}: {excess}; the records were applied but \
                          every account was left unchanged: approve it with `ccsync approve {run}`"
@@ -285,14 +305,46 @@ impl FlowRunner<'_> {
                     report.notes.push(reason.clone());
                     report.status = RunStatus::NeedsApproval;
                     report.error = Some(reason);
+                    report.accounts = Some(preview);
                     return Ok(());
                 }
             }
         }
-        let summary = super::wfm::project(self.store, self.flow, wfm, self.tenant, run, true)?;
-        report
-            .notes
-            .push(format!("WFM accounts of store {wfm}: {summary}"));
+        let applied = wfm::project(
+            self.store,
+            self.flow,
+            wfm,
+            self.tenant,
+            Projection::Apply(run),
+        )?;
+        report.accounts = Some(applied);
+        Ok(())
+    }
+
+    /// A dry run's account plan: the projection over the records as the run's plan would
+    /// leave them (`swept`: the kinds whose absent records it deactivates), with the note a
+    /// real run's safety check would give.
+    fn plan_accounts(
+        &mut self,
+        wfm: &str,
+        swept: &[Kind],
+        report: &mut RunReport,
+    ) -> anyhow::Result<()> {
+        let view = RecordView::Planned { swept };
+        let plan = wfm::project(
+            self.store,
+            self.flow,
+            wfm,
+            self.tenant,
+            Projection::Preview(view),
+        )?;
+        let active = self.store.count_active_accounts(wfm, self.tenant)?;
+        if let Some(excess) = self.over_threshold(plan.summary.deactivated, active, "accounts") {
+            report.notes.push(format!(
+                "WFM accounts of store {wfm}: {excess}; a real run would stop for approval"
+            ));
+        }
+        report.accounts = Some(plan);
         Ok(())
     }
 

@@ -5,9 +5,10 @@
 //! pages from the start (`since = None`), stopping at the page that holds them. Only that user
 //! is planned and applied, through the planner ([`plan_page`]) and write path
 //! ([`Store::commit_page`], in a run of mode `single`) of every run; their WFM account is
-//! decided by the projection's own [`wfm::decide`] and written by [`Store::commit_accounts`].
-//! Teams are not re-read: the scope decision uses the team records the hub holds from the
-//! flow's last run (a team whose `WFM Advanced` changed since is seen at the next run).
+//! decided by the projection's own [`wfm::decide`] and committed in the same transaction as
+//! the record. Where the flow syncs teams, the scope decision reads the user's team from the
+//! source now, as a run would (teams are read whole every run); the team's hub record is left
+//! to the flow's next run, which reaches the same decision.
 //!
 //! A single-user sync never deactivates by absence (a user it does not find is reported, and
 //! only a complete full read may conclude a user is gone) and never moves a watermark: the
@@ -17,13 +18,12 @@ use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use ccsync_config::FlowConfig;
-use ccsync_model::{Entity, InvalidRecord, Kind};
+use ccsync_model::{Entity, InvalidRecord, Kind, Page, Team};
 use ccsync_runtime::Connector;
 use ccsync_store::{
-    AccountChange, AccountContext, AccountOrigin, FieldChange, LogAction, PageBatch, RecordStatus,
-    RunCounts, RunId, RunMode, RunStatus, Store, StoredRecord,
+    AccountBatch, AccountChange, PageBatch, RecordState, RecordStatus, RunCounts, RunId, RunMode,
+    RunStatus, Store, StoredRecord,
 };
-use jiff::Timestamp;
 use serde::Serialize;
 
 use super::plan::{Action, PlannedAction, plan_page};
@@ -39,16 +39,6 @@ pub struct Step {
     pub outcome: String,
     /// The particulars, continuing the outcome's sentence.
     pub detail: String,
-}
-
-/// What a WFM account gets (or, in a dry run, would get).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountAction {
-    /// The WFM hub store.
-    pub store: String,
-    pub action: LogAction,
-    pub reason: Option<String>,
-    pub changes: Vec<FieldChange>,
 }
 
 /// What a single-user sync did (or, for a dry run, would do).
@@ -67,8 +57,10 @@ pub struct SingleUserReport {
     pub steps: Vec<Step>,
     /// The hub record's action; none when it is unchanged or the user was not found.
     pub record_action: Option<PlannedAction>,
+    /// The WFM hub store the flow targets, if it targets one.
+    pub wfm_store: Option<String>,
     /// The WFM account's action; none when the flow targets no WFM store or nothing changes.
-    pub account_action: Option<AccountAction>,
+    pub account_action: Option<wfm::AccountAction>,
     pub error: Option<String>,
 }
 
@@ -153,6 +145,7 @@ impl SingleUserSync<'_> {
             found: false,
             steps: Vec::new(),
             record_action: None,
+            wfm_store: wfm::wfm_store(self.flow).map(str::to_owned),
             account_action: None,
             error: None,
         };
@@ -243,23 +236,17 @@ impl SingleUserSync<'_> {
         };
         let plan = plan_page(vec![entity.clone()], &[], &stored);
         let record_action = plan.actions.into_iter().next();
-        let record_after = after_plan(
-            existing,
-            &entity,
-            record_action.as_ref(),
-            report.run,
-            self.tenant,
-        );
+        let record_after = after_plan(existing, &entity, record_action.as_ref(), self.tenant);
 
         // The account is decided against the record as the plan leaves it, as the run's
         // projection decides it after the run's commits.
         let account_change = match wfm_store {
             Some(store_name) => {
                 let team = match &user.team_id {
-                    Some(team_id) => self.store.record(self.tenant, Kind::Team, team_id)?,
+                    Some(team_id) => self.team(team_id).await?,
                     None => None,
                 };
-                let team_has_wfm = matches!(&team, Some(StoredRecord { entity: Entity::Team(t), .. }) if wfm::is_wfm_team(t));
+                let team_has_wfm = team.as_ref().is_some_and(|(t, _)| wfm::is_wfm_team(t));
                 let last = self
                     .store
                     .last_account_decisions(store_name, self.tenant, &[user_id])?
@@ -282,9 +269,11 @@ impl SingleUserSync<'_> {
                     .map(|a| a.schedule_visible);
                 let team_text = match (&user.team_id, &team) {
                     (None, _) => "no team".to_owned(),
-                    (Some(id), None) => format!("team {id} is not in the hub"),
-                    (Some(id), Some(_)) if team_has_wfm => format!("team {id} has WFM Advanced"),
-                    (Some(id), Some(_)) => format!("team {id} lacks WFM Advanced"),
+                    (Some(id), None) => format!("team {id} is unknown"),
+                    (Some(id), Some((_, from))) if team_has_wfm => {
+                        format!("team {id} has WFM Advanced ({from})")
+                    }
+                    (Some(id), Some((_, from))) => format!("team {id} lacks WFM Advanced ({from})"),
                 };
                 match wfm::ineligible(&input) {
                     None => report.step(
@@ -351,18 +340,10 @@ impl SingleUserSync<'_> {
         };
         let mut actions: Vec<PlannedAction> = record_action.into_iter().collect();
         let unchanged = u64::from(actions.is_empty());
-        let detail = self.apply(report, &mut actions, unchanged, account_change.as_ref())?;
+        report.account_action = account_change.as_ref().map(wfm::AccountAction::from);
+        let detail = self.apply(report, &mut actions, unchanged, account_change)?;
         report.step("action", outcome, detail);
         report.record_action = actions.pop();
-        report.account_action = match (wfm_store, account_change) {
-            (Some(store), Some(change)) => Some(AccountAction {
-                store: store.to_owned(),
-                action: change.action,
-                reason: change.reason,
-                changes: change.changes,
-            }),
-            _ => None,
-        };
         Ok(())
     }
 
@@ -399,14 +380,14 @@ impl SingleUserSync<'_> {
         report.step("match", outcome, format!("{record_text}{account_text}"));
     }
 
-    /// Commits the record's actions (one page of the run) and then the account change, unless
-    /// this is a dry run; returns what was written, for the `action` step.
+    /// Commits the record's actions (one page of the run) and the account change in one
+    /// transaction, unless this is a dry run; returns what was written, for the `action` step.
     fn apply(
         &mut self,
         report: &SingleUserReport,
         actions: &mut [PlannedAction],
         unchanged: u64,
-        account: Option<&AccountChange>,
+        account: Option<AccountChange>,
     ) -> anyhow::Result<String> {
         let Some(run) = report.run else {
             return Ok("(dry run: nothing was written)".to_owned());
@@ -438,63 +419,116 @@ impl SingleUserSync<'_> {
         if unchanged > 0 {
             batch.seen.push(report.user.clone());
         }
-        self.store
-            .commit_page(&batch)
-            .with_context(|| format!("writing the hub record of user {}", report.user))?;
-        if let (Some(change), Some(store)) = (account, wfm::wfm_store(self.flow)) {
-            let context = AccountContext {
-                store,
-                origin: AccountOrigin::Sync,
-                run: Some(run),
-                flow: Some(&self.flow.name),
-            };
-            self.store
-                .commit_accounts(&context, std::slice::from_ref(change))
-                .with_context(|| format!("writing the {store} account of user {}", report.user))?;
+        if let (Some(change), Some(store)) = (account, &report.wfm_store) {
+            batch.accounts = Some(AccountBatch {
+                store: store.clone(),
+                changes: vec![change],
+            });
         }
+        self.store.commit_page(&batch).with_context(|| {
+            format!("writing the hub record and account of user {}", report.user)
+        })?;
         Ok(format!("(applied in run {run})"))
+    }
+
+    /// The team with `team_id` and where it came from: read from the source now where the flow
+    /// syncs teams (a run reads them whole before deciding any account), else as the hub holds
+    /// it.
+    async fn team(&mut self, team_id: &str) -> anyhow::Result<Option<(Team, &'static str)>> {
+        if !self.flow.kinds.contains(&Kind::Team) {
+            let stored = self.store.record(self.tenant, Kind::Team, team_id)?;
+            return Ok(match stored.map(|r| r.entity) {
+                Some(Entity::Team(team)) => Some((team, "as the hub holds it")),
+                _ => None,
+            });
+        }
+        let scan = self
+            .scan(Kind::Team, |page| {
+                page.items.into_iter().find_map(|entity| match entity {
+                    Entity::Team(team) if team.id == team_id => Some(team),
+                    _ => None,
+                })
+            })
+            .await
+            .context("reading team records")?;
+        Ok(match scan {
+            Scan::Found { item, .. } => Some((item, "read from the source now")),
+            Scan::End { .. } => None,
+        })
     }
 
     /// Reads the flow's user pages from the start until one holds `user_id`.
     async fn find(&mut self, user_id: &str) -> anyhow::Result<Found> {
+        let scan = self
+            .scan(Kind::User, |page| {
+                if let Some(entity) = page.items.into_iter().find(|e| e.id() == user_id) {
+                    return Some(Ok(entity));
+                }
+                page.invalid
+                    .into_iter()
+                    .find(|r| r.id.as_deref() == Some(user_id))
+                    .map(Err)
+            })
+            .await
+            .context("reading user records")?;
+        Ok(match scan {
+            Scan::Found {
+                item: Ok(entity),
+                page,
+            } => Found::User {
+                entity: Box::new(entity),
+                page,
+            },
+            Scan::Found {
+                item: Err(record),
+                page,
+            } => Found::Invalid { record, page },
+            Scan::End { pages, records } => Found::Absent {
+                pages,
+                users: records,
+            },
+        })
+    }
+
+    /// Reads the flow's pages of `kind` from the start until `take` finds what it looks for
+    /// on one (the connector contract has no get-by-id).
+    async fn scan<T>(
+        &mut self,
+        kind: Kind,
+        mut take: impl FnMut(Page) -> Option<T>,
+    ) -> anyhow::Result<Scan<T>> {
         let mut cursor: Option<String> = None;
         let mut pages = 0;
-        let mut users = 0;
+        let mut records = 0;
         loop {
             let page = read_page(
                 self.connector,
                 &self.retry,
                 &self.flow.name,
-                Kind::User,
+                kind,
                 cursor.as_deref(),
                 None,
             )
             .await
-            .with_context(|| format!("reading user records (page {})", pages + 1))?;
+            .with_context(|| format!("page {}", pages + 1))?;
             pages += 1;
-            users += page.items.len() as u64;
-            if let Some(entity) = page.items.into_iter().find(|e| e.id() == user_id) {
-                return Ok(Found::User {
-                    entity: Box::new(entity),
-                    page: pages,
-                });
+            records += page.items.len() as u64;
+            let next = page.next_cursor.clone();
+            if let Some(item) = take(page) {
+                return Ok(Scan::Found { item, page: pages });
             }
-            if let Some(record) = page
-                .invalid
-                .into_iter()
-                .find(|r| r.id.as_deref() == Some(user_id))
-            {
-                return Ok(Found::Invalid {
-                    record,
-                    page: pages,
-                });
-            }
-            match page.next_cursor {
+            match next {
                 Some(next) => cursor = Some(next),
-                None => return Ok(Found::Absent { pages, users }),
+                None => return Ok(Scan::End { pages, records }),
             }
         }
     }
+}
+
+/// How a [`SingleUserSync::scan`] ended.
+enum Scan<T> {
+    Found { item: T, page: u32 },
+    End { pages: u32, records: u64 },
 }
 
 /// The hub record as the planned action leaves it: what the WFM decision looks at (its
@@ -503,31 +537,20 @@ fn after_plan(
     existing: Option<&StoredRecord>,
     entity: &Entity,
     action: Option<&PlannedAction>,
-    run: Option<RunId>,
     tenant: &str,
-) -> StoredRecord {
-    let write = action.and_then(|a| a.write.as_ref());
-    match (existing, write) {
-        (Some(record), None) => record.clone(),
-        (existing, _) => {
-            let status = write.map_or(RecordStatus::Active, |w| w.status);
-            let run = run.unwrap_or(RunId(0));
-            let now = Timestamp::now();
-            StoredRecord {
-                tenant: tenant.to_owned(),
-                kind: Kind::User,
-                source_id: entity.id().to_owned(),
-                entity: entity.clone(),
-                hash: entity.content_hash(),
-                status,
-                source_active: entity.active(),
-                first_seen_run: existing.map_or(run, |r| r.first_seen_run),
-                last_seen_run: run,
-                updated_run: run,
-                created_at: existing.map_or(now, |r| r.created_at),
-                updated_at: now,
-            }
-        }
+) -> RecordState {
+    let status = match (existing, action.and_then(|a| a.write.as_ref())) {
+        (_, Some(write)) => write.status,
+        (Some(record), None) => record.status,
+        (None, None) => RecordStatus::Active,
+    };
+    RecordState {
+        tenant: tenant.to_owned(),
+        source_id: entity.id().to_owned(),
+        entity: entity.clone(),
+        status,
+        // Unchanged, the stored record has the same content, `active` included.
+        source_active: entity.active(),
     }
 }
 
@@ -547,6 +570,7 @@ mod tests {
             found: true,
             steps: Vec::new(),
             record_action: None,
+            wfm_store: Some("wfm".into()),
             account_action: None,
             error: None,
         };

@@ -25,7 +25,7 @@ use ccsync_config::{FlowConfig, HubKind, HubStore, Target, UserField};
 use ccsync_model::{Entity, Kind, Team, User};
 use ccsync_store::{
     Account, AccountChange, AccountContext, AccountField, AccountFields, AccountOrigin,
-    AccountStatus, FieldChange, LogAction, RecordFilter, RecordStatus, RunId, Store, StoredRecord,
+    AccountStatus, FieldChange, LogAction, RecordState, RecordStatus, RecordView, RunId, Store,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -67,7 +67,7 @@ pub fn wfm_store(flow: &FlowConfig) -> Option<&str> {
     }
 }
 
-/// What a projection changed.
+/// What a projection changed (or, previewed, would change).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct AccountsSummary {
     pub created: u64,
@@ -80,11 +80,28 @@ pub struct AccountsSummary {
     pub unchanged: u64,
 }
 
+impl AccountsSummary {
+    fn count(&mut self, action: LogAction) {
+        match action {
+            LogAction::Create => self.created += 1,
+            LogAction::Deactivate => self.deactivated += 1,
+            LogAction::Reactivate => self.reactivated += 1,
+            LogAction::Skip => self.skipped += 1,
+            _ => self.updated += 1,
+        }
+    }
+
+    /// How many account actions (skips included) there are.
+    pub fn actions(&self) -> u64 {
+        self.created + self.updated + self.deactivated + self.reactivated + self.skipped
+    }
+}
+
 impl fmt::Display for AccountsSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} created, {} updated, {} deactivated, {} reactivated, {} unchanged, {} newly skipped",
+            "{} create, {} update, {} deactivate, {} reactivate, {} unchanged, {} newly skipped",
             self.created,
             self.updated,
             self.deactivated,
@@ -95,32 +112,82 @@ impl fmt::Display for AccountsSummary {
     }
 }
 
-/// Derives the accounts of `store_name` from the user records of `tenant`, after `run` of
-/// `flow` applied them. Each chunk commits in its own transaction; a crash between chunks
-/// loses nothing, since the next run decides again from the same records.
+/// One account action, as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountAction {
+    pub source_id: String,
+    pub display: Option<String>,
+    pub action: LogAction,
+    pub reason: Option<String>,
+    /// Changed fields, old -> new.
+    pub changes: Vec<FieldChange>,
+}
+
+impl From<&AccountChange> for AccountAction {
+    fn from(change: &AccountChange) -> Self {
+        Self {
+            source_id: change.source_id.clone(),
+            display: change.display.clone(),
+            action: change.action,
+            reason: change.reason.clone(),
+            changes: change.changes.clone(),
+        }
+    }
+}
+
+/// The account plan of one WFM store for one tenant: what a projection did or would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountsPlan {
+    /// The WFM hub store.
+    pub store: String,
+    pub summary: AccountsSummary,
+    /// The actions, up to [`SHOWN_ACTIONS`], in source id order.
+    pub actions: Vec<AccountAction>,
+    /// Whether `actions` was cut short.
+    pub actions_truncated: bool,
+}
+
+/// How many account actions a plan keeps for display.
+const SHOWN_ACTIONS: usize = 1000;
+
+/// What a projection does.
+#[derive(Debug, Clone, Copy)]
+pub enum Projection<'a> {
+    /// Decide every account from the records `view` shows; write nothing.
+    Preview(RecordView<'a>),
+    /// Decide every account from the hub records and write the changes, logged as `run`'s.
+    Apply(RunId),
+}
+
+/// Derives the accounts of `store_name` from the user records of `tenant`. Applied, each
+/// chunk commits in its own transaction; a crash between chunks loses nothing, since the
+/// next run decides again from the same records.
 ///
-/// With `apply = false` nothing is written: the summary says what applying would do (the
-/// engine checks it against the flow's safety limits first).
+/// Previewed over the hub (after a run applied its records), the plan says what applying
+/// would do, which the engine checks against the flow's safety limits first; previewed over
+/// the planned view of a staged read, it is a dry run's account plan.
 pub fn project(
     store: &mut Store,
     flow: &FlowConfig,
     store_name: &str,
     tenant: &str,
-    run: RunId,
-    apply: bool,
-) -> anyhow::Result<AccountsSummary> {
-    let teams = wfm_teams(store, tenant)?;
-    let context = AccountContext {
-        store: store_name,
-        origin: AccountOrigin::Sync,
-        run: Some(run),
-        flow: Some(&flow.name),
+    projection: Projection<'_>,
+) -> anyhow::Result<AccountsPlan> {
+    let (view, run) = match projection {
+        Projection::Preview(view) => (view, None),
+        Projection::Apply(run) => (RecordView::Hub, Some(run)),
     };
-    let mut summary = AccountsSummary::default();
+    let teams = wfm_teams(store, view, tenant)?;
+    let mut plan = AccountsPlan {
+        store: store_name.to_owned(),
+        summary: AccountsSummary::default(),
+        actions: Vec::new(),
+        actions_truncated: false,
+    };
     let mut after: Option<String> = None;
     loop {
         let records = store
-            .user_records_after(tenant, after.as_deref(), CHUNK)
+            .records_after(view, tenant, Kind::User, after.as_deref(), CHUNK)
             .with_context(|| format!("reading the users of tenant {tenant}"))?;
         let Some(last) = records.last() else { break };
         after = Some(last.source_id.clone());
@@ -150,45 +217,57 @@ pub fn project(
             };
             match decide(&input) {
                 Some(change) => {
-                    match change.action {
-                        LogAction::Create => summary.created += 1,
-                        LogAction::Deactivate => summary.deactivated += 1,
-                        LogAction::Reactivate => summary.reactivated += 1,
-                        LogAction::Skip => summary.skipped += 1,
-                        _ => summary.updated += 1,
+                    plan.summary.count(change.action);
+                    if plan.actions.len() < SHOWN_ACTIONS {
+                        plan.actions.push(AccountAction::from(&change));
+                    } else {
+                        plan.actions_truncated = true;
                     }
                     changes.push(change);
                 }
-                None if input.existing.is_some() => summary.unchanged += 1,
+                None if input.existing.is_some() => plan.summary.unchanged += 1,
                 None => {}
             }
         }
-        if apply && !changes.is_empty() {
+        if let Some(run) = run
+            && !changes.is_empty()
+        {
+            let context = AccountContext {
+                store: store_name,
+                origin: AccountOrigin::Sync,
+                run: Some(run),
+                flow: Some(&flow.name),
+            };
             store
                 .commit_accounts(&context, &changes)
                 .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
         }
     }
-    Ok(summary)
+    Ok(plan)
 }
 
-/// Which teams of a tenant carry WFM Advanced, by team id.
-fn wfm_teams(store: &Store, tenant: &str) -> anyhow::Result<HashMap<String, bool>> {
-    let teams = store.list_records(&RecordFilter {
-        tenant: Some(tenant),
-        kind: Some(Kind::Team),
-        ..RecordFilter::default()
-    })?;
-    Ok(teams
-        .into_iter()
-        .filter_map(|record| match record.entity {
-            Entity::Team(team) => {
+/// Which teams of a tenant carry WFM Advanced, by team id, as `view` shows them.
+fn wfm_teams(
+    store: &Store,
+    view: RecordView<'_>,
+    tenant: &str,
+) -> anyhow::Result<HashMap<String, bool>> {
+    let mut teams = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let chunk = store
+            .records_after(view, tenant, Kind::Team, after.as_deref(), CHUNK)
+            .with_context(|| format!("reading the teams of tenant {tenant}"))?;
+        let Some(last) = chunk.last() else { break };
+        after = Some(last.source_id.clone());
+        for record in chunk {
+            if let Entity::Team(team) = record.entity {
                 let wfm = is_wfm_team(&team);
-                Some((team.id, wfm))
+                teams.insert(team.id, wfm);
             }
-            _ => None,
-        })
-        .collect())
+        }
+    }
+    Ok(teams)
 }
 
 /// Whether a team carries [`WFM_ADVANCED`], which makes its users eligible (rule W4).
@@ -203,7 +282,7 @@ pub struct Input<'a> {
     pub flow: &'a str,
     /// The flow's required fields (rule W6).
     pub required: &'a [UserField],
-    pub record: &'a StoredRecord,
+    pub record: &'a RecordState,
     pub user: &'a User,
     /// Whether the user's team record carries [`WFM_ADVANCED`].
     pub team_has_wfm: bool,
@@ -416,7 +495,6 @@ pub fn differences(old: Option<&Account>, new: &Account) -> Vec<FieldChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ccsync_store::RunId;
 
     fn user(id: &str) -> User {
         User {
@@ -433,20 +511,13 @@ mod tests {
         }
     }
 
-    fn record(user: &User, status: RecordStatus) -> StoredRecord {
-        StoredRecord {
+    fn record(user: &User, status: RecordStatus) -> RecordState {
+        RecordState {
             tenant: "acme".into(),
-            kind: Kind::User,
             source_id: user.id.clone(),
             entity: Entity::User(user.clone()),
-            hash: String::new(),
             status,
             source_active: user.active,
-            first_seen_run: RunId(1),
-            last_seen_run: RunId(1),
-            updated_run: RunId(1),
-            created_at: Timestamp::UNIX_EPOCH,
-            updated_at: Timestamp::UNIX_EPOCH,
         }
     }
 
