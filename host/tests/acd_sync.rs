@@ -574,7 +574,7 @@ async fn a_malformed_agent_is_logged_invalid_and_neither_blocks_the_others_nor_c
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn no_run_of_any_kind_writes_to_the_source_w1() {
+async fn w1_no_run_of_any_kind_writes_to_the_source() {
     let hub = Hub::start(150, 50).await;
     hub.sync(&["--dry-run"]).await;
     hub.sync(&["--full"]).await;
@@ -623,7 +623,7 @@ async fn a_bad_config_is_refused_with_its_file_line_and_field() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_flow_with_manual_false_refuses_an_on_demand_sync_w2() {
+async fn w2_a_flow_with_manual_false_refuses_an_on_demand_sync() {
     let hub = Hub::start(10, 100).await;
     hub.write_config(&hub.config_text(100, false));
     let output = hub.run(&["sync", FLOW]).await;

@@ -771,6 +771,30 @@ async fn w6_mass_update_value_stays_until_the_source_provides_one() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn w3_one_acd_tenant_linked_to_two_wfm_stores_is_refused_before_anything_runs() {
+    let ws = Workspace::start(&["acme"]).await;
+    let mut text = std::fs::read_to_string(&ws.config).unwrap();
+    text += "\n[stores.wfm2]\nkind = \"wfm\"\n\n[flows.second]\nsource = \"acd-acme\"\n\
+             target = \"wfm2\"\nkinds = [\"user\"]\nmanual = true\n";
+    std::fs::write(&ws.config, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l == "target = \"wfm2\"")
+        .expect("the second target")
+        + 1;
+    for args in [vec!["sync", "wfm-acme", "--full"], vec!["status"]] {
+        let output = ws.run(&args).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} ran: {stderr}");
+        assert!(
+            stderr.contains(&format!("ccsync.toml:{line}:")) && stderr.contains("rule W3"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(ws.acd().sim.request_log().len(), 0, "nothing was read");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn w3_tenants_are_never_merged() {
     let ws = Workspace::start(&["east", "west"]).await;
     let (east, west) = (&ws.acds[0], &ws.acds[1]);
