@@ -3,8 +3,12 @@
 //! Whatever is derived from the records after a run (a WFM store's accounts) reads them in
 //! keyset chunks. A real run derives from the hub once its records are applied; a dry run
 //! applies nothing, so it derives from the *planned* view instead: the staged read laid over
-//! the hub, with the status each record would get. Both views come from one query shape, so
-//! a dry run's derived plan is what the real run would derive.
+//! the hub, with the status each record would get (as the planner gives it), so a dry run's
+//! derived plan is what the real run would derive. The overlay merges two keyset chunks in
+//! source id order rather than anti-joining in SQL: an anti-join inside a merged `UNION ALL`
+//! re-scans the rest of the hub for every chunk when the read returned every record.
+
+use std::cmp::Ordering;
 
 use ccsync_model::{Entity, Kind};
 use rusqlite::params;
@@ -42,7 +46,8 @@ pub struct RecordState {
 impl Store {
     /// Up to `limit` records of one tenant and kind with a source id after `after`, in source
     /// id order, as `view` shows them: keyset paging for walking a whole tenant in chunks
-    /// without holding it in memory.
+    /// without holding it in memory. A chunk may hold fewer than `limit` records before the
+    /// end; only an empty chunk means the walk is over.
     pub fn records_after(
         &self,
         view: RecordView<'_>,
@@ -51,62 +56,46 @@ impl Store {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<RecordState>> {
+        let hub = self.hub_states(tenant, kind, after, limit)?;
+        let RecordView::Planned { swept } = view else {
+            return Ok(hub);
+        };
+        let staged = self.staged_chunk(kind, after, limit)?;
+        Ok(overlay(staged, hub, tenant, limit, swept.contains(&kind)))
+    }
+
+    fn hub_states(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RecordState>> {
         const OP: &str = "records_after";
-        let key = || format!("tenant {tenant}, kind {kind}, after {after:?}, {view:?}");
-        let sql = match view {
-            RecordView::Hub => {
+        let key = || format!("tenant {tenant}, kind {kind}, after {after:?}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
                 "SELECT source_id, data, status, source_active FROM records
                  WHERE tenant = ?1 AND kind = ?2 AND source_id > ?3
-                 ORDER BY source_id LIMIT ?4"
-            }
-            // A compound SELECT ordered by its first column: SQLite merges the two arms, each
-            // already in source id order by its primary key, instead of sorting their union.
-            RecordView::Planned { .. } => {
-                "SELECT s.source_id AS source_id, s.data AS data,
-                     CASE WHEN coalesce(json_extract(s.data, '$.active'), 1)
-                          THEN 'active' ELSE 'deactivated' END AS status,
-                     coalesce(json_extract(s.data, '$.active'), 1) AS source_active
-                 FROM temp.staged s WHERE s.kind = ?2 AND s.source_id > ?3
-                 UNION ALL
-                 SELECT r.source_id, r.data,
-                     CASE WHEN ?5 AND r.status = 'active' THEN 'deactivated' ELSE r.status END,
-                     r.source_active
-                 FROM records r
-                 WHERE r.tenant = ?1 AND r.kind = ?2 AND r.source_id > ?3
-                   AND NOT EXISTS (SELECT 1 FROM temp.staged s
-                                   WHERE s.kind = r.kind AND s.source_id = r.source_id)
-                 ORDER BY 1 LIMIT ?4"
-            }
-        };
-        let swept = match view {
-            RecordView::Hub => false,
-            RecordView::Planned { swept } => swept.contains(&kind),
-        };
-        let mut stmt = self.conn.prepare_cached(sql).ctx(OP, key)?;
+                 ORDER BY source_id LIMIT ?4",
+            )
+            .ctx(OP, key)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let after = after.unwrap_or("");
-        let mut rows = match view {
-            RecordView::Hub => stmt.query(params![tenant, kind.as_str(), after, limit]),
-            RecordView::Planned { .. } => {
-                stmt.query(params![tenant, kind.as_str(), after, limit, swept])
-            }
-        }
-        .ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), after.unwrap_or(""), limit])
+            .ctx(OP, key)?;
         let mut out = Vec::with_capacity(limit.clamp(0, 4096) as usize);
         while let Some(row) = rows.next().ctx(OP, key)? {
             let source_id: String = row.get("source_id").ctx(OP, key)?;
-            let r = RowReader::new(
-                row,
-                OP,
-                "records",
-                format!("tenant={tenant}, kind={kind}, source_id={source_id}"),
-            );
+            let at = format!("tenant={tenant}, kind={kind}, source_id={source_id}");
+            let r = RowReader::new(row, OP, "records", at.clone());
             let entity: Entity = r.json("data")?;
             if entity.kind() != kind || entity.id() != source_id {
                 return Err(StoreError::Corrupt {
                     op: OP,
                     table: "records",
-                    key: format!("tenant={tenant}, kind={kind}, source_id={source_id}"),
+                    key: at,
                     column: "data",
                     detail: format!(
                         "it holds {} `{}`, not the row's record",
@@ -125,6 +114,73 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Merges a chunk of staged records over a chunk of hub records, both in source id order and
+/// both cut at `limit`: a staged record replaces the hub's, with the status its source
+/// `active` gives it; with `swept`, an active hub record the read did not return is
+/// deactivated. Where a chunk was cut, the merge stops at its last id, since the other
+/// chunk's later ids may interleave with records it did not fetch.
+fn overlay(
+    staged: Vec<Entity>,
+    hub: Vec<RecordState>,
+    tenant: &str,
+    limit: usize,
+    swept: bool,
+) -> Vec<RecordState> {
+    let bound = [
+        staged.last().map(Entity::id),
+        hub.last().map(|r| r.source_id.as_str()),
+    ]
+    .into_iter()
+    .zip([staged.len(), hub.len()])
+    .filter(|&(_, len)| len >= limit)
+    .filter_map(|(last, _)| last.map(str::to_owned))
+    .min();
+    let from_source = |entity: Entity| RecordState {
+        tenant: tenant.to_owned(),
+        source_id: entity.id().to_owned(),
+        status: if entity.active() {
+            RecordStatus::Active
+        } else {
+            RecordStatus::Deactivated
+        },
+        source_active: entity.active(),
+        entity,
+    };
+    let absent = |mut record: RecordState| {
+        if swept {
+            record.status = RecordStatus::Deactivated;
+        }
+        record
+    };
+    let mut staged = staged.into_iter().peekable();
+    let mut hub = hub.into_iter().peekable();
+    let mut out = Vec::with_capacity(limit);
+    while out.len() < limit {
+        let next = match (staged.peek(), hub.peek()) {
+            (None, None) => break,
+            (Some(s), Some(h)) => match s.id().cmp(h.source_id.as_str()) {
+                Ordering::Less => staged.next().map(from_source),
+                Ordering::Greater => hub.next().map(absent),
+                Ordering::Equal => {
+                    hub.next();
+                    staged.next().map(from_source)
+                }
+            },
+            (Some(_), None) => staged.next().map(from_source),
+            (None, Some(_)) => hub.next().map(absent),
+        };
+        let Some(next) = next else { break };
+        if bound
+            .as_deref()
+            .is_some_and(|b| next.source_id.as_str() > b)
+        {
+            break;
+        }
+        out.push(next);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -219,26 +275,32 @@ mod tests {
         let full = RecordView::Planned {
             swept: &[Kind::User],
         };
-        let mut walked = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let chunk = store
-                .records_after(full, TENANT, Kind::User, after.as_deref(), 2)
-                .unwrap();
-            let Some(last) = chunk.last() else { break };
-            after = Some(last.source_id.clone());
-            walked.extend(chunk);
+        // Walked in chunks of every size: the merge of the two cut chunks never skips or
+        // repeats a record.
+        for limit in 1..=6 {
+            let mut walked = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let chunk = store
+                    .records_after(full, TENANT, Kind::User, after.as_deref(), limit)
+                    .unwrap();
+                let Some(last) = chunk.last() else { break };
+                assert!(chunk.len() <= limit);
+                after = Some(last.source_id.clone());
+                walked.extend(chunk);
+            }
+            assert_eq!(
+                ids(&walked),
+                [
+                    ("1", RecordStatus::Deactivated, true),
+                    ("2", RecordStatus::Deactivated, false),
+                    ("3", RecordStatus::Deactivated, true),
+                    ("4", RecordStatus::Active, true),
+                    ("5", RecordStatus::Deactivated, true),
+                ],
+                "chunks of {limit}"
+            );
         }
-        assert_eq!(
-            ids(&walked),
-            [
-                ("1", RecordStatus::Deactivated, true),
-                ("2", RecordStatus::Deactivated, false),
-                ("3", RecordStatus::Deactivated, true),
-                ("4", RecordStatus::Active, true),
-                ("5", RecordStatus::Deactivated, true),
-            ]
-        );
         // The hub itself is untouched.
         let hub = store
             .records_after(RecordView::Hub, TENANT, Kind::User, None, 100)

@@ -33,6 +33,9 @@ struct Sample {
     unchanged_secs: f64,
     /// Incremental sync after [`CHANGED`] agents changed.
     incremental_secs: f64,
+    /// Full dry run (`ccsync plan` when a full run is due): every user read and planned,
+    /// records and WFM accounts, nothing written.
+    plan_secs: f64,
     /// Peak resident memory of the process (simulator included), in KiB.
     peak_rss_kib: u64,
 }
@@ -45,11 +48,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let exe = std::env::current_exe().context("locating the ccsync binary")?;
     println!(
-        "{:>8} {:>14} {:>16} {:>18} {:>10}   (median of {} runs; simulator in-process)",
+        "{:>8} {:>14} {:>16} {:>18} {:>14} {:>10}   (median of {} runs; simulator in-process)",
         "users",
         "create users/s",
         "unchanged users/s",
         "incremental (100) s",
+        "plan users/s",
         "peak MiB",
         args.repeat
     );
@@ -78,11 +82,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         };
         let n = users as f64;
         println!(
-            "{:>8} {:>14.0} {:>16.0} {:>18.3} {:>10.1}",
+            "{:>8} {:>14.0} {:>16.0} {:>18.3} {:>14.0} {:>10.1}",
             users,
             n / median(|s| s.create_secs),
             n / median(|s| s.unchanged_secs),
             median(|s| s.incremental_secs),
+            n / median(|s| s.plan_secs),
             median(|s| s.peak_rss_kib as f64) / 1024.0
         );
     }
@@ -97,29 +102,28 @@ async fn measure(users: usize) -> anyhow::Result<Sample> {
     let mut app = App::open(&config)?;
     let flow = app.flow(FLOW)?.clone();
     let progress = Progress::hidden();
-    let mut timed = async |mode| -> anyhow::Result<f64> {
+    let mut timed = async |mode, dry_run| -> anyhow::Result<f64> {
         let started = Instant::now();
-        let options = RunOptions {
-            mode,
-            dry_run: false,
-        };
+        let options = RunOptions { mode, dry_run };
         let report = app.run_flow(&flow, options, &progress).await?;
         if report.status != RunStatus::Succeeded {
             bail!("benchmark run {:?}: {:?}", report.status, report.error);
         }
         Ok(started.elapsed().as_secs_f64())
     };
-    let create_secs = timed(RunMode::Full).await?;
-    let unchanged_secs = timed(RunMode::Full).await?;
+    let create_secs = timed(RunMode::Full, false).await?;
+    let unchanged_secs = timed(RunMode::Full, false).await?;
     for id in sim.agent_ids(0..CHANGED.min(users)) {
         sim.update_agent(id, |agent| agent.first_name = Some("Changed".into()))?;
     }
-    let incremental_secs = timed(RunMode::Incremental).await?;
+    let incremental_secs = timed(RunMode::Incremental, false).await?;
+    let plan_secs = timed(RunMode::Full, true).await?;
     Ok(Sample {
         users,
         create_secs,
         unchanged_secs,
         incremental_secs,
+        plan_secs,
         peak_rss_kib: peak_rss_kib(Path::new("/proc/self/status")),
     })
 }

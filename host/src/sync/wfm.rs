@@ -17,7 +17,7 @@
 //! unchanged account is neither written nor logged, and a skip (an ineligible user without an
 //! account) is logged only when its reason differs from the last one logged for that user.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use anyhow::Context;
@@ -29,7 +29,7 @@ use ccsync_store::{
 };
 use jiff::Timestamp;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The team feature that makes its users eligible for a WFM account (rule W4).
 pub const WFM_ADVANCED: &str = "WFM Advanced";
@@ -193,7 +193,13 @@ pub fn project(
         after = Some(last.source_id.clone());
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.accounts_by_ids(store_name, tenant, &ids)?;
-        let decisions = store.last_account_decisions(store_name, tenant, &ids)?;
+        // Only a user without an account can be skipped, so only theirs are looked up.
+        let without: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !accounts.contains_key(*id))
+            .collect();
+        let decisions = store.last_account_decisions(store_name, tenant, &without)?;
         let mut changes = Vec::new();
         for record in &records {
             let Entity::User(user) = &record.entity else {
@@ -379,13 +385,12 @@ fn desired(input: &Input<'_>, status: AccountStatus, reason: Option<String>) -> 
 /// nothing to log).
 pub fn decide(input: &Input<'_>) -> Option<AccountChange> {
     let reason = ineligible(input);
-    let display = Some(Entity::User(input.user.clone()).display_name());
     let change = |account: Option<Account>, action, reason: Option<&str>, changes| AccountChange {
         tenant: input.record.tenant.clone(),
         source_id: input.record.source_id.clone(),
         account,
         expected: input.existing.map(|a| a.updated_at),
-        display: display.clone(),
+        display: Some(input.record.entity.display_name()),
         action,
         reason: reason.map(str::to_owned),
         changes,
@@ -448,46 +453,63 @@ fn is_team_reason(reason: &str) -> bool {
 }
 
 /// The fields in which `new` differs from `old` (every set field of a new account), old -> new.
+///
+/// Runs for every user of a tenant on every run, so values are compared as they are and
+/// turned into JSON only when they differ.
 pub fn differences(old: Option<&Account>, new: &Account) -> Vec<FieldChange> {
-    let mut changes = Vec::new();
-    let mut compare = |field: &str, old: Value, new: Value| {
+    fn compare<T: PartialEq + Serialize>(
+        changes: &mut Vec<FieldChange>,
+        field: &str,
+        old: T,
+        new: T,
+    ) {
         if old != new {
             changes.push(FieldChange {
                 field: field.to_owned(),
-                old,
-                new,
+                old: json!(old),
+                new: json!(new),
             });
         }
-    };
+    }
+    static NO_OVERRIDES: BTreeMap<String, String> = BTreeMap::new();
+    let mut changes = Vec::new();
     compare(
+        &mut changes,
         "status",
-        old.map_or(Value::Null, |a| json!(a.status)),
-        json!(new.status),
+        old.map(|a| a.status),
+        Some(new.status),
     );
     for (field, _) in ACCOUNT_FIELDS {
         compare(
+            &mut changes,
             field.as_str(),
-            json!(old.and_then(|a| a.fields.get(field))),
-            json!(new.fields.get(field)),
+            old.and_then(|a| a.fields.get(field)),
+            new.fields.get(field),
         );
     }
     compare(
+        &mut changes,
         "team_id",
-        json!(old.and_then(|a| a.team_id.as_deref())),
-        json!(new.team_id),
+        old.and_then(|a| a.team_id.as_deref()),
+        new.team_id.as_deref(),
     );
     compare(
+        &mut changes,
         "schedule_visible",
-        old.map_or(Value::Null, |a| json!(a.schedule_visible)),
-        json!(new.schedule_visible),
+        old.map(|a| a.schedule_visible),
+        Some(new.schedule_visible),
     );
-    let list = |a: &Account| json!(a.incomplete);
-    compare("incomplete", old.map_or(json!([]), list), list(new));
-    let overrides = |a: &Account| json!(a.overrides);
     compare(
+        &mut changes,
+        "incomplete",
+        old.map_or(&[][..], |a| &a.incomplete),
+        &new.incomplete,
+    );
+    compare(
+        &mut changes,
         "overrides",
-        old.map_or(json!({}), overrides),
-        overrides(new),
+        old.map_or(&NO_OVERRIDES, |a| &a.overrides),
+        &new.overrides,
     );
     changes
 }
