@@ -220,10 +220,19 @@ pub struct LogArgs {
     /// Only entries of this run.
     #[arg(long)]
     pub run: Option<i64>,
-    /// Only entries about this source user id.
+    /// Only entries of runs of this flow.
     #[arg(long)]
+    pub flow: Option<String>,
+    /// Only entries of this source tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Only entries about records of this kind, or (`account`) about WFM accounts.
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::commands::report::LogKind>,
+    /// Only entries about this user (their source id): the user record's and the account's.
+    #[arg(long, value_name = "ID")]
     pub user: Option<String>,
-    /// At most this many entries.
+    /// The latest this many entries (printed oldest first).
     #[arg(long, default_value_t = 200)]
     pub limit: usize,
     /// Print JSON instead of text.

@@ -22,7 +22,7 @@ use rusqlite::{Connection, ToSql, TransactionBehavior, params, params_from_iter}
 use serde::Serialize;
 
 use crate::Store;
-use crate::codec::{RowReader, now_text, text_enum, timestamp_text};
+use crate::codec::{RowReader, now_text, text_enum, timestamp_text, where_clause};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{FieldChange, LogAction};
 use crate::runs::{self, RunId};
@@ -669,14 +669,6 @@ fn limit_arg(limit: Option<usize>) -> i64 {
     limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))
 }
 
-fn where_clause(conditions: &[&str]) -> String {
-    if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -875,7 +867,12 @@ mod tests {
             changes: vec![create(account("1", TENANT))],
         });
         store.commit_page(&page).unwrap();
-        assert!(store.record(TENANT, ccsync_model::Kind::User, "1").unwrap().is_some());
+        assert!(
+            store
+                .record(TENANT, ccsync_model::Kind::User, "1")
+                .unwrap()
+                .is_some()
+        );
         assert!(store.account(STORE, TENANT, "1").unwrap().is_some());
         let log = store.account_log(&AccountLogFilter::default()).unwrap();
         assert_eq!((log.len(), log[0].run), (1, Some(run)));
@@ -890,7 +887,10 @@ mod tests {
             batch.changes[0].source_id = "2".into();
         }
         assert!(store.commit_page(&page).is_err());
-        assert_eq!(store.record(TENANT, ccsync_model::Kind::User, "2").unwrap(), None);
+        assert_eq!(
+            store.record(TENANT, ccsync_model::Kind::User, "2").unwrap(),
+            None
+        );
         assert_eq!(store.account(STORE, TENANT, "2").unwrap(), None);
     }
 }

@@ -168,6 +168,15 @@ pub struct UnknownName {
     pub expected: &'static [&'static str],
 }
 
+/// `WHERE` and the conditions joined by `AND`, or nothing when there are none.
+pub(crate) fn where_clause(conditions: &[&str]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

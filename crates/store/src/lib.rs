@@ -43,7 +43,10 @@ pub use approvals::Approval;
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
 pub use error::{Result, StoreError};
-pub use log::{FieldChange, LogAction, LogEntry, LogFilter, NewLogEntry};
+pub use log::{
+    Activity, ActivityFilter, ActivityScope, ActivitySubject, FieldChange, LogAction, LogEntry,
+    LogFilter, NewLogEntry,
+};
 pub use page::{AccountBatch, PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};

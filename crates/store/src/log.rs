@@ -4,14 +4,20 @@
 //! Entries are appended only by [`Store::commit_page`], in the transaction of the writes they
 //! describe. Triggers in the schema abort any `UPDATE` or `DELETE` on the table, so not even a
 //! bug in this crate (or an operator with the `sqlite3` shell and no intent) rewrites history.
+//!
+//! [`Store::activity`] reads this log and the account log ([`crate::accounts`]) as one
+//! history, for an operator asking what happened to a user: both tables stay as they are, and
+//! the merge is a read-side `UNION ALL` over each table's own indexes.
 
 use ccsync_model::Kind;
 use jiff::Timestamp;
+use rusqlite::types::Value;
 use rusqlite::{Connection, ToSql, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
-use crate::codec::{RowReader, text_enum};
+use crate::accounts::{AccountLogEntry, AccountOrigin};
+use crate::codec::{RowReader, text_enum, where_clause};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::runs::RunId;
 
@@ -145,6 +151,247 @@ impl Store {
     }
 }
 
+/// What a merged log entry is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "subject", rename_all = "kebab-case")]
+pub enum ActivitySubject {
+    /// A hub record of this kind (an entry of the provisioning log).
+    Record { kind: Kind },
+    /// A WFM account in this hub store (an entry of the account log).
+    Account { store: String },
+}
+
+/// One entry of the merged log: a record action or an account action.
+///
+/// Serialised flat: `"subject": "record"` with its `"kind"`, or `"subject": "account"` with
+/// its `"store"`, beside the fields both logs share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    #[serde(flatten)]
+    pub subject: ActivitySubject,
+    /// The entry's id in its own log: the two logs number their entries apart.
+    pub id: i64,
+    pub at: Timestamp,
+    /// The run that acted; `None` for an operator's mass update of accounts.
+    pub run: Option<RunId>,
+    /// `sync` for a run of a flow (every record entry), `mass-update` for an operator's.
+    pub origin: AccountOrigin,
+    /// The flow of the run; `None` for a mass update.
+    pub flow: Option<String>,
+    pub tenant: String,
+    pub source_id: Option<String>,
+    pub display: Option<String>,
+    pub action: LogAction,
+    pub reason: Option<String>,
+    pub changes: Vec<FieldChange>,
+}
+
+impl From<AccountLogEntry> for Activity {
+    fn from(entry: AccountLogEntry) -> Self {
+        Activity {
+            subject: ActivitySubject::Account { store: entry.store },
+            id: entry.id,
+            at: entry.at,
+            run: entry.run,
+            origin: entry.origin,
+            flow: entry.flow,
+            tenant: entry.tenant,
+            source_id: Some(entry.source_id),
+            display: entry.display,
+            action: entry.action,
+            reason: entry.reason,
+            changes: entry.changes,
+        }
+    }
+}
+
+/// Which subjects [`Store::activity`] merges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ActivityScope {
+    /// Every record entry and every account entry.
+    #[default]
+    All,
+    /// Only the entries about hub records of this kind.
+    Records(Kind),
+    /// Only the entries about WFM accounts.
+    Accounts,
+    /// What happened to users: the user records' entries and their accounts' entries, never
+    /// a team or profile that happens to share a source id.
+    Users,
+}
+
+impl ActivityScope {
+    /// The record kind the scope reads from the provisioning log: `None` for none at all,
+    /// `Some(None)` for every kind.
+    fn record_kind(self) -> Option<Option<Kind>> {
+        match self {
+            ActivityScope::All => Some(None),
+            ActivityScope::Records(kind) => Some(Some(kind)),
+            ActivityScope::Users => Some(Some(Kind::User)),
+            ActivityScope::Accounts => None,
+        }
+    }
+
+    fn reads_accounts(self) -> bool {
+        matches!(
+            self,
+            ActivityScope::All | ActivityScope::Accounts | ActivityScope::Users
+        )
+    }
+}
+
+/// Which entries [`Store::activity`] returns. `None` filters match everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActivityFilter<'a> {
+    pub scope: ActivityScope,
+    /// Only entries of this run (which leaves out mass updates).
+    pub run: Option<RunId>,
+    /// Only entries of runs of this flow (which leaves out mass updates).
+    pub flow: Option<&'a str>,
+    pub tenant: Option<&'a str>,
+    pub source_id: Option<&'a str>,
+    /// The latest this many entries (still returned oldest first); `None` for all.
+    pub limit: Option<usize>,
+}
+
+/// The merged query: each log's newest entries by id (what its indexes serve), merged by time.
+struct ActivityQuery {
+    sql: String,
+    args: Vec<Value>,
+}
+
+impl ActivityQuery {
+    fn new(filter: &ActivityFilter<'_>) -> Self {
+        let limit = Value::Integer(
+            filter
+                .limit
+                .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)),
+        );
+        let text = |s: &str| Value::Text(s.to_owned());
+        let mut branches = Vec::new();
+        let mut args = Vec::new();
+        // Both branches select the same columns; `log` ranks a record entry before an
+        // account entry of the same instant.
+        if let Some(kind) = filter.scope.record_kind() {
+            let mut conditions = Vec::new();
+            if let Some(kind) = kind {
+                conditions.push("kind = ?");
+                args.push(text(kind.as_str()));
+            }
+            push_common(&mut conditions, &mut args, filter);
+            branches.push(format!(
+                "SELECT * FROM (
+                     SELECT 0 AS log, id, at, run, 'sync' AS origin, flow, tenant, kind,
+                         NULL AS store, source_id, display, action, reason, changes
+                     FROM provisioning_log {} ORDER BY id DESC LIMIT ?)",
+                where_clause(&conditions)
+            ));
+            args.push(limit.clone());
+        }
+        if filter.scope.reads_accounts() {
+            let mut conditions = Vec::new();
+            push_common(&mut conditions, &mut args, filter);
+            branches.push(format!(
+                "SELECT * FROM (
+                     SELECT 1 AS log, id, at, run, origin, flow, tenant, NULL AS kind, store,
+                         source_id, display, action, reason, changes
+                     FROM account_log {} ORDER BY id DESC LIMIT ?)",
+                where_clause(&conditions)
+            ));
+            args.push(limit.clone());
+        }
+        args.push(limit);
+        ActivityQuery {
+            sql: format!(
+                "{} ORDER BY at DESC, log DESC, id DESC LIMIT ?",
+                branches.join(" UNION ALL ")
+            ),
+            args,
+        }
+    }
+}
+
+/// The conditions on the columns both logs have, under the same names.
+fn push_common(conditions: &mut Vec<&str>, args: &mut Vec<Value>, filter: &ActivityFilter<'_>) {
+    let text = |s: &str| Value::Text(s.to_owned());
+    if let Some(run) = filter.run {
+        conditions.push("run = ?");
+        args.push(Value::Integer(run.0));
+    }
+    if let Some(flow) = filter.flow {
+        // On the column, not through the runs' index as `log_entries` does: a newest-first
+        // scan stops after `limit` matches, where the run index would read every entry of
+        // the flow to sort them.
+        conditions.push("flow = ?");
+        args.push(text(flow));
+    }
+    if let Some(tenant) = filter.tenant {
+        conditions.push("tenant = ?");
+        args.push(text(tenant));
+    }
+    if let Some(source_id) = filter.source_id {
+        conditions.push("source_id = ?");
+        args.push(text(source_id));
+    }
+}
+
+impl Store {
+    /// The provisioning log and the account log as one history: the entries matching
+    /// `filter`, oldest first, interleaved by their time (`at`). At the same instant a record
+    /// entry comes before an account entry (a run commits a page's records with, or before,
+    /// the accounts derived from them), then each log's entries come in id order.
+    ///
+    /// With a limit, the *latest* `limit` entries, still oldest first: what an operator asks
+    /// for. The window is taken from each log's newest ids, which the logs' indexes serve
+    /// without reading the rest; an entry whose time stamp lags its id (two writers racing
+    /// for the write lock) is still placed by its time within the window.
+    pub fn activity(&self, filter: &ActivityFilter<'_>) -> Result<Vec<Activity>> {
+        const OP: &str = "activity";
+        let key = || format!("{filter:?}");
+        let query = ActivityQuery::new(filter);
+        let mut stmt = self.conn.prepare_cached(&query.sql).ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params_from_iter(query.args.iter()))
+            .ctx(OP, key)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            let log: i64 = row.get("log").ctx(OP, key)?;
+            let id: i64 = row.get("id").ctx(OP, key)?;
+            let table = if log == 0 {
+                "provisioning_log"
+            } else {
+                "account_log"
+            };
+            let r = RowReader::new(row, OP, table, format!("id={id}"));
+            let subject = if log == 0 {
+                ActivitySubject::Record {
+                    kind: r.parse("kind")?,
+                }
+            } else {
+                ActivitySubject::Account {
+                    store: r.get("store")?,
+                }
+            };
+            out.push(Activity {
+                subject,
+                id,
+                at: r.timestamp("at")?,
+                run: r.get::<Option<i64>>("run")?.map(RunId),
+                origin: r.parse("origin")?,
+                flow: r.get("flow")?,
+                tenant: r.get("tenant")?,
+                source_id: r.get("source_id")?,
+                display: r.get("display")?,
+                action: r.parse("action")?,
+                reason: r.get("reason")?,
+                changes: r.json("changes")?,
+            });
+        }
+        out.reverse();
+        Ok(out)
+    }
+}
+
 /// Appends a page's entries inside the page's transaction; returns how many.
 pub(crate) fn append(
     conn: &Connection,
@@ -199,7 +446,7 @@ pub(crate) fn append(
 mod tests {
     use super::*;
     use crate::testing::{FLOW, TENANT, create_page, store_with_run};
-    use crate::{PageBatch, RunMode};
+    use crate::{AccountChange, AccountContext, PageBatch, RunMode};
 
     #[test]
     fn the_log_is_append_only_updates_and_deletes_fail() {
@@ -295,5 +542,312 @@ mod tests {
             .map(|e| e.source_id.as_deref())
             .collect();
         assert_eq!(ids, [Some("2"), Some("1")]);
+    }
+
+    /// Appends a record entry with a chosen time, as `commit_page` would have written it.
+    fn record_at(store: &Store, run: RunId, at: &str, kind: Kind, id: &str, action: &str) {
+        store
+            .conn
+            .execute(
+                "INSERT INTO provisioning_log (run, at, flow, tenant, kind, source_id, action)
+                 VALUES (?1, ?2, (SELECT flow FROM runs WHERE id = ?1), ?3, ?4, ?5, ?6)",
+                params![run, at, TENANT, kind.as_str(), id, action],
+            )
+            .unwrap();
+    }
+
+    /// Appends an account entry with a chosen time; no run means a mass update.
+    fn account_at(store: &Store, run: Option<RunId>, at: &str, tenant: &str, id: &str) {
+        let (origin, flow) = match run {
+            Some(_) => ("sync", Some(FLOW)),
+            None => ("mass-update", None),
+        };
+        store
+            .conn
+            .execute(
+                "INSERT INTO account_log (at, store, tenant, source_id, action, origin, run, flow)
+                 VALUES (?1, 'wfm', ?2, ?3, 'create', ?4, ?5, ?6)",
+                params![at, tenant, id, origin, run, flow],
+            )
+            .unwrap();
+    }
+
+    fn summary(entries: &[Activity]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| {
+                let what = match &e.subject {
+                    ActivitySubject::Record { kind } => kind.to_string(),
+                    ActivitySubject::Account { store } => format!("account {store}"),
+                };
+                format!(
+                    "{what} {}/{} {}",
+                    e.tenant,
+                    e.source_id.as_deref().unwrap_or("-"),
+                    e.action
+                )
+            })
+            .collect()
+    }
+
+    const T1: &str = "2025-01-31T08:00:00.000001Z";
+    const T2: &str = "2025-01-31T08:00:00.000002Z";
+    const T3: &str = "2025-01-31T08:00:00.000003Z";
+
+    #[test]
+    fn activity_interleaves_both_logs_by_time_and_puts_records_first_at_the_same_instant() {
+        let (store, run) = store_with_run();
+        // Written out of time order across the logs: the merge follows the stamps.
+        account_at(&store, Some(run), T2, TENANT, "1");
+        record_at(&store, run, T3, Kind::User, "2", "update");
+        record_at(&store, run, T1, Kind::User, "1", "create");
+        account_at(&store, None, T3, TENANT, "2");
+        record_at(&store, run, T2, Kind::Team, "7", "create");
+
+        let all = store.activity(&ActivityFilter::default()).unwrap();
+        assert_eq!(
+            summary(&all),
+            [
+                "user acme/1 create",
+                "team acme/7 create",
+                "account wfm acme/1 create",
+                "user acme/2 update",
+                "account wfm acme/2 create",
+            ]
+        );
+        let mass_update = &all[4];
+        assert_eq!(mass_update.run, None);
+        assert_eq!(mass_update.origin, AccountOrigin::MassUpdate);
+        assert_eq!(mass_update.flow, None);
+        assert_eq!(all[0].origin, AccountOrigin::Sync);
+        assert_eq!(all[0].flow.as_deref(), Some(FLOW));
+    }
+
+    #[test]
+    fn activity_of_a_real_run_lists_its_records_then_the_accounts_derived_from_them() {
+        let (mut store, run) = store_with_run();
+        store.commit_page(&create_page(run, &["1", "2"])).unwrap();
+        let context = AccountContext {
+            store: "wfm",
+            origin: AccountOrigin::Sync,
+            run: Some(run),
+            flow: Some(FLOW),
+        };
+        let skip = AccountChange {
+            tenant: TENANT.into(),
+            source_id: "2".into(),
+            account: None,
+            expected: None,
+            display: Some("u2".into()),
+            action: LogAction::Skip,
+            reason: Some("the team has no WFM Advanced".into()),
+            changes: Vec::new(),
+        };
+        store.commit_accounts(&context, &[skip]).unwrap();
+
+        let entries = store
+            .activity(&ActivityFilter {
+                run: Some(run),
+                ..ActivityFilter::default()
+            })
+            .unwrap();
+        assert_eq!(
+            summary(&entries),
+            [
+                "user acme/1 create",
+                "user acme/2 create",
+                "account wfm acme/2 skip"
+            ]
+        );
+        assert_eq!(
+            entries[2].reason.as_deref(),
+            Some("the team has no WFM Advanced")
+        );
+    }
+
+    #[test]
+    fn activity_of_users_leaves_out_a_team_with_the_same_source_id() {
+        let (store, run) = store_with_run();
+        record_at(&store, run, T1, Kind::Team, "42", "create");
+        record_at(&store, run, T2, Kind::User, "42", "create");
+        account_at(&store, Some(run), T3, TENANT, "42");
+        record_at(&store, run, T3, Kind::User, "43", "create");
+
+        let user = store
+            .activity(&ActivityFilter {
+                scope: ActivityScope::Users,
+                source_id: Some("42"),
+                ..ActivityFilter::default()
+            })
+            .unwrap();
+        assert_eq!(
+            summary(&user),
+            ["user acme/42 create", "account wfm acme/42 create"]
+        );
+        let any_kind = store
+            .activity(&ActivityFilter {
+                source_id: Some("42"),
+                ..ActivityFilter::default()
+            })
+            .unwrap();
+        assert_eq!(any_kind.len(), 3, "{:?}", summary(&any_kind));
+    }
+
+    #[test]
+    fn activity_with_a_limit_is_the_latest_entries_oldest_first() {
+        let (store, run) = store_with_run();
+        for (i, at) in [T1, T2, T3].into_iter().enumerate() {
+            record_at(&store, run, at, Kind::User, &i.to_string(), "create");
+            account_at(&store, Some(run), at, TENANT, &i.to_string());
+        }
+        let latest = store
+            .activity(&ActivityFilter {
+                limit: Some(3),
+                ..ActivityFilter::default()
+            })
+            .unwrap();
+        assert_eq!(
+            summary(&latest),
+            [
+                "account wfm acme/1 create",
+                "user acme/2 create",
+                "account wfm acme/2 create"
+            ]
+        );
+        let none = store
+            .activity(&ActivityFilter {
+                limit: Some(0),
+                ..ActivityFilter::default()
+            })
+            .unwrap();
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn activity_filters_by_scope_run_flow_and_tenant() {
+        let (store, first) = store_with_run();
+        record_at(&store, first, T1, Kind::User, "1", "create");
+        record_at(&store, first, T1, Kind::SecurityProfile, "9", "create");
+        account_at(&store, Some(first), T1, TENANT, "1");
+        account_at(&store, Some(first), T1, "other", "1");
+        let mut store = store;
+        let second = store.start_run("wfo", RunMode::Full, false).unwrap();
+        record_at(&store, second, T2, Kind::User, "1", "update");
+        account_at(&store, None, T3, TENANT, "1");
+
+        let of = |filter: ActivityFilter<'_>| summary(&store.activity(&filter).unwrap());
+        assert_eq!(
+            of(ActivityFilter {
+                scope: ActivityScope::Accounts,
+                ..ActivityFilter::default()
+            }),
+            [
+                "account wfm acme/1 create",
+                "account wfm other/1 create",
+                "account wfm acme/1 create"
+            ]
+        );
+        assert_eq!(
+            of(ActivityFilter {
+                scope: ActivityScope::Records(Kind::SecurityProfile),
+                ..ActivityFilter::default()
+            }),
+            ["security-profile acme/9 create"]
+        );
+        assert_eq!(
+            of(ActivityFilter {
+                run: Some(second),
+                ..ActivityFilter::default()
+            }),
+            ["user acme/1 update"]
+        );
+        assert_eq!(
+            of(ActivityFilter {
+                flow: Some(FLOW),
+                scope: ActivityScope::Users,
+                ..ActivityFilter::default()
+            }),
+            [
+                "user acme/1 create",
+                "account wfm acme/1 create",
+                "account wfm other/1 create"
+            ]
+        );
+        assert_eq!(
+            of(ActivityFilter {
+                tenant: Some("other"),
+                ..ActivityFilter::default()
+            }),
+            ["account wfm other/1 create"]
+        );
+    }
+
+    #[test]
+    fn an_activity_serialises_its_subject_as_a_tag_with_its_kind_or_store() {
+        let (store, run) = store_with_run();
+        record_at(&store, run, T1, Kind::User, "1", "create");
+        account_at(&store, None, T2, TENANT, "1");
+        let json =
+            serde_json::to_value(store.activity(&ActivityFilter::default()).unwrap()).unwrap();
+        assert_eq!(json[0]["subject"], "record");
+        assert_eq!(json[0]["kind"], "user");
+        assert_eq!(json[0]["run"], run.0);
+        assert!(json[0].get("store").is_none(), "{json}");
+        assert_eq!(json[1]["subject"], "account");
+        assert_eq!(json[1]["store"], "wfm");
+        assert_eq!(json[1]["origin"], "mass-update");
+        assert_eq!(json[1]["run"], serde_json::Value::Null);
+        assert!(json[1].get("kind").is_none(), "{json}");
+    }
+
+    #[test]
+    fn activity_reads_run_and_source_id_filters_through_each_logs_indexes() {
+        let store = Store::open_in_memory().unwrap();
+        let plan = |filter: ActivityFilter<'_>| {
+            let query = ActivityQuery::new(&filter);
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", query.sql))
+                .unwrap();
+            stmt.query_map(params_from_iter(query.args.iter()), |row| {
+                row.get::<_, String>("detail")
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+        };
+        let expectations = [
+            (
+                ActivityFilter {
+                    run: Some(RunId(1)),
+                    ..ActivityFilter::default()
+                },
+                ["provisioning_log_by_run", "account_log_by_run"],
+            ),
+            (
+                ActivityFilter {
+                    scope: ActivityScope::Users,
+                    source_id: Some("42"),
+                    ..ActivityFilter::default()
+                },
+                ["provisioning_log_by_source_id", "account_log_by_source_id"],
+            ),
+        ];
+        for (filter, indexes) in expectations {
+            let plan = plan(filter);
+            for index in indexes {
+                assert!(
+                    plan.iter().any(|step| step.contains(index)),
+                    "{filter:?} does not use {index}: {plan:#?}"
+                );
+            }
+            // Only the merge of the two windows sorts; neither log is scanned or sorted whole.
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.starts_with("SCAN") && step.contains("_log")),
+                "{filter:?} scans a log: {plan:#?}"
+            );
+        }
     }
 }

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (2, crate::accounts::MIGRATION),
     (3, V3_FLOW_STATE),
     (4, crate::approvals::MIGRATION),
+    (5, V5_ACCOUNT_LOG_INDEXES),
 ];
 
 /// The schema version this code creates and understands.
@@ -126,6 +127,13 @@ CREATE TABLE flow_state (
     last_run              INTEGER REFERENCES runs (id),
     updated_at            TEXT    NOT NULL
 ) STRICT;
+"#;
+
+const V5_ACCOUNT_LOG_INDEXES: &str = r#"
+-- The merged log (store::log) reads an account's entries by source id alone (an operator asks
+-- about user 42 without naming the store or tenant) and a run's entries by run, newest first.
+CREATE INDEX account_log_by_source_id ON account_log (source_id, id);
+CREATE INDEX account_log_by_run ON account_log (run, id);
 "#;
 
 /// The schema version of an open database (0 for a new, empty one).

@@ -116,30 +116,11 @@ pub fn log(config: &Path, args: AccountsLogArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for e in &entries {
-        let by = match e.run {
-            Some(run) => format!("run {run}"),
-            None => e.origin.to_string(),
-        };
-        println!(
-            "{} {by} {} account {}/{}/{} {}{}",
-            e.at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.action,
-            e.store,
-            e.tenant,
-            e.source_id,
-            e.display.as_deref().unwrap_or(""),
-            e.reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        );
-        for change in &e.changes {
-            println!("    {}: {} -> {}", change.field, change.old, change.new);
-        }
-    }
     if entries.is_empty() {
         println!("no account log entries");
+    }
+    for entry in entries {
+        crate::commands::report::print_activity(&entry.into());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,16 @@
 //! `ccsync users list`, `ccsync runs`, `ccsync log`: what the hub holds and what it did.
+//!
+//! `ccsync log` is the operator's one history: the records' provisioning log and the WFM
+//! accounts' log merged in time order, so "what happened to user 42" is one command.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::bail;
 use ccsync_model::{Entity, Kind};
-use ccsync_store::{LogFilter, RecordFilter, RunId};
+use ccsync_store::{Activity, ActivityFilter, ActivityScope, ActivitySubject, RecordFilter, RunId};
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
 use serde_json::json;
 
 use crate::app::open_store;
@@ -106,41 +112,146 @@ pub fn runs(config: &Path, args: RunsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `ccsync log --kind` selects: the entries about hub records of one kind, or about WFM
+/// accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Record(Kind),
+    Account,
+}
+
+impl LogKind {
+    /// Every kind of record, then accounts: the values `--kind` accepts.
+    const ALL: [LogKind; Kind::ALL.len() + 1] = {
+        let mut all = [LogKind::Account; Kind::ALL.len() + 1];
+        let mut i = 0;
+        while i < Kind::ALL.len() {
+            all[i] = LogKind::Record(Kind::ALL[i]);
+            i += 1;
+        }
+        all
+    };
+}
+
+impl ValueEnum for LogKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            LogKind::Record(kind) => kind.as_str(),
+            LogKind::Account => "account",
+        }))
+    }
+}
+
+/// Which subjects `--kind` and `--user` select together: `--user` alone means the user's
+/// record and account entries, never another kind's record that shares the id.
+fn log_scope(kind: Option<LogKind>, user: bool) -> anyhow::Result<ActivityScope> {
+    Ok(match (kind, user) {
+        (None, false) => ActivityScope::All,
+        (None, true) => ActivityScope::Users,
+        (Some(LogKind::Account), _) => ActivityScope::Accounts,
+        (Some(LogKind::Record(kind)), false) | (Some(LogKind::Record(kind @ Kind::User)), true) => {
+            ActivityScope::Records(kind)
+        }
+        (Some(LogKind::Record(kind)), true) => bail!(
+            "--user selects a user's entries, and --kind {kind} selects no user's: \
+             use --kind user, --kind account or neither"
+        ),
+    })
+}
+
 pub fn log(config: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
+    let scope = log_scope(args.kind, args.user.is_some())?;
     let (_, store) = open_store(config)?;
-    let entries = store.log_entries(&LogFilter {
+    let entries = store.activity(&ActivityFilter {
+        scope,
         run: args.run.map(RunId),
+        flow: args.flow.as_deref(),
+        tenant: args.tenant.as_deref(),
         source_id: args.user.as_deref(),
-        flow: None,
-        after_id: None,
         limit: Some(args.limit),
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for entry in &entries {
-        println!(
-            "{} run {} {} {} {}/{} {}{}",
-            entry.at.strftime("%Y-%m-%d %H:%M:%S"),
-            entry.run,
-            entry.action,
-            entry.kind,
-            entry.tenant,
-            entry.source_id.as_deref().unwrap_or("-"),
-            entry.display.as_deref().unwrap_or(""),
-            entry
-                .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        );
-        for change in &entry.changes {
-            println!("    {}: {} -> {}", change.field, change.old, change.new);
-        }
-    }
     if entries.is_empty() {
         println!("no log entries");
     }
+    for entry in &entries {
+        print_activity(entry);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one log entry as text: who acted, the action, its subject (`user acme/42` for a hub
+/// record, `account wfm/acme/42` for a WFM account), then one line per field change.
+pub fn print_activity(entry: &Activity) {
+    let by = match entry.run {
+        Some(run) => format!("run {run}"),
+        None => entry.origin.to_string(),
+    };
+    let id = entry.source_id.as_deref().unwrap_or("-");
+    let subject = match &entry.subject {
+        ActivitySubject::Record { kind } => format!("{kind} {}/{id}", entry.tenant),
+        ActivitySubject::Account { store } => format!("account {store}/{}/{id}", entry.tenant),
+    };
+    let mut line = format!(
+        "{} {by} {} {subject}",
+        entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+        entry.action
+    );
+    if let Some(display) = &entry.display {
+        line.push(' ');
+        line.push_str(display);
+    }
+    if let Some(reason) = &entry.reason {
+        line.push_str(&format!(" ({reason})"));
+    }
+    println!("{line}");
+    for change in &entry.changes {
+        println!("    {}: {} -> {}", change.field, change.old, change.new);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_kind_accepts_every_record_kind_and_account() {
+        let names: Vec<String> = LogKind::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        for kind in Kind::ALL {
+            assert!(names.contains(&kind.as_str().to_owned()), "{names:?}");
+        }
+        assert!(names.contains(&"account".to_owned()), "{names:?}");
+        assert_eq!(names.len(), Kind::ALL.len() + 1);
+    }
+
+    #[test]
+    fn user_alone_means_the_users_records_and_accounts_and_refuses_another_kind() {
+        assert_eq!(log_scope(None, false).unwrap(), ActivityScope::All);
+        assert_eq!(log_scope(None, true).unwrap(), ActivityScope::Users);
+        assert_eq!(
+            log_scope(Some(LogKind::Account), true).unwrap(),
+            ActivityScope::Accounts
+        );
+        assert_eq!(
+            log_scope(Some(LogKind::Record(Kind::User)), true).unwrap(),
+            ActivityScope::Records(Kind::User)
+        );
+        assert_eq!(
+            log_scope(Some(LogKind::Record(Kind::Team)), false).unwrap(),
+            ActivityScope::Records(Kind::Team)
+        );
+        let err = log_scope(Some(LogKind::Record(Kind::Team)), true).unwrap_err();
+        assert!(err.to_string().contains("--kind team"), "{err}");
+    }
 }
