@@ -505,7 +505,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
     assert_eq!(planned, eligible);
     assert!(ws.accounts().await.is_empty(), "a dry run writes nothing");
     let applied = ws.sync(acd).await;
-    assert_eq!(applied["accounts"]["summary"], *summary, "{applied}");
+    assert_eq!(applied["accounts"], first["accounts"], "{applied}");
 
     // A team loses WFM Advanced and an eligible user on another team vanishes.
     let agent = acd.complete_eligible(&[]);
@@ -569,9 +569,14 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
 
     let applied = ws.sync(acd).await;
     assert_eq!(
-        applied["accounts"]["summary"], full["accounts"]["summary"],
-        "the real run does what the dry run showed: {applied}"
+        applied["accounts"], full["accounts"],
+        "the real run does, account by account, what the dry run showed"
     );
+    let accounts = ws.accounts_of(acd).await;
+    for (id, action) in account_actions(&full) {
+        assert_eq!(accounts[&id]["status"], "deactivated", "{action}");
+        assert_eq!(accounts[&id]["status_reason"], action["reason"]);
+    }
 }
 
 /// Makes `ids` lack an email and an employee id at the source.

@@ -26,6 +26,7 @@ use ccsync_store::{
 };
 use serde::Serialize;
 
+use super::SHOWN_ACTIONS;
 use super::plan::{Action, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
 use super::retry::{RetryPolicy, read_page};
@@ -33,9 +34,6 @@ use super::wfm::{self, AccountsPlan, Projection};
 
 /// Records planned and applied per transaction.
 const CHUNK: usize = 1000;
-
-/// How many planned actions a report keeps for display.
-const SHOWN_ACTIONS: usize = 1000;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]

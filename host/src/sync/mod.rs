@@ -11,3 +11,7 @@ pub mod wfm;
 pub use engine::{FlowRunner, RunOptions, RunReport};
 pub use progress::Progress;
 pub use retry::RetryPolicy;
+
+/// How many planned actions (of records, and of WFM accounts) a run report keeps for display;
+/// the counts always cover them all.
+pub const SHOWN_ACTIONS: usize = 1000;

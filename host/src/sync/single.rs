@@ -269,7 +269,9 @@ impl SingleUserSync<'_> {
                     .map(|a| a.schedule_visible);
                 let team_text = match (&user.team_id, &team) {
                     (None, _) => "no team".to_owned(),
-                    (Some(id), None) => format!("team {id} is unknown"),
+                    (Some(id), None) => {
+                        format!("team {id} is neither at the source nor in the hub")
+                    }
                     (Some(id), Some((_, from))) if team_has_wfm => {
                         format!("team {id} has WFM Advanced ({from})")
                     }
@@ -433,14 +435,17 @@ impl SingleUserSync<'_> {
 
     /// The team with `team_id` and where it came from: read from the source now where the flow
     /// syncs teams (a run reads them whole before deciding any account), else as the hub holds
-    /// it.
+    /// it. A team the source no longer returns keeps its hub record, as in a run.
     async fn team(&mut self, team_id: &str) -> anyhow::Result<Option<(Team, &'static str)>> {
-        if !self.flow.kinds.contains(&Kind::Team) {
-            let stored = self.store.record(self.tenant, Kind::Team, team_id)?;
-            return Ok(match stored.map(|r| r.entity) {
-                Some(Entity::Team(team)) => Some((team, "as the hub holds it")),
+        let hub = |store: &Store, from| -> anyhow::Result<_> {
+            let stored = store.record(self.tenant, Kind::Team, team_id)?;
+            Ok(match stored.map(|r| r.entity) {
+                Some(Entity::Team(team)) => Some((team, from)),
                 _ => None,
-            });
+            })
+        };
+        if !self.flow.kinds.contains(&Kind::Team) {
+            return hub(self.store, "as the hub holds it");
         }
         let scan = self
             .scan(Kind::Team, |page| {
@@ -451,10 +456,10 @@ impl SingleUserSync<'_> {
             })
             .await
             .context("reading team records")?;
-        Ok(match scan {
-            Scan::Found { item, .. } => Some((item, "read from the source now")),
-            Scan::End { .. } => None,
-        })
+        match scan {
+            Scan::Found { item, .. } => Ok(Some((item, "read from the source now"))),
+            Scan::End { .. } => hub(self.store, "as the hub holds it: not at the source now"),
+        }
     }
 
     /// Reads the flow's user pages from the start until one holds `user_id`.

@@ -31,6 +31,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 
+use super::SHOWN_ACTIONS;
+
 /// The team feature that makes its users eligible for a WFM account (rule W4).
 pub const WFM_ADVANCED: &str = "WFM Advanced";
 /// The permission that makes a WFM account's schedule visible to its user (rule W4).
@@ -146,9 +148,6 @@ pub struct AccountsPlan {
     /// Whether `actions` was cut short.
     pub actions_truncated: bool,
 }
-
-/// How many account actions a plan keeps for display.
-const SHOWN_ACTIONS: usize = 1000;
 
 /// What a projection does.
 #[derive(Debug, Clone, Copy)]
