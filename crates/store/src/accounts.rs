@@ -877,20 +877,36 @@ mod tests {
         let log = store.account_log(&AccountLogFilter::default()).unwrap();
         assert_eq!((log.len(), log[0].run), (1, Some(run)));
 
-        // An account change that cannot be written takes the page's records with it.
+        // An account changed since it was decided (a mass update in between): the stale
+        // change fails, and takes the page's records, log entries and counts with it.
+        let counts = store.run(run).unwrap().unwrap().counts;
+        let record_log = store.log_entries(&crate::LogFilter::default()).unwrap();
+        let mut stale = create(account("1", TENANT));
+        stale.expected = Some(Timestamp::UNIX_EPOCH);
+        stale.action = LogAction::Update;
         let mut page = crate::testing::create_page(run, &["2"]);
         page.accounts = Some(crate::AccountBatch {
             store: STORE.into(),
-            changes: vec![create(account("3", TENANT))],
+            changes: vec![create(account("2", TENANT)), stale],
         });
-        if let Some(batch) = &mut page.accounts {
-            batch.changes[0].source_id = "2".into();
-        }
-        assert!(store.commit_page(&page).is_err());
+        let err = store.commit_page(&page).unwrap_err();
+        assert!(err.to_string().contains("changed"), "{err}");
         assert_eq!(
             store.record(TENANT, ccsync_model::Kind::User, "2").unwrap(),
             None
         );
         assert_eq!(store.account(STORE, TENANT, "2").unwrap(), None);
+        assert_eq!(store.run(run).unwrap().unwrap().counts, counts);
+        assert_eq!(
+            store.log_entries(&crate::LogFilter::default()).unwrap(),
+            record_log
+        );
+        assert_eq!(
+            store
+                .account_log(&AccountLogFilter::default())
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -108,6 +108,18 @@ impl Store {
             });
         }
 
+        if let Some(accounts) = &batch.accounts {
+            let foreign = accounts.changes.iter().any(|c| c.tenant != batch.tenant);
+            if batch.kind != Kind::User || foreign {
+                return Err(StoreError::InvalidInput {
+                    op: OP,
+                    key: key(),
+                    detail: "account changes belong in a batch of user records of their tenant"
+                        .into(),
+                });
+            }
+        }
+
         let now = now_text();
         // IMMEDIATE takes the write lock up front, so a concurrent writer makes this wait
         // (busy timeout) instead of failing halfway on a lock upgrade.
