@@ -175,7 +175,7 @@ fn main() {
     // A full read stages every record; the records it did not return are found by one
     // anti-join. Stage all but every tenth record, as if they were gone at the source.
     let t = Instant::now();
-    store.stage_begin().unwrap();
+    store.stage_begin(TENANT).unwrap();
     let returned: Vec<Entity> = (0..total)
         .filter(|i| i % 10 != 0)
         .map(|i| user(i, 1))

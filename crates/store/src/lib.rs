@@ -83,6 +83,8 @@ fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// The tenant whose read the staging area holds, once a read has begun.
+    staged_tenant: Option<String>,
 }
 
 impl Store {
@@ -137,7 +139,10 @@ impl Store {
             .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrations::migrate(&mut conn, location)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            staged_tenant: None,
+        })
     }
 
     /// The schema version of the open store (always [`migrations::LATEST_VERSION`] after a

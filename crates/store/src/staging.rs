@@ -14,9 +14,10 @@ use crate::error::{Result, SqlContext, StoreError};
 use crate::records::{RECORD_COLUMNS, StoredRecord, record_from_row};
 
 impl Store {
-    /// Empties the staging area (creating it on first use) for a new read.
-    pub fn stage_begin(&mut self) -> Result<()> {
+    /// Empties the staging area (creating it on first use) for a new read of `tenant`.
+    pub fn stage_begin(&mut self, tenant: &str) -> Result<()> {
         const OP: &str = "stage_begin";
+        self.staged_tenant = Some(tenant.to_owned());
         self.conn
             .execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS staged (
@@ -154,13 +155,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{store_with_run, user};
+    use crate::testing::{TENANT, store_with_run, user};
     use crate::{PageBatch, RecordStatus, RecordWrite};
 
     #[test]
     fn staged_chunks_walk_every_record_once_in_id_order() {
         let (mut store, _) = store_with_run();
-        store.stage_begin().unwrap();
+        store.stage_begin(TENANT).unwrap();
         let users: Vec<Entity> = (0..25).map(|i| user(&format!("{i:03}"), "u")).collect();
         store.stage(Kind::User, &users[..10]).unwrap();
         store.stage(Kind::User, &users[10..]).unwrap();
@@ -192,7 +193,7 @@ mod tests {
             page.seen.push(id.into());
         }
         store.commit_page(&page).unwrap();
-        store.stage_begin().unwrap();
+        store.stage_begin(TENANT).unwrap();
         store.stage(Kind::User, &[user("a", "a")]).unwrap();
         let gone: Vec<String> = store
             .unstaged_active("t", Kind::User)
@@ -218,14 +219,14 @@ mod tests {
                 .is_empty()
         );
         // A new read starts from an empty staging area.
-        store.stage_begin().unwrap();
+        store.stage_begin(TENANT).unwrap();
         assert_eq!(store.staged_count(Kind::User).unwrap(), 0);
     }
 
     #[test]
     fn staging_a_record_of_another_kind_is_refused() {
         let (mut store, _) = store_with_run();
-        store.stage_begin().unwrap();
+        store.stage_begin(TENANT).unwrap();
         assert!(store.stage(Kind::Team, &[user("a", "a")]).is_err());
     }
 }

@@ -60,6 +60,18 @@ impl Store {
         let RecordView::Planned { swept } = view else {
             return Ok(hub);
         };
+        if self.staged_tenant.as_deref() != Some(tenant) {
+            return Err(StoreError::InvalidInput {
+                op: "records_after",
+                key: format!("tenant {tenant}, kind {kind}"),
+                detail: match &self.staged_tenant {
+                    Some(staged) => {
+                        format!("the staging area holds a read of tenant {staged}, not of {tenant}")
+                    }
+                    None => "no read has been staged to lay over the hub".to_owned(),
+                },
+            });
+        }
         let staged = self.staged_chunk(kind, after, limit)?;
         Ok(overlay(staged, hub, tenant, limit, swept.contains(&kind)))
     }
@@ -238,7 +250,7 @@ mod tests {
         store
             .commit_page(&create_page(run, &["1", "2", "3", "5"]))
             .unwrap();
-        store.stage_begin().unwrap();
+        store.stage_begin(TENANT).unwrap();
         // 2 changed and inactive at the source, 4 new; 1, 3 and 5 not returned.
         let mut renamed = user("2", "renamed");
         if let Entity::User(u) = &mut renamed {
@@ -313,7 +325,7 @@ mod tests {
     fn the_planned_status_follows_the_source_s_active_flag_of_the_last_staged_version() {
         let (mut store, run) = store_with_run();
         store.commit_page(&create_page(run, &["1"])).unwrap();
-        store.stage_begin().unwrap();
+        store.stage_begin(TENANT).unwrap();
         store.stage(Kind::User, &[inactive("1")]).unwrap();
         let view = RecordView::Planned { swept: &[] };
         let [state] = store
@@ -330,5 +342,36 @@ mod tests {
             .try_into()
             .unwrap();
         assert_eq!(state.status, RecordStatus::Active);
+    }
+
+    #[test]
+    fn the_planned_view_refuses_a_tenant_whose_read_is_not_staged() {
+        let (mut store, run) = store_with_run();
+        store.commit_page(&create_page(run, &["1"])).unwrap();
+        let view = RecordView::Planned { swept: &[] };
+        let before = store
+            .records_after(view, TENANT, Kind::User, None, 10)
+            .unwrap_err();
+        assert!(
+            before.to_string().contains("no read has been staged"),
+            "{before}"
+        );
+        store.stage_begin(TENANT).unwrap();
+        let other = store
+            .records_after(view, "other", Kind::User, None, 10)
+            .unwrap_err();
+        assert!(
+            other
+                .to_string()
+                .contains("holds a read of tenant acme, not of other"),
+            "{other}"
+        );
+        assert_eq!(
+            store
+                .records_after(view, TENANT, Kind::User, None, 10)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -176,7 +176,7 @@ impl FlowRunner<'_> {
         options: RunOptions,
         report: &mut RunReport,
     ) -> anyhow::Result<Vec<Kind>> {
-        self.store.stage_begin()?;
+        self.store.stage_begin(self.tenant)?;
         let mut reads = Vec::new();
         for kind in self.kinds() {
             reads.push(self.read_kind(kind, options.mode).await?);
