@@ -379,11 +379,12 @@ impl Store {
     ) -> Result<usize> {
         const OP: &str = "commit_accounts";
         let key = || format!("store {}, {} changes", context.store, changes.len());
-        let now = now_text();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .ctx(OP, key)?;
+        // Stamped under the lock: writers' times then follow the order of their log ids.
+        let now = now_text();
         if let Some(run) = context.run {
             let (_, dry_run) = runs::ensure_running(&tx, OP, run)?;
             if dry_run {

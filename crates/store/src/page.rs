@@ -120,13 +120,14 @@ impl Store {
             }
         }
 
-        let now = now_text();
         // IMMEDIATE takes the write lock up front, so a concurrent writer makes this wait
         // (busy timeout) instead of failing halfway on a lock upgrade.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .ctx(OP, key)?;
+        // Stamped under the lock: writers' times then follow the order of their log ids.
+        let now = now_text();
         let (run_flow, dry_run) = runs::ensure_running(&tx, OP, batch.run)?;
         if dry_run {
             return Err(StoreError::DryRun { run: batch.run });
