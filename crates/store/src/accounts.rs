@@ -22,7 +22,7 @@ use rusqlite::{Connection, ToSql, TransactionBehavior, params, params_from_iter}
 use serde::Serialize;
 
 use crate::Store;
-use crate::codec::{RowReader, now_text, text_enum, timestamp_text, where_clause};
+use crate::codec::{Filters, RowReader, limit_arg, now_text, text_enum, timestamp_text};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{FieldChange, LogAction};
 use crate::runs::{self, RunId};
@@ -302,27 +302,20 @@ impl Store {
     pub fn list_accounts(&self, filter: &AccountFilter<'_>) -> Result<Vec<Account>> {
         const OP: &str = "list_accounts";
         let key = || format!("{filter:?}");
-        let mut conditions = Vec::new();
-        let mut args: Vec<&dyn ToSql> = Vec::new();
-        if let Some(store) = &filter.store {
-            conditions.push("store = ?");
-            args.push(store);
-        }
-        if let Some(tenant) = &filter.tenant {
-            conditions.push("tenant = ?");
-            args.push(tenant);
-        }
+        let mut filters = Filters::default();
+        filters.add("store = ?", &filter.store);
+        filters.add("tenant = ?", &filter.tenant);
         if filter.incomplete_only {
-            conditions.push("incomplete <> '[]'");
+            filters.require("incomplete <> '[]'");
         }
         let limit = limit_arg(filter.limit);
-        args.push(&limit);
+        let args = filters.args(&[&limit]);
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM accounts {}
                  ORDER BY store, tenant, source_id LIMIT ?",
-                where_clause(&conditions)
+                filters.clause()
             ))
             .ctx(OP, key)?;
         let mut rows = stmt.query(params_from_iter(args)).ctx(OP, key)?;
@@ -404,33 +397,20 @@ impl Store {
     pub fn account_log(&self, filter: &AccountLogFilter<'_>) -> Result<Vec<AccountLogEntry>> {
         const OP: &str = "account_log";
         let key = || format!("{filter:?}");
-        let mut conditions = Vec::new();
-        let mut args: Vec<&dyn ToSql> = Vec::new();
-        if let Some(store) = &filter.store {
-            conditions.push("store = ?");
-            args.push(store);
-        }
-        if let Some(tenant) = &filter.tenant {
-            conditions.push("tenant = ?");
-            args.push(tenant);
-        }
-        if let Some(source_id) = &filter.source_id {
-            conditions.push("source_id = ?");
-            args.push(source_id);
-        }
-        if let Some(run) = &filter.run {
-            conditions.push("run = ?");
-            args.push(run);
-        }
+        let mut filters = Filters::default();
+        filters.add("store = ?", &filter.store);
+        filters.add("tenant = ?", &filter.tenant);
+        filters.add("source_id = ?", &filter.source_id);
+        filters.add("run = ?", &filter.run);
         let limit = limit_arg(filter.limit);
-        args.push(&limit);
+        let args = filters.args(&[&limit]);
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT id, at, store, tenant, source_id, display, action, reason, changes,
                      origin, run, flow
                  FROM account_log {} ORDER BY id LIMIT ?",
-                where_clause(&conditions)
+                filters.clause()
             ))
             .ctx(OP, key)?;
         let mut rows = stmt.query(params_from_iter(args)).ctx(OP, key)?;
@@ -664,10 +644,6 @@ fn id_list<S: AsRef<str>>(
             source,
         }
     })
-}
-
-fn limit_arg(limit: Option<usize>) -> i64 {
-    limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

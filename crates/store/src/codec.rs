@@ -9,8 +9,8 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use jiff::Timestamp;
-use rusqlite::Row;
 use rusqlite::types::FromSql;
+use rusqlite::{Row, ToSql};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Result, StoreError};
@@ -166,6 +166,44 @@ pub struct UnknownName {
     pub what: &'static str,
     pub found: String,
     pub expected: &'static [&'static str],
+}
+
+/// The optional conditions of a filtered query (`column = ?` and the like), each with its
+/// argument, in order: the shape every list query of the store shares.
+#[derive(Default)]
+pub(crate) struct Filters<'a> {
+    conditions: Vec<&'static str>,
+    args: Vec<&'a dyn ToSql>,
+}
+
+impl<'a> Filters<'a> {
+    /// Adds `condition`, with its one `?` bound to the value, when the filter has a value.
+    pub(crate) fn add<T: ToSql>(&mut self, condition: &'static str, value: &'a Option<T>) {
+        if let Some(value) = value {
+            self.conditions.push(condition);
+            self.args.push(value);
+        }
+    }
+
+    /// Adds a condition without an argument.
+    pub(crate) fn require(&mut self, condition: &'static str) {
+        self.conditions.push(condition);
+    }
+
+    /// `WHERE` and the conditions joined by `AND`, or nothing when there are none.
+    pub(crate) fn clause(&self) -> String {
+        where_clause(&self.conditions)
+    }
+
+    /// The conditions' arguments, then `trailing` (a `LIMIT`, an `OFFSET`).
+    pub(crate) fn args(&self, trailing: &[&'a dyn ToSql]) -> Vec<&'a dyn ToSql> {
+        self.args.iter().chain(trailing).copied().collect()
+    }
+}
+
+/// A `LIMIT` argument: -1 (no limit) for `None`.
+pub(crate) fn limit_arg(limit: Option<usize>) -> i64 {
+    limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))
 }
 
 /// `WHERE` and the conditions joined by `AND`, or nothing when there are none.

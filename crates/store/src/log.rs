@@ -12,12 +12,12 @@
 use ccsync_model::Kind;
 use jiff::Timestamp;
 use rusqlite::types::Value;
-use rusqlite::{Connection, ToSql, params, params_from_iter};
+use rusqlite::{Connection, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::accounts::{AccountLogEntry, AccountOrigin};
-use crate::codec::{RowReader, text_enum, where_clause};
+use crate::codec::{Filters, RowReader, limit_arg, text_enum, where_clause};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::runs::RunId;
 
@@ -91,35 +91,16 @@ impl Store {
     pub fn log_entries(&self, filter: &LogFilter<'_>) -> Result<Vec<LogEntry>> {
         const OP: &str = "log_entries";
         let key = || format!("{filter:?}");
-        let mut conditions = Vec::new();
-        let mut args: Vec<&dyn ToSql> = Vec::new();
-        if let Some(run) = &filter.run {
-            conditions.push("run = ?");
-            args.push(run);
-        }
-        if let Some(source_id) = &filter.source_id {
-            conditions.push("source_id = ?");
-            args.push(source_id);
-        }
-        if let Some(flow) = &filter.flow {
-            // Through the runs of the flow: an index on the log's flow column would cost every
-            // append, for a filter that the run index already serves.
-            conditions.push("run IN (SELECT id FROM runs WHERE flow = ?)");
-            args.push(flow);
-        }
-        if let Some(after) = &filter.after_id {
-            conditions.push("id > ?");
-            args.push(after);
-        }
-        let limit = filter
-            .limit
-            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        args.push(&limit);
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
+        let mut filters = Filters::default();
+        filters.add("run = ?", &filter.run);
+        filters.add("source_id = ?", &filter.source_id);
+        // Through the runs of the flow: an index on the log's flow column would cost every
+        // append, for a filter that the run index already serves.
+        filters.add("run IN (SELECT id FROM runs WHERE flow = ?)", &filter.flow);
+        filters.add("id > ?", &filter.after_id);
+        let limit = limit_arg(filter.limit);
+        let args = filters.args(&[&limit]);
+        let where_clause = filters.clause();
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -262,11 +243,7 @@ struct ActivityQuery {
 
 impl ActivityQuery {
     fn new(filter: &ActivityFilter<'_>) -> Self {
-        let limit = Value::Integer(
-            filter
-                .limit
-                .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)),
-        );
+        let limit = Value::Integer(limit_arg(filter.limit));
         let text = |s: &str| Value::Text(s.to_owned());
         let mut branches = Vec::new();
         let mut args = Vec::new();

@@ -9,11 +9,11 @@ use std::collections::{HashMap, HashSet};
 
 use ccsync_model::{Entity, Kind};
 use jiff::Timestamp;
-use rusqlite::{Connection, ToSql, params, params_from_iter};
+use rusqlite::{Connection, params, params_from_iter};
 use serde::Serialize;
 
 use crate::Store;
-use crate::codec::{RowReader, text_enum};
+use crate::codec::{Filters, RowReader, limit_arg, text_enum};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::runs::RunId;
 
@@ -152,36 +152,19 @@ impl Store {
         const OP: &str = "list_records";
         let key = || format!("{filter:?}");
         let kind = filter.kind.map(Kind::as_str);
-        let mut conditions = Vec::new();
-        let mut args: Vec<&dyn ToSql> = Vec::new();
-        if let Some(tenant) = &filter.tenant {
-            conditions.push("tenant = ?");
-            args.push(tenant);
-        }
-        if let Some(kind) = &kind {
-            conditions.push("kind = ?");
-            args.push(kind);
-        }
-        if let Some(status) = &filter.status {
-            conditions.push("status = ?");
-            args.push(status);
-        }
-        let limit = filter
-            .limit
-            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let mut filters = Filters::default();
+        filters.add("tenant = ?", &filter.tenant);
+        filters.add("kind = ?", &kind);
+        filters.add("status = ?", &filter.status);
+        let limit = limit_arg(filter.limit);
         let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
-        args.push(&limit);
-        args.push(&offset);
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
+        let args = filters.args(&[&limit, &offset]);
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records {where_clause}
-                 ORDER BY tenant, kind, source_id LIMIT ? OFFSET ?"
+                "SELECT {RECORD_COLUMNS} FROM records {}
+                 ORDER BY tenant, kind, source_id LIMIT ? OFFSET ?",
+                filters.clause()
             ))
             .ctx(OP, key)?;
         let mut rows = stmt.query(params_from_iter(args)).ctx(OP, key)?;
