@@ -39,7 +39,7 @@ pub struct App {
 
 /// Loads the config and opens (migrating) its hub store: all that the reporting commands need.
 pub fn open_store(config_path: &Path) -> anyhow::Result<(Config, Store)> {
-    let config = Config::load(config_path)?;
+    let config = Config::load(config_path, crate::sync::rules::FAMILIES)?;
     let data_dir = config.data_dir();
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;

@@ -586,6 +586,7 @@ mod tests {
             health,
             reason: None,
             last_run: None,
+            paused: None,
             updated_at: at("2025-01-31T08:00:00Z"),
         }
     }

@@ -71,7 +71,6 @@ fn add_team_with_id(hub: &Hub, id: &str) {
     });
     page.writes
         .push(RecordWrite::new(team, RecordStatus::Active));
-    page.seen.push(id.to_owned());
     page.log.push(NewLogEntry {
         source_id: Some(id.to_owned()),
         display: Some("Shares an agent's id".into()),

@@ -279,9 +279,9 @@ async fn w4_team_without_wfm_advanced_is_not_synced() {
         "the tenant has users on other teams"
     );
     assert!(accounts.values().all(|a| a["status"] == "active"));
-    assert_eq!(report["accounts"]["store"], "wfm", "{report}");
+    assert_eq!(report["family"]["target"], "wfm", "{report}");
     assert_eq!(
-        report["accounts"]["summary"]["created"],
+        report["family"]["summary"]["created"],
         eligible.len(),
         "{report}"
     );
@@ -475,7 +475,7 @@ async fn w5_accounts_are_never_deleted_only_deactivated_and_reactivated() {
 
 /// The account actions of a run report, by source id.
 fn account_actions(report: &Value) -> BTreeMap<String, Value> {
-    report["accounts"]["actions"]
+    report["family"]["actions"]
         .as_array()
         .unwrap_or_else(|| panic!("no account actions: {report}"))
         .iter()
@@ -494,7 +494,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
         .json(&["sync", &flow, "--full", "--dry-run", "--json"])
         .await;
     let eligible = acd.eligible();
-    let summary = &first["accounts"]["summary"];
+    let summary = &first["family"]["summary"];
     assert_eq!(summary["created"], eligible.len(), "{first}");
     assert_eq!(summary["skipped"], AGENTS - eligible.len(), "{first}");
     let planned: BTreeSet<String> = account_actions(&first)
@@ -505,7 +505,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
     assert_eq!(planned, eligible);
     assert!(ws.accounts().await.is_empty(), "a dry run writes nothing");
     let applied = ws.sync(acd).await;
-    assert_eq!(applied["accounts"], first["accounts"], "{applied}");
+    assert_eq!(applied["family"], first["family"], "{applied}");
 
     // A team loses WFM Advanced and an eligible user on another team vanishes.
     let agent = acd.complete_eligible(&[]);
@@ -547,7 +547,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
     assert_eq!(actions[&gone]["action"], "deactivate", "{full}");
     assert_eq!(actions[&gone]["reason"], "gone from the source");
     assert_eq!(
-        full["accounts"]["summary"]["deactivated"],
+        full["family"]["summary"]["deactivated"],
         members.len() + 1,
         "{full}"
     );
@@ -561,7 +561,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
     let text = ws.run(&["plan", &flow]).await;
     let text = String::from_utf8_lossy(&text.stdout);
     let line = format!(
-        "WFM accounts of store wfm: 0 create, 0 update, {} deactivate",
+        "WFM accounts of wfm: 0 create, 0 update, {} deactivate",
         members.len() + 1
     );
     assert!(text.contains(&line), "{text}");
@@ -569,7 +569,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
 
     let applied = ws.sync(acd).await;
     assert_eq!(
-        applied["accounts"], full["accounts"],
+        applied["family"], full["family"],
         "the real run does, account by account, what the dry run showed"
     );
     let accounts = ws.accounts_of(acd).await;

@@ -24,7 +24,7 @@ use ccsync_store::{
 
 use crate::app::open_store;
 use crate::cli::{AccountsListArgs, AccountsLogArgs, IncompleteArgs, MassUpdateArgs};
-use crate::sync::wfm::{differences, wfm_store};
+use crate::sync::rules::w::{decide::differences, stores};
 
 fn or_dash(value: Option<&str>) -> &str {
     value.unwrap_or("-")
@@ -130,9 +130,7 @@ fn target_store(config: &Config, named: Option<String>) -> anyhow::Result<String
     if let Some(name) = named {
         return Ok(name);
     }
-    let mut stores: Vec<&str> = config.flows().values().filter_map(wfm_store).collect();
-    stores.sort_unstable();
-    stores.dedup();
+    let stores = stores(config);
     match stores[..] {
         [only] => Ok(only.to_owned()),
         [] => bail!("no flow targets a WFM store: name one with --store"),

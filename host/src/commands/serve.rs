@@ -180,7 +180,11 @@ mod tests {
         FlowConfig {
             name: "acd-wfm".into(),
             source: "acd".into(),
-            target: ccsync_config::Target::Connection("x".into()),
+            target: ccsync_config::Target::Hub(ccsync_config::HubStore {
+                name: "wfm".into(),
+                kind: ccsync_config::HubKind::Wfm,
+            }),
+            family: ccsync_config::Family::Wfm,
             kinds: vec![],
             interval: Duration::from_secs(900),
             full_every: Duration::from_secs(86400),
@@ -205,6 +209,7 @@ mod tests {
             health: FlowHealth::Quarantined,
             reason: Some("token refused (401)".into()),
             last_run: Some(RunId(7)),
+            paused: None,
             updated_at: at("2025-01-31T08:00:00Z"),
         };
         let run = Run {

@@ -118,9 +118,14 @@ pub fn approve(config: &Path, args: ApproveArgs) -> anyhow::Result<ExitCode> {
     let approval = store.approve(RunId(args.run))?;
     store.resume(&approval.flow)?;
     println!(
-        "approved run {}: the next run of {} may deactivate up to {} records; it runs at once \
-         under `ccsync serve` (or run `ccsync sync {}` where on-demand runs are allowed)",
-        approval.run, approval.flow, approval.deactivations, approval.flow
+        "approved run {}: the next run of {} (that one only) may deactivate up to {} records \
+         and {} at its target; it runs at once under `ccsync serve` (or run `ccsync sync {}` \
+         where on-demand runs are allowed)",
+        approval.run,
+        approval.flow,
+        approval.deactivations.records,
+        approval.deactivations.target,
+        approval.flow
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -164,21 +169,22 @@ pub fn report_text(report: &RunReport) -> String {
         });
         out += &listing(lines, more);
     }
-    if let Some(accounts) = &report.accounts {
+    if let Some(family) = &report.family {
         out += &format!(
-            "  WFM accounts of store {}: {}\n",
-            accounts.store, accounts.summary
+            "  {} of {}: {}\n",
+            family.label, family.target, family.summary
         );
         if report.dry_run {
-            let lines = accounts.actions.iter().map(|a| {
+            let lines = family.actions.iter().map(|a| {
                 let fields = a.changes.iter().map(|c| c.field.as_str());
                 let name = format!(
-                    "account {}",
+                    "{} {}",
+                    family.noun,
                     a.display.as_deref().unwrap_or(a.source_id.as_str())
                 );
                 action_line(a.action.as_str(), &name, a.reason.as_deref(), fields)
             });
-            out += &listing(lines, accounts.summary.actions());
+            out += &listing(lines, family.summary.actions());
         }
     }
     if report.dry_run {

@@ -16,7 +16,7 @@ pub fn trust_store_path_for(config: &Path, explicit: Option<&Path>) -> anyhow::R
     match explicit {
         Some(path) => Ok(path.to_owned()),
         None => {
-            let config = Config::load(config).context(
+            let config = Config::load(config, crate::sync::rules::FAMILIES).context(
                 "finding the trust store (pass --trust-store FILE to use one without a config)",
             )?;
             Ok(trust_store_path(config.data_dir()))
