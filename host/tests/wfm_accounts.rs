@@ -833,3 +833,100 @@ async fn w3_tenants_are_never_merged() {
     assert_eq!(accounts[&key("west")]["status"], "deactivated");
     assert_eq!(accounts[&key("east")]["status"], "active");
 }
+
+/// An incremental run of the flow of `acd`, which must succeed; its report.
+async fn incremental(ws: &Workspace, acd: &Acd) -> Value {
+    let report = ws.json(&["sync", &acd.flow(), "--json"]).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w4_a_profile_losing_or_gaining_the_schedule_permission_reaches_accounts_on_the_next_incremental_run()
+ {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    ws.sync(acd).await;
+    let profile = acd
+        .sim
+        .security_profiles()
+        .into_iter()
+        .find(|p| p.permissions.iter().any(|perm| perm == VIEW_SCHEDULE))
+        .expect("a profile granting the schedule");
+    let eligible = acd.eligible();
+    let holders: BTreeSet<String> = acd
+        .sim
+        .agents()
+        .iter()
+        .filter(|a| a.profile_id == profile.security_profile_id)
+        .map(|a| a.agent_id.to_string())
+        .filter(|id| eligible.contains(id))
+        .collect();
+    assert!(!holders.is_empty(), "eligible users hold the profile");
+    let accounts = ws.accounts_of(acd).await;
+    assert!(
+        holders
+            .iter()
+            .all(|h| accounts[h]["schedule_visible"] == true)
+    );
+
+    // No agent changes (their lastUpdated stays): only the profile list shows it.
+    acd.sim
+        .set_profile_permission(profile.security_profile_id, VIEW_SCHEDULE, false)
+        .unwrap();
+    incremental(&ws, acd).await;
+    let accounts = ws.accounts_of(acd).await;
+    for holder in &holders {
+        assert_eq!(accounts[holder]["schedule_visible"], false, "{holder}");
+    }
+    let log = ws.account_log(Some(holders.first().unwrap())).await;
+    let last = log.last().unwrap();
+    assert_eq!(last["changes"][0]["field"], "schedule_visible", "{last}");
+
+    acd.sim
+        .set_profile_permission(profile.security_profile_id, VIEW_SCHEDULE, true)
+        .unwrap();
+    incremental(&ws, acd).await;
+    let accounts = ws.accounts_of(acd).await;
+    assert!(
+        holders
+            .iter()
+            .all(|h| accounts[h]["schedule_visible"] == true)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w5_a_deactivated_account_reason_follows_its_cause() {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    ws.sync(acd).await;
+    let agent = acd.complete_eligible(&[]);
+    let id = agent.agent_id.to_string();
+    acd.sim.set_team_features(agent.team_id, false).unwrap();
+    incremental(&ws, acd).await;
+    let account = &ws.accounts_of(acd).await[&id];
+    assert_eq!(
+        (&account["status"], &account["status_reason"]),
+        (&"deactivated".into(), &"team lost WFM Advanced".into())
+    );
+
+    // Still deactivated, now for another cause: the reason follows, logged old -> new.
+    acd.sim.deactivate_agent(agent.agent_id).unwrap();
+    incremental(&ws, acd).await;
+    let account = &ws.accounts_of(acd).await[&id];
+    assert_eq!(
+        (&account["status"], &account["status_reason"]),
+        (&"deactivated".into(), &"inactive at the source".into())
+    );
+    let log = ws.account_log(Some(&id)).await;
+    assert_eq!(actions(&log), ["create", "deactivate", "update"]);
+    let change = &log[2]["changes"][0];
+    assert_eq!(change["field"], "status_reason", "{change}");
+    assert_eq!(
+        (change["old"].clone(), change["new"].clone()),
+        (
+            Value::from("team lost WFM Advanced"),
+            Value::from("inactive at the source")
+        )
+    );
+}

@@ -39,19 +39,24 @@ pub fn list(config: &Path, args: AccountsListArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&accounts)?);
+        outln!("{}", serde_json::to_string_pretty(&accounts)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<8} {:<10} {:<10} {:<44} {:<12} {:<9} STATUS",
-        "STORE", "TENANT", "ID", "USERNAME", "EMPLOYEE", "SCHEDULE"
-    );
+        "STORE",
+        "TENANT",
+        "ID",
+        "USERNAME",
+        "EMPLOYEE",
+        "SCHEDULE"
+    )?;
     for a in &accounts {
         let status = match &a.status_reason {
             Some(reason) => format!("{} ({reason})", a.status),
             None => a.status.to_string(),
         };
-        println!(
+        outln!(
             "{:<8} {:<10} {:<10} {:<44} {:<12} {:<9} {status}{}",
             a.store,
             a.tenant,
@@ -68,9 +73,9 @@ pub fn list(config: &Path, args: AccountsListArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!(", incomplete: {}", a.incomplete.join(", "))
             }
-        );
+        )?;
     }
-    println!("{} accounts", accounts.len());
+    outln!("{} accounts", accounts.len())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -82,24 +87,27 @@ pub fn incomplete(config: &Path, args: IncompleteArgs) -> anyhow::Result<ExitCod
         ..AccountFilter::default()
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&accounts)?);
+        outln!("{}", serde_json::to_string_pretty(&accounts)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<8} {:<10} {:<10} {:<44} MISSING",
-        "STORE", "TENANT", "ID", "USERNAME"
-    );
+        "STORE",
+        "TENANT",
+        "ID",
+        "USERNAME"
+    )?;
     for a in &accounts {
-        println!(
+        outln!(
             "{:<8} {:<10} {:<10} {:<44} {}",
             a.store,
             a.tenant,
             a.source_id,
             or_dash(a.fields.username.as_deref()),
             a.incomplete.join(", ")
-        );
+        )?;
     }
-    println!("{} incomplete accounts", accounts.len());
+    outln!("{} incomplete accounts", accounts.len())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,14 +121,14 @@ pub fn log(config: &Path, args: AccountsLogArgs) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        outln!("{}", serde_json::to_string_pretty(&entries)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {
-        println!("no account log entries");
+        outln!("no account log entries")?;
     }
     for entry in entries {
-        crate::commands::report::print_activity(&entry.into());
+        crate::commands::report::print_activity(&entry.into())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -173,7 +181,7 @@ pub fn mass_update(config: &Path, args: MassUpdateArgs) -> anyhow::Result<ExitCo
         flow: None,
     };
     store.commit_accounts(&context, &changes)?;
-    println!(
+    outln!(
         "mass update of store {store_name}: {} account(s) changed{}",
         changes.len(),
         if invalid.is_empty() {
@@ -181,7 +189,7 @@ pub fn mass_update(config: &Path, args: MassUpdateArgs) -> anyhow::Result<ExitCo
         } else {
             format!(", {} invalid row(s) skipped", invalid.len())
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

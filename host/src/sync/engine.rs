@@ -72,6 +72,26 @@ pub struct RunReport {
     pub elapsed: Duration,
 }
 
+impl RunReport {
+    /// The report of `run`, which failed before reading anything.
+    pub fn failed(flow: &FlowConfig, run: RunId, mode: RunMode, error: String) -> RunReport {
+        RunReport {
+            flow: flow.name.clone(),
+            run: Some(run),
+            mode,
+            dry_run: false,
+            status: RunStatus::Failed,
+            counts: RunCounts::default(),
+            actions: Vec::new(),
+            actions_truncated: false,
+            family: None,
+            notes: Vec::new(),
+            error: Some(error),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }

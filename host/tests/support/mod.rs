@@ -102,6 +102,16 @@ manual = {manual}
         )
     }
 
+    /// The hub's SQLite database file.
+    pub fn database(&self) -> PathBuf {
+        self.config.with_file_name("data").join("ccsync.db")
+    }
+
+    /// The workspace directory.
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
     /// Replaces the workspace's config file.
     pub fn write_config(&self, text: &str) {
         std::fs::write(&self.config, text).expect("writing ccsync.toml");

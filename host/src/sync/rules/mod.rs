@@ -32,6 +32,10 @@ pub trait Rules {
     /// What one object of the family at its target is called (`account`, `link`).
     fn noun(&self) -> &'static str;
 
+    /// What pausing the flow means for the people it serves, if the family knows (a WFM
+    /// flow: agents cannot see their schedules).
+    fn while_paused(&self) -> Option<&'static str>;
+
     /// How many objects at the target are active for `tenant`: the base of the flow's
     /// percentage threshold for the family's deactivations.
     fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64>;

@@ -44,6 +44,10 @@ impl Rules for Wfm {
         report::NOUN
     }
 
+    fn while_paused(&self) -> Option<&'static str> {
+        Some(report::WHILE_PAUSED)
+    }
+
     fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64> {
         Ok(store.count_active_accounts(&self.store, tenant)?)
     }

@@ -10,6 +10,9 @@ use super::decide::WFM_ADVANCED;
 pub const LABEL: &str = "WFM accounts";
 /// One of them.
 pub const NOUN: &str = "account";
+/// What a paused WFM flow means (seed 000: the sync stays on except in special circumstances).
+pub const WHILE_PAUSED: &str = "WFM sync is off: agents cannot see their schedules until the \
+     flow is resumed";
 
 /// The account of the `match` step: `; WFM account wfm/acme/42 (deactivated: no team)`.
 pub fn matched(store: &str, tenant: &str, user_id: &str, account: Option<&Account>) -> String {
