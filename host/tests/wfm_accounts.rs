@@ -930,3 +930,51 @@ async fn w5_a_deactivated_account_reason_follows_its_cause() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w6_mass_update_fills_every_field_a_flow_may_require_site_and_phone_included() {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    let config = std::fs::read_to_string(&ws.config).unwrap().replace(
+        "manual = true",
+        "manual = true\nrequired_fields = [\"username\", \"security_profile_id\", \
+         \"primary_phone\", \"site_id\"]",
+    );
+    std::fs::write(&ws.config, config).unwrap();
+    let agent = acd.complete_eligible(&[]).agent_id;
+    acd.sim
+        .update_agent(agent, |a| {
+            a.telephone1 = None;
+            a.location = None;
+        })
+        .unwrap();
+    ws.sync(acd).await;
+    let id = agent.to_string();
+    assert_eq!(
+        ws.accounts_of(acd).await[&id]["incomplete"],
+        serde_json::json!(["primary_phone", "site_id"])
+    );
+
+    let team = ws.write_csv("team.csv", &format!("tenant,id,team_id\nacme,{id},7\n"));
+    let output = ws.run(&["accounts", "mass-update", "--csv", &team]).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the team cannot be mass-updated"),
+        "{stderr}"
+    );
+
+    let csv = ws.write_csv(
+        "fix.csv",
+        &format!("tenant,id,primary_phone,site_id\nacme,{id},+1 555 0100,Denver\n"),
+    );
+    let output = ws.run(&["accounts", "mass-update", "--csv", &csv]).await;
+    assert!(output.status.success(), "{output:?}");
+    let account = &ws.accounts_of(acd).await[&id];
+    assert_eq!(account["incomplete"], serde_json::json!([]), "{account}");
+    assert_eq!(account["primary_phone"], "+1 555 0100");
+    assert_eq!(account["site_id"], "Denver");
+    // The values stay through later runs while the source still lacks them.
+    ws.sync(acd).await;
+    assert_eq!(ws.accounts_of(acd).await[&id]["site_id"], "Denver");
+}

@@ -25,7 +25,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (3, V3_FLOW_STATE),
     (4, crate::approvals::MIGRATION),
     (5, V5_ACCOUNT_LOG_INDEXES),
-    (6, V6_ONE_APPROVAL_FULL_COUNTS_PAUSE),
+    (6, V6_ENGINE_DEFECTS),
 ];
 
 /// The schema version this code creates and understands.
@@ -137,7 +137,7 @@ CREATE INDEX account_log_by_source_id ON account_log (source_id, id);
 CREATE INDEX account_log_by_run ON account_log (run, id);
 "#;
 
-const V6_ONE_APPROVAL_FULL_COUNTS_PAUSE: &str = r#"
+const V6_ENGINE_DEFECTS: &str = r#"
 -- records.last_seen_run is from now on set only when a record is written, as updated_run:
 -- marking every unchanged record seen cost an UPDATE per record and run, and nothing read
 -- it. (SQLite cannot drop a column that holds a foreign key.)
@@ -151,6 +151,10 @@ ALTER TABLE cursors ADD COLUMN full_count INTEGER CHECK (full_count >= 0);
 -- A flow paused by an operator (store::schedule): since when and why; NULL while it runs.
 ALTER TABLE flow_state ADD COLUMN paused_at TEXT;
 ALTER TABLE flow_state ADD COLUMN paused_reason TEXT;
+-- Every field a flow may require of a WFM account can be filled by mass update (rule W6).
+ALTER TABLE accounts ADD COLUMN security_profile_id TEXT;
+ALTER TABLE accounts ADD COLUMN primary_phone TEXT;
+ALTER TABLE accounts ADD COLUMN site_id TEXT;
 -- Each flow's history of pauses and resumptions, with the reasons. Append-only.
 CREATE TABLE flow_events (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -2,7 +2,9 @@
 //! that fills missing fields from a CSV (rule W6).
 //!
 //! Mass update rules: the CSV has a header row with `tenant` and `id` and any of the account
-//! field columns (`username`, `first_name`, `last_name`, `email`, `employee_id`). Every row is
+//! field columns (`username`, `first_name`, `last_name`, `email`, `employee_id`,
+//! `security_profile_id`, `primary_phone`, `site_id`: every field a flow may require but the
+//! team, which an account always has). Every row is
 //! validated before anything is applied, and each problem is reported as `line N: field F:
 //! what`. A non-empty cell may only set a field the source does not provide (missing, or
 //! already filled by an earlier mass update): the source stays the authority for what it has.
@@ -291,6 +293,14 @@ pub fn validate(
         match name {
             "tenant" => tenant_col = Some(i),
             "id" => id_col = Some(i),
+            "team_id" => {
+                return Err(header_problem(
+                    Some(name),
+                    "the team cannot be mass-updated: an account exists only for a user on a \
+                     WFM Advanced team at the source (rule W4), so it always has one"
+                        .into(),
+                ));
+            }
             _ => match name.parse::<AccountField>() {
                 Ok(field) => field_cols.push((i, field)),
                 Err(e) => return Err(header_problem(Some(name), format!("unknown column: {e}"))),
@@ -306,7 +316,14 @@ pub fn validate(
     if field_cols.is_empty() {
         return Err(header_problem(
             None,
-            "no account field column (username, first_name, last_name, email, employee_id)".into(),
+            format!(
+                "no account field column ({})",
+                AccountField::ALL
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
 

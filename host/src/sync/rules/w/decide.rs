@@ -29,12 +29,20 @@ pub const WFM_ADVANCED: &str = "WFM Advanced";
 pub const VIEW_PERSONAL_SCHEDULE: &str = "WFM > MyZone > View Personal Schedule";
 
 /// The account fields and the user fields they come from.
-pub const ACCOUNT_FIELDS: [(AccountField, UserField); 5] = [
+/// Every user field a flow may require except the team, which an account always has (only a
+/// user on a `WFM Advanced` team gets one): so mass update can fill any missing one (W6).
+pub const ACCOUNT_FIELDS: [(AccountField, UserField); 8] = [
     (AccountField::Username, UserField::Username),
     (AccountField::FirstName, UserField::FirstName),
     (AccountField::LastName, UserField::LastName),
     (AccountField::Email, UserField::Email),
     (AccountField::EmployeeId, UserField::EmployeeId),
+    (
+        AccountField::SecurityProfileId,
+        UserField::SecurityProfileId,
+    ),
+    (AccountField::PrimaryPhone, UserField::PrimaryPhone),
+    (AccountField::SiteId, UserField::SiteId),
 ];
 
 /// Why an account is deactivated, or a user without one is skipped.
