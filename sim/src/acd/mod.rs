@@ -1,6 +1,6 @@
 //! A simulated NICE CXone ACD tenant: the token endpoint, discovery and the Admin API read by
 //! the `cxone-acd` connector, served over HTTP on loopback exactly as
-//! `/work/notes/ACD-WIRE.md` describes, plus a control API (in process and under `/_sim/`) to
+//! `sim/ACD-WIRE.md` describes, plus a control API (in process and under `/_sim/`) to
 //! change agents, inject faults and count requests.
 //!
 //! Agents are not stored: base agent `i` is a pure function of (seed, i) with id

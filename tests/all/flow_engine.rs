@@ -3,12 +3,10 @@
 //! approvals, the shrink guard, an unchanged source costing no write, pausing, failures that
 //! count, and output that ends quietly when its reader goes away.
 
-mod support;
-
 use std::process::Stdio;
 
+use crate::support::{FLOW, Hub, count, run_id};
 use serde_json::Value;
-use support::{FLOW, Hub, count, run_id};
 use tokio::io::AsyncReadExt;
 
 /// `ccsync <args>`, which must fail; its stderr.
@@ -334,7 +332,7 @@ async fn output_into_a_reader_that_goes_away_ends_quietly() {
     let mut first = [0u8; 64];
     stdout.read_exact(&mut first).await.unwrap();
     drop(stdout);
-    let output = support::finish(child).await;
+    let output = crate::support::finish(child).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(stderr.is_empty(), "{stderr}");

@@ -4,17 +4,15 @@
 //! Every expectation is computed from the simulator's data (or from what the test wrote
 //! itself), never from what ccsync printed.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support::{FLOW, Hub, TENANT};
 use ccsync_model::{Entity, Kind, Team};
 use ccsync_store::{
     LogAction, NewLogEntry, PageBatch, RecordStatus, RecordWrite, RunCounts, RunMode, RunStatus,
     Store,
 };
 use serde_json::Value;
-use support::{FLOW, Hub, TENANT};
 
 const AGENTS: usize = 100;
 

@@ -3,10 +3,8 @@
 //!
 //! Every expectation is computed from the simulator's data, never from what ccsync printed.
 
-mod support;
-
+use crate::support::{FLOW, Hub, TENANT, run_id, user_entries};
 use serde_json::Value;
-use support::{FLOW, Hub, TENANT, run_id, user_entries};
 
 const AGENTS: usize = 200;
 const PAGE_SIZE: u32 = 50;

@@ -325,7 +325,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
-/// The hub user ACD-WIRE.md says `agent` maps to (the `user` of `ccsync users list --json`).
+/// The hub user `sim/ACD-WIRE.md` says `agent` maps to (the `user` of `ccsync users list --json`).
 pub fn expected_user(agent: &Agent, profiles: &[SecurityProfile]) -> Value {
     let permissions = profiles
         .iter()
