@@ -124,6 +124,26 @@ impl App {
             .with_context(|| format!("connecting {}", connection.name))
     }
 
+    /// The flow's source connector and, for a flow whose target is a connection, the target's,
+    /// each with its own settings, secrets and allowed origins.
+    pub async fn connectors(
+        &self,
+        flow: &FlowConfig,
+        source: &ConnectionConfig,
+    ) -> anyhow::Result<(Connector, Option<Connector>)> {
+        let connector = self.connector(source).await?;
+        let target = match &flow.target {
+            ccsync_config::Target::Connection(name) => {
+                let target = self.config.connection(name).with_context(|| {
+                    format!("flow {}: unknown target connection {name:?}", flow.name)
+                })?;
+                Some(self.connector(target).await?)
+            }
+            ccsync_config::Target::Hub(_) => None,
+        };
+        Ok((connector, target))
+    }
+
     /// Takes the flow's run lock (one run of a flow at a time, across processes; released when
     /// the returned file is dropped). Holding it, any run of the flow still marked running was
     /// left by a dead process: those are marked interrupted. Dry runs write nothing and need
@@ -182,8 +202,8 @@ impl App {
             Some(self.lock_flow(&flow.name)?)
         };
         let source = self.source(flow)?.clone();
-        let mut connector = match self.connector(&source).await {
-            Ok(connector) => connector,
+        let (mut connector, mut target) = match self.connectors(flow, &source).await {
+            Ok(connectors) => connectors,
             // A plugin that cannot be loaded or configured fails a run like any other step:
             // recorded with its reason, so `runs`, `status` and the flow's health show it.
             Err(e) if !options.dry_run => {
@@ -200,6 +220,7 @@ impl App {
             tenant: &source.tenant,
             retry: RetryPolicy::default(),
             progress,
+            target: target.as_mut(),
         }
         .run(options)
         .await

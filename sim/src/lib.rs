@@ -7,6 +7,8 @@
 //!
 //! Today: the NICE CXone ACD Admin API ([`acd`]).
 
+#![warn(missing_docs)]
+
 pub mod acd;
 mod rng;
 

@@ -2,6 +2,8 @@
 //! embedded so that the demo runs with nothing but the `ccsync` binary, and the test
 //! connectors that prove the sandbox holds.
 
+#![warn(missing_docs)]
+
 /// A connector component built from this repository, with its manifest.
 #[derive(Debug, Clone, Copy)]
 pub struct BundledPlugin {

@@ -85,14 +85,17 @@ impl Config {
         self.allow_unsigned
     }
 
+    /// The plugin sandbox's limits, from `[runtime]`, defaults applied.
     pub fn runtime(&self) -> &RuntimeLimits {
         &self.runtime
     }
 
+    /// The configured plugins, by name.
     pub fn plugins(&self) -> &BTreeMap<String, PluginConfig> {
         &self.plugins
     }
 
+    /// The plugin configured as `name`; `None` if there is none.
     pub fn plugin(&self, name: &str) -> Option<&PluginConfig> {
         self.plugins.get(name)
     }
@@ -102,10 +105,12 @@ impl Config {
         &self.stores
     }
 
+    /// The connections, by name.
     pub fn connections(&self) -> &BTreeMap<String, ConnectionConfig> {
         &self.connections
     }
 
+    /// The connection named `name`; `None` if there is none.
     pub fn connection(&self, name: &str) -> Option<&ConnectionConfig> {
         self.connections.get(name)
     }
@@ -115,6 +120,7 @@ impl Config {
         &self.flows
     }
 
+    /// The flow named `name`, defaults applied; `None` if there is none.
     pub fn flow(&self, name: &str) -> Option<&FlowConfig> {
         self.flows.get(name)
     }

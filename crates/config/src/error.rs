@@ -16,7 +16,9 @@ use toml::de::{DeTable, DeValue};
 /// A position in the config file, both 1-based; the column counts characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
+    /// The line, counting from 1.
     pub line: usize,
+    /// The column, counting characters from 1.
     pub column: usize,
 }
 
@@ -67,10 +69,18 @@ impl fmt::Display for Problem {
 pub enum ConfigError {
     /// The file could not be read (missing, unreadable, not UTF-8).
     #[error("{}: cannot read config file: {source}", path.display())]
-    Read { path: PathBuf, source: io::Error },
+    Read {
+        /// The config file, as named when loading.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: io::Error,
+    },
     /// The file was read but is not a valid config; one problem per line.
     #[error("{}", ProblemList(problems))]
-    Invalid { problems: Vec<Problem> },
+    Invalid {
+        /// Every problem found, in file order; never empty.
+        problems: Vec<Problem>,
+    },
 }
 
 impl ConfigError {

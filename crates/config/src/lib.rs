@@ -7,6 +7,8 @@
 //! [`ConnectionConfig::resolve_secrets`]), into [`Secret`] values that never print themselves.
 //! Every key is documented, with a full example, in this crate's `README.md`.
 
+#![warn(missing_docs)]
+
 mod config;
 mod error;
 mod raw;

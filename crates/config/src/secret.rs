@@ -21,6 +21,7 @@ use crate::error::{Location, field_path};
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {
+    /// Wraps `value` as a secret; the value is wiped from memory on drop.
     pub fn new(value: impl Into<String>) -> Secret {
         Secret(Zeroizing::new(value.into()))
     }
@@ -56,7 +57,9 @@ pub enum SecretSource {
 /// One entry of `[connections.<name>.secrets]`: the key the plugin sees and where its value is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {
+    /// The key the plugin's `configure()` receives the value under.
     pub key: String,
+    /// Where the value is read from.
     pub source: SecretSource,
     /// The config file and position of the entry, for error messages.
     pub(crate) origin: ConfigPosition,
@@ -72,25 +75,61 @@ pub(crate) struct ConfigPosition {
 /// Why a secret could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretProblem {
+    /// The environment variable is not set.
     #[error("environment variable {var} is not set")]
-    EnvUnset { var: String },
+    EnvUnset {
+        /// The variable's name.
+        var: String,
+    },
+    /// The environment variable's value is not valid UTF-8.
     #[error("environment variable {var} is not valid UTF-8")]
-    EnvNotUnicode { var: String },
+    EnvNotUnicode {
+        /// The variable's name.
+        var: String,
+    },
+    /// The environment variable is set but empty.
     #[error("environment variable {var} is empty")]
-    EnvEmpty { var: String },
+    EnvEmpty {
+        /// The variable's name.
+        var: String,
+    },
+    /// The secret file could not be opened, inspected or read (missing, no permission).
     #[error("cannot read secret file {}: {source}", path.display())]
-    FileUnreadable { path: PathBuf, source: io::Error },
+    FileUnreadable {
+        /// The secret file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: io::Error,
+    },
+    /// The path names something other than a regular file (a directory, a device).
     #[error("secret file {} is not a regular file", path.display())]
-    NotAFile { path: PathBuf },
+    NotAFile {
+        /// The secret file.
+        path: PathBuf,
+    },
+    /// On unix, the file has a permission bit set for group or others.
     #[error(
         "secret file {} has mode {mode:04o}: it must not be accessible by group or others (chmod 600 it)",
         path.display()
     )]
-    FileTooOpen { path: PathBuf, mode: u32 },
+    FileTooOpen {
+        /// The secret file.
+        path: PathBuf,
+        /// The file's permission bits (`mode & 0o7777`), printed in octal.
+        mode: u32,
+    },
+    /// The file's content is not valid UTF-8.
     #[error("secret file {} is not valid UTF-8", path.display())]
-    FileNotUnicode { path: PathBuf },
+    FileNotUnicode {
+        /// The secret file.
+        path: PathBuf,
+    },
+    /// The file is empty, or holds nothing but line breaks.
     #[error("secret file {} is empty", path.display())]
-    FileEmpty { path: PathBuf },
+    FileEmpty {
+        /// The secret file.
+        path: PathBuf,
+    },
 }
 
 /// A secret of one connection that could not be read, with where it is configured. Displays as
@@ -106,8 +145,11 @@ pub enum SecretProblem {
 pub struct SecretError {
     /// The config file.
     pub file: PathBuf,
+    /// Where in the config file the secret's entry is.
     pub location: Location,
+    /// The connection the secret belongs to.
     pub connection: String,
+    /// The secret's key under `[connections.<connection>.secrets]`.
     pub key: String,
     /// Boxed: the error travels up through `Result`s and should stay small.
     pub problem: Box<SecretProblem>,
@@ -124,6 +166,7 @@ impl SecretError {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct SecretErrors {
+    /// One error per secret that could not be read, by connection name, then key.
     pub errors: Vec<SecretError>,
 }
 

@@ -58,6 +58,7 @@ pub enum HubKind {
 }
 
 impl HubKind {
+    /// Both kinds, WFM first.
     pub const ALL: [HubKind; 2] = [HubKind::Wfm, HubKind::Wfo];
 
     /// The name used in the config file; also the name of the built-in store of this kind.
@@ -86,13 +87,16 @@ impl fmt::Display for HubKind {
 /// A store of hub accounts: the built-in `wfm` and `wfo`, or one declared in `[stores.<name>]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubStore {
+    /// The store's name: `wfm` or `wfo` for a built-in store, else its key under `[stores]`.
     pub name: String,
+    /// What the store holds.
     pub kind: HubKind,
 }
 
 /// One configured use of a plugin against one platform tenant, from `[connections.<name>]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionConfig {
+    /// The connection's name, its key under `[connections]`.
     pub name: String,
     /// The name of a configured plugin.
     pub plugin: String,
@@ -255,6 +259,7 @@ impl Percent {
         (value <= 100).then_some(Percent(value))
     }
 
+    /// The percentage, 0 to 100.
     pub fn get(self) -> u8 {
         self.0
     }
@@ -294,9 +299,11 @@ impl Default for Safety {
 /// A one-way sync from a source connection to a target, from `[flows.<name>]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowConfig {
+    /// The flow's name, its key under `[flows]`.
     pub name: String,
     /// The name of a configured connection.
     pub source: String,
+    /// Where the flow writes: a hub store or another connection.
     pub target: Target,
     /// The rule family that acts on the records (and with it the flow's shape).
     pub family: Family,
@@ -310,11 +317,14 @@ pub struct FlowConfig {
     pub manual: bool,
     /// Fields a source user must have for a complete account (rule W6); distinct.
     pub required_fields: Vec<UserField>,
+    /// The thresholds that stop the flow before it does damage.
     pub safety: Safety,
 }
 
 impl FlowConfig {
+    /// The default `interval`: 15 minutes.
     pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+    /// The default `full_every`: 24 hours.
     pub const DEFAULT_FULL_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
     /// The default of `manual`: on-demand runs are refused for a WFM hub target (the IEX

@@ -11,18 +11,28 @@ use ccsync_model::User;
 /// An optional single-valued field of [`User`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UserField {
+    /// The login name ([`User::username`]).
     Username,
+    /// The given name ([`User::first_name`]).
     FirstName,
+    /// The family name ([`User::last_name`]).
     LastName,
+    /// The email address ([`User::email`]).
     Email,
+    /// The id of the user's team ([`User::team_id`]).
     TeamId,
+    /// The id of the user's security profile ([`User::security_profile_id`]).
     SecurityProfileId,
+    /// The primary phone number ([`User::primary_phone`]).
     PrimaryPhone,
+    /// The employee id ([`User::employee_id`]).
     EmployeeId,
+    /// The id of the user's site ([`User::site_id`]).
     SiteId,
 }
 
 impl UserField {
+    /// Every field, in the order of [`User`]'s fields.
     pub const ALL: [UserField; 9] = [
         UserField::Username,
         UserField::FirstName,

@@ -5,6 +5,8 @@
 //! the store, the sync rules and the CLI never see a generated binding type and a contract
 //! change touches one conversion module.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,11 +17,17 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    /// People: agents, supervisors, administrators.
     User,
+    /// Teams, with the features enabled on them.
     Team,
+    /// Security profiles (roles), with the permissions they grant.
     SecurityProfile,
+    /// Campaigns (an ACD's skills are imported as campaigns).
     Campaign,
+    /// Call dispositions.
     Disposition,
+    /// Agent statuses (unavailable codes).
     AgentStatus,
 }
 
@@ -75,19 +83,33 @@ impl FromStr for Kind {
 /// A person on a platform. Optional fields are `None` where the platform has no value.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct User {
+    /// The platform's own id for the user, unique within one tenant.
     pub id: String,
+    /// Login name.
     pub username: Option<String>,
+    /// Given name.
     pub first_name: Option<String>,
+    /// Family name.
     pub last_name: Option<String>,
+    /// Email address, as the platform holds it (the host normalises when it compares).
     pub email: Option<String>,
+    /// Whether the platform considers the user active.
     pub active: bool,
+    /// The id of the user's team, if any.
     pub team_id: Option<String>,
+    /// The id of the user's security profile, if any.
     pub security_profile_id: Option<String>,
+    /// Names of the roles the user holds.
     pub roles: Vec<String>,
+    /// Permissions granted to the user, resolved from the security profile and roles.
     pub permissions: Vec<String>,
+    /// The primary phone number, if any.
     pub primary_phone: Option<String>,
+    /// Every phone number of the user, primary included.
     pub phones: Vec<String>,
+    /// The employee id (an HR or payroll number).
     pub employee_id: Option<String>,
+    /// The site (location) the user works at.
     pub site_id: Option<String>,
     /// Attributes the contract has no field for, sorted by key.
     pub extra: Vec<(String, String)>,
@@ -96,26 +118,37 @@ pub struct User {
 /// A team and the features enabled on it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Team {
+    /// The platform's own id for the team.
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Names of the features enabled on the team (for example `WFM Advanced`).
     pub features: Vec<String>,
+    /// Whether the team is active.
     pub active: bool,
 }
 
 /// A security profile (role) and the permissions it grants.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SecurityProfile {
+    /// The platform's own id for the profile.
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Names of the permissions granted (for example `User Mapping: Map`).
     pub permissions: Vec<String>,
 }
 
 /// A campaign, disposition or agent status.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NamedItem {
+    /// The platform's own id for the item.
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Whether the item is active.
     pub active: bool,
+    /// Attributes the contract has no field for, sorted by key.
     pub extra: Vec<(String, String)>,
 }
 
@@ -125,15 +158,22 @@ pub struct NamedItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Entity {
+    /// A user.
     User(User),
+    /// A team.
     Team(Team),
+    /// A security profile.
     SecurityProfile(SecurityProfile),
+    /// A campaign.
     Campaign(NamedItem),
+    /// A disposition.
     Disposition(NamedItem),
+    /// An agent status.
     AgentStatus(NamedItem),
 }
 
 impl Entity {
+    /// The kind of the record.
     pub fn kind(&self) -> Kind {
         match self {
             Entity::User(_) => Kind::User,
@@ -199,6 +239,7 @@ pub struct InvalidRecord {
 /// One page of a read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Page {
+    /// The records of this page, all of the kind that was asked for.
     pub items: Vec<Entity>,
     /// Records the connector could not map; a read with any is partial.
     pub invalid: Vec<InvalidRecord>,
@@ -211,11 +252,18 @@ pub struct Page {
 /// What a connector says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Description {
+    /// The connector's name (for example `cxone-acd`).
     pub name: String,
+    /// The connector's version (semver).
     pub version: String,
+    /// The kinds it can read.
     pub reads: Vec<Kind>,
+    /// The kinds it can write; empty for a read-only connector.
     pub writes: Vec<Kind>,
+    /// The origins it may call (`scheme://host[:port]`, `*` allowed as the leftmost host label
+    /// and as the port); the host intersects them with what the operator allows.
     pub origins: Vec<String>,
+    /// Optional abilities, by name (for example `incremental`, `search-users`, `find-by-email`).
     pub capabilities: Vec<String>,
 }
 
@@ -245,23 +293,35 @@ impl ErrorClass {
 /// An error a connector returned, as the contract's `error` variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ConnectorError {
+    /// The credentials were refused, even after the connector renewed its token.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// The platform asked to slow down.
     #[error("rate limited: retry after {retry_after_ms} ms")]
-    RateLimited { retry_after_ms: u64 },
+    RateLimited {
+        /// How long to wait before calling again, in milliseconds.
+        retry_after_ms: u64,
+    },
+    /// A passing failure (a 5xx, a timeout, a dropped connection); retried with backoff.
     #[error("transient failure: {0}")]
     Transient(String),
+    /// The settings given to `configure` are wrong or incomplete.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// The record the call named does not exist on the platform.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The platform refused this record (validation, conflict); other records go on.
     #[error("rejected: {0}")]
     Rejected(String),
+    /// The connector does not support this call or kind (for example a write on a read-only
+    /// connector).
     #[error("not supported: {0}")]
     Unsupported(String),
 }
 
 impl ConnectorError {
+    /// How the host should handle this error: retry, wait, stop, or skip the record.
     pub fn class(&self) -> ErrorClass {
         match self {
             ConnectorError::Unauthorized(_) => ErrorClass::Auth,

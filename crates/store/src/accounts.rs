@@ -95,7 +95,9 @@ END;
 text_enum! {
     /// An account's status. There is no "deleted" (rule W5).
     pub enum AccountStatus ("account status") {
+        /// In use: its user is eligible and active at the source.
         Active = "active",
+        /// Switched off, never deleted (rule W5); `status_reason` says why.
         Deactivated = "deactivated",
     }
 }
@@ -113,13 +115,21 @@ text_enum! {
 text_enum! {
     /// The fields an account holds, named as the `User` fields they come from.
     pub enum AccountField ("account field") {
+        /// Login name.
         Username = "username",
+        /// Given name.
         FirstName = "first_name",
+        /// Family name.
         LastName = "last_name",
+        /// Email address.
         Email = "email",
+        /// The employee id (an HR or payroll number).
         EmployeeId = "employee_id",
+        /// The id of the user's security profile.
         SecurityProfileId = "security_profile_id",
+        /// The primary phone number.
         PrimaryPhone = "primary_phone",
+        /// The site (location) the user works at.
         SiteId = "site_id",
     }
 }
@@ -127,17 +137,26 @@ text_enum! {
 /// The values of an account's fields; `None` where neither the source nor an override has one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AccountFields {
+    /// Login name.
     pub username: Option<String>,
+    /// Given name.
     pub first_name: Option<String>,
+    /// Family name.
     pub last_name: Option<String>,
+    /// Email address.
     pub email: Option<String>,
+    /// The employee id (an HR or payroll number).
     pub employee_id: Option<String>,
+    /// The id of the user's security profile.
     pub security_profile_id: Option<String>,
+    /// The primary phone number.
     pub primary_phone: Option<String>,
+    /// The site (location) the user works at.
     pub site_id: Option<String>,
 }
 
 impl AccountFields {
+    /// The value of `field`; `None` when it has none.
     pub fn get(&self, field: AccountField) -> Option<&str> {
         match field {
             AccountField::Username => self.username.as_deref(),
@@ -151,6 +170,7 @@ impl AccountFields {
         }
     }
 
+    /// Sets `field` to `value`; `None` clears it.
     pub fn set(&mut self, field: AccountField, value: Option<String>) {
         let slot = match field {
             AccountField::Username => &mut self.username,
@@ -169,15 +189,23 @@ impl AccountFields {
 /// An account as stored (or as a writer wants it stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
+    /// The hub store the account lives in.
     pub store: String,
+    /// The source tenant that feeds the account.
     pub tenant: String,
+    /// The user's id at the source tenant.
     pub source_id: String,
+    /// Whether the account is active or deactivated.
     pub status: AccountStatus,
     /// Why the account is deactivated; `None` while active.
     pub status_reason: Option<String>,
+    /// The field values: the source user's, with overrides filling the ones it lacks.
     #[serde(flatten)]
     pub fields: AccountFields,
+    /// The source team the account was last derived from (tells "moved" from "team lost it").
     pub team_id: Option<String>,
+    /// Whether the account's schedule is visible to its user (rule W4: a permission of the
+    /// user's security profile).
     pub schedule_visible: bool,
     /// The required fields still missing (after overrides), by name; empty when complete.
     pub incomplete: Vec<String>,
@@ -195,63 +223,92 @@ pub struct Account {
 /// One account action (or a skip) to commit, with its log entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountChange {
+    /// The source tenant of the account.
     pub tenant: String,
+    /// The user's id at the source tenant.
     pub source_id: String,
     /// The account's new state; `None` for a skip, which writes only its log entry.
     pub account: Option<Account>,
     /// The `updated_at` of the stored account the change was computed from; `None` when
     /// there was none (the write is then an insert). A mismatch fails the batch.
     pub expected: Option<Timestamp>,
+    /// A short human name of the user, for the log.
     pub display: Option<String>,
+    /// What the change does to the account (`skip` for a skip).
     pub action: LogAction,
+    /// Why, in words for an operator (for example why a user is skipped or deactivated).
     pub reason: Option<String>,
+    /// The fields the change sets, with their old and new values.
     pub changes: Vec<FieldChange>,
 }
 
 /// Who commits a batch of account changes, for the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountContext<'a> {
+    /// The hub store the changes are to.
     pub store: &'a str,
+    /// Whether a run of a flow or an operator's mass update makes the changes.
     pub origin: AccountOrigin,
     /// The (running, non-dry) run that derived the changes; `None` for a mass update.
     pub run: Option<RunId>,
+    /// The flow whose run derived the changes; `None` for a mass update.
     pub flow: Option<&'a str>,
 }
 
 /// Which accounts [`Store::list_accounts`] returns, in key order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountFilter<'a> {
+    /// Only accounts of this hub store.
     pub store: Option<&'a str>,
+    /// Only accounts fed by this source tenant.
     pub tenant: Option<&'a str>,
     /// Only accounts with missing required fields.
     pub incomplete_only: bool,
+    /// At most this many accounts; `None` for all.
     pub limit: Option<usize>,
 }
 
 /// A stored account log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountLogEntry {
+    /// Grows with every append: entries in id order are in the order they were written.
     pub id: i64,
+    /// When the entry was written.
     pub at: Timestamp,
+    /// The hub store of the account.
     pub store: String,
+    /// The source tenant of the account.
     pub tenant: String,
+    /// The user's id at the source tenant.
     pub source_id: String,
+    /// A short human name of the user, as logged.
     pub display: Option<String>,
+    /// What was done to the account (`skip` for a skip).
     pub action: LogAction,
+    /// Why, in words for an operator; `None` when the writer gave no reason.
     pub reason: Option<String>,
+    /// The fields the change set, with their old and new values.
     pub changes: Vec<FieldChange>,
+    /// Whether a run of a flow or an operator's mass update made the change.
     pub origin: AccountOrigin,
+    /// The run that derived the change; `None` for a mass update.
     pub run: Option<RunId>,
+    /// The flow whose run derived the change; `None` for a mass update.
     pub flow: Option<String>,
 }
 
 /// Which entries [`Store::account_log`] returns, oldest first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountLogFilter<'a> {
+    /// Only entries of this hub store.
     pub store: Option<&'a str>,
+    /// Only entries of this source tenant.
     pub tenant: Option<&'a str>,
+    /// Only entries of the account with this source id.
     pub source_id: Option<&'a str>,
+    /// Only entries of this run (which leaves out mass updates).
     pub run: Option<RunId>,
+    /// At most this many entries; `None` for all.
     pub limit: Option<usize>,
 }
 

@@ -34,10 +34,13 @@ CREATE INDEX approvals_by_flow ON approvals (flow, run);
 pub struct Approval {
     /// The run that stopped.
     pub run: RunId,
+    /// The flow the run belongs to.
     pub flow: String,
     /// How many deactivations it planned: the most the approved run may apply.
     pub deactivations: Deactivations,
+    /// When the run stopped and asked for approval.
     pub requested_at: Timestamp,
+    /// When an operator approved the run; `None` while it waits.
     pub approved_at: Option<Timestamp>,
     /// The run that used the approval.
     pub used_by_run: Option<RunId>,
@@ -49,7 +52,10 @@ const COLUMNS: &str =
 /// What a run plans to deactivate: records at the hub, and objects at its family's target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Deactivations {
+    /// Hub records the run would deactivate.
     pub records: u64,
+    /// Objects the flow's rule family would deactivate at its target (a hub store's accounts,
+    /// for example).
     pub target: u64,
 }
 

@@ -163,8 +163,11 @@ pub(crate) use text_enum;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} `{found}` (expected one of: {})", expected.join(", "))]
 pub struct UnknownName {
+    /// What kind of name was expected (for example `run status`).
     pub what: &'static str,
+    /// The name found.
     pub found: String,
+    /// Every name that is one of the enum's values.
     pub expected: &'static [&'static str],
 }
 

@@ -19,7 +19,9 @@ use crate::runs::RunId;
 /// Where a flow's read of one kind stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cursor {
+    /// The flow whose read this is.
     pub flow: String,
+    /// The kind the read is of.
     pub kind: Kind,
     /// Where the next incremental read starts; `None` before the first complete read.
     pub watermark: Option<String>,
@@ -29,6 +31,7 @@ pub struct Cursor {
     pub full_count: Option<u64>,
     /// The run that last moved the cursor.
     pub run: Option<RunId>,
+    /// When the cursor last moved.
     pub updated_at: Timestamp,
 }
 

@@ -13,10 +13,13 @@
 //! one with a mutex. SQLite in WAL mode lets readers run beside one writer; writers queue on
 //! the busy timeout.
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod approvals;
 pub mod cursors;
 pub mod error;
+pub mod links;
 pub mod log;
 pub mod migrations;
 pub mod page;
@@ -43,6 +46,10 @@ pub use approvals::{Approval, Deactivations};
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
 pub use error::{Result, StoreError};
+pub use links::{
+    Link, LinkAction, LinkChange, LinkContext, LinkFilter, LinkLogEntry, LinkMethod, LinkOrigin,
+    LinkStatus,
+};
 pub use log::{
     Activity, ActivityFilter, ActivityScope, ActivitySubject, FieldChange, LogAction, LogEntry,
     LogFilter, NewLogEntry,

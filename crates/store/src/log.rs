@@ -24,9 +24,13 @@ use crate::runs::RunId;
 text_enum! {
     /// What happened to a record.
     pub enum LogAction ("log action") {
+        /// Created: a record or account that did not exist.
         Create = "create",
+        /// Changed to match the source (or a mass update).
         Update = "update",
+        /// Deactivated: gone, inactive or ineligible at the source; never deleted (rule W5).
         Deactivate = "deactivate",
+        /// Made active again on its return; never duplicated (rule W5).
         Reactivate = "reactivate",
         /// Deliberately left alone (ineligible, unselected, …); the reason says why.
         Skip = "skip",
@@ -40,8 +44,11 @@ text_enum! {
 /// One field's change: `old` is `null` for a new field, `new` is `null` for a removed one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
+    /// The field's name (for example `email`).
     pub field: String,
+    /// The value before; `null` for a new field.
     pub old: serde_json::Value,
+    /// The value after; `null` for a removed field.
     pub new: serde_json::Value,
 }
 
@@ -52,8 +59,11 @@ pub struct NewLogEntry {
     pub source_id: Option<String>,
     /// A human name for the record (username, team name, …).
     pub display: Option<String>,
+    /// What happened to the record.
     pub action: LogAction,
+    /// Why, in words for an operator; `None` when the action needs no explanation.
     pub reason: Option<String>,
+    /// The fields the action changed; empty when it changed none.
     pub changes: Vec<FieldChange>,
 }
 
@@ -62,23 +72,36 @@ pub struct NewLogEntry {
 pub struct LogEntry {
     /// Grows with every append: entries in id order are in the order they were written.
     pub id: i64,
+    /// The run that appended the entry.
     pub run: RunId,
+    /// When the entry was written.
     pub at: Timestamp,
+    /// The flow of the run.
     pub flow: String,
+    /// The source tenant of the record.
     pub tenant: String,
+    /// The record's kind.
     pub kind: Kind,
+    /// The record's source id; `None` for an invalid record that had none.
     pub source_id: Option<String>,
+    /// A human name for the record (username, team name, …).
     pub display: Option<String>,
+    /// What happened to the record.
     pub action: LogAction,
+    /// Why, in words for an operator; `None` when the action needs no explanation.
     pub reason: Option<String>,
+    /// The fields the action changed; empty when it changed none.
     pub changes: Vec<FieldChange>,
 }
 
 /// Which entries [`Store::log_entries`] returns, in id order. `None` filters match everything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogFilter<'a> {
+    /// Only entries of this run.
     pub run: Option<RunId>,
+    /// Only entries about the record with this source id.
     pub source_id: Option<&'a str>,
+    /// Only entries of runs of this flow.
     pub flow: Option<&'a str>,
     /// Only entries with a larger id: pass the last id of one page to get the next.
     pub after_id: Option<i64>,
@@ -137,9 +160,15 @@ impl Store {
 #[serde(tag = "subject", rename_all = "kebab-case")]
 pub enum ActivitySubject {
     /// A hub record of this kind (an entry of the provisioning log).
-    Record { kind: Kind },
+    Record {
+        /// The record's kind.
+        kind: Kind,
+    },
     /// A WFM account in this hub store (an entry of the account log).
-    Account { store: String },
+    Account {
+        /// The hub store the account lives in.
+        store: String,
+    },
 }
 
 /// One entry of the merged log: a record action or an account action.
@@ -148,10 +177,12 @@ pub enum ActivitySubject {
 /// its `"store"`, beside the fields both logs share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Activity {
+    /// What the entry is about: a hub record (with its kind) or an account (with its store).
     #[serde(flatten)]
     pub subject: ActivitySubject,
     /// The entry's id in its own log: the two logs number their entries apart.
     pub id: i64,
+    /// When the entry was written.
     pub at: Timestamp,
     /// The run that acted; `None` for an operator's mass update of accounts.
     pub run: Option<RunId>,
@@ -159,11 +190,17 @@ pub struct Activity {
     pub origin: AccountOrigin,
     /// The flow of the run; `None` for a mass update.
     pub flow: Option<String>,
+    /// The source tenant of the record or account.
     pub tenant: String,
+    /// The source id of the record or account; `None` for an invalid record that had none.
     pub source_id: Option<String>,
+    /// A human name for the record or the account's user.
     pub display: Option<String>,
+    /// What happened.
     pub action: LogAction,
+    /// Why, in words for an operator; `None` when the writer gave no reason.
     pub reason: Option<String>,
+    /// The fields the action changed; empty when it changed none.
     pub changes: Vec<FieldChange>,
 }
 
@@ -224,12 +261,15 @@ impl ActivityScope {
 /// Which entries [`Store::activity`] returns. `None` filters match everything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ActivityFilter<'a> {
+    /// Which subjects to merge: record entries, account entries or both.
     pub scope: ActivityScope,
     /// Only entries of this run (which leaves out mass updates).
     pub run: Option<RunId>,
     /// Only entries of runs of this flow (which leaves out mass updates).
     pub flow: Option<&'a str>,
+    /// Only entries of this source tenant.
     pub tenant: Option<&'a str>,
+    /// Only entries about this source id.
     pub source_id: Option<&'a str>,
     /// The latest this many entries (still returned oldest first); `None` for all.
     pub limit: Option<usize>,

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (4, crate::approvals::MIGRATION),
     (5, V5_ACCOUNT_LOG_INDEXES),
     (6, V6_ENGINE_DEFECTS),
+    (7, crate::links::MIGRATION),
 ];
 
 /// The schema version this code creates and understands.

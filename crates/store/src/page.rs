@@ -22,6 +22,7 @@ use crate::runs::{self, RunCounts, RunId};
 pub struct PageBatch {
     /// A running, non-dry run of `flow`.
     pub run: RunId,
+    /// The flow the run belongs to.
     pub flow: String,
     /// The source tenant of every record and log entry of the page.
     pub tenant: String,
@@ -29,6 +30,7 @@ pub struct PageBatch {
     pub kind: Kind,
     /// Records to insert or replace (new, changed, deactivated or reactivated ones).
     pub writes: Vec<RecordWrite>,
+    /// Log entries to append, one per action or skip of the page.
     pub log: Vec<NewLogEntry>,
     /// Added to the run's counters.
     pub counts: RunCounts,
@@ -42,7 +44,9 @@ pub struct PageBatch {
 /// Account changes of one WFM hub store, for a [`PageBatch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountBatch {
+    /// The WFM hub store the accounts live in.
     pub store: String,
+    /// The account changes, each with its log entry.
     pub changes: Vec<AccountChange>,
 }
 

@@ -20,6 +20,7 @@ use crate::runs::RunId;
 text_enum! {
     /// A record's status in the hub.
     pub enum RecordStatus ("record status") {
+        /// Present and active at the source, as far as the last read knows.
         Active = "active",
         /// Gone or inactive at the source; hub records are never deleted (rule W5).
         Deactivated = "deactivated",
@@ -29,21 +30,29 @@ text_enum! {
 /// A hub record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredRecord {
+    /// The source tenant the record came from.
     pub tenant: String,
+    /// The record's kind.
     pub kind: Kind,
+    /// The record's id at the source tenant.
     pub source_id: String,
+    /// The record's content as last written.
     pub entity: Entity,
     /// [`Entity::content_hash`] of `entity` when it was written.
     pub hash: String,
+    /// The record's status in the hub.
     pub status: RecordStatus,
     /// Whether the source said the record is active, the last time it was written.
     pub source_active: bool,
+    /// The run that first wrote the record.
     pub first_seen_run: RunId,
     /// The last run whose read returned this record.
     pub last_seen_run: RunId,
     /// The last run that wrote this record.
     pub updated_run: RunId,
+    /// When the record was first written.
     pub created_at: Timestamp,
+    /// When the record was last written.
     pub updated_at: Timestamp,
 }
 
@@ -56,6 +65,7 @@ pub struct RecordWrite {
     /// Must be `entity.content_hash()`; carried so a hash the engine computed to detect the
     /// change is not computed twice.
     pub hash: String,
+    /// The hub status to store.
     pub status: RecordStatus,
 }
 
@@ -74,8 +84,11 @@ impl RecordWrite {
 /// Which records [`Store::list_records`] returns. `None` filters match everything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordFilter<'a> {
+    /// Only records of this source tenant.
     pub tenant: Option<&'a str>,
+    /// Only records of this kind.
     pub kind: Option<Kind>,
+    /// Only records with this hub status.
     pub status: Option<RecordStatus>,
     /// At most this many records; `None` for all.
     pub limit: Option<usize>,

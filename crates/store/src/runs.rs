@@ -47,8 +47,11 @@ text_enum! {
 text_enum! {
     /// Where a run stands.
     pub enum RunStatus ("run status") {
+        /// Started, and neither finished nor marked interrupted.
         Running = "running",
+        /// Finished, every record processed.
         Succeeded = "succeeded",
+        /// Stopped by an error; the run's `error` says which.
         Failed = "failed",
         /// Finished, but some records or pages could not be processed.
         Partial = "partial",
@@ -63,13 +66,21 @@ text_enum! {
 /// increments (page batches, [`Store::finish_run`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunCounts {
+    /// Records the source returned.
     pub read: u64,
+    /// Records created in the hub.
     pub created: u64,
+    /// Records changed.
     pub updated: u64,
+    /// Records deactivated.
     pub deactivated: u64,
+    /// Records reactivated.
     pub reactivated: u64,
+    /// Records read that needed no write.
     pub unchanged: u64,
+    /// Records deliberately left alone.
     pub skipped: u64,
+    /// Source records that could not be mapped.
     pub invalid: u64,
 }
 
@@ -96,14 +107,23 @@ impl RunCounts {
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Run {
+    /// The run's id.
     pub id: RunId,
+    /// The flow that ran.
     pub flow: String,
+    /// What the run reads.
     pub mode: RunMode,
+    /// Whether it is a dry run, which writes nothing but its run row.
     pub dry_run: bool,
+    /// Where the run stands.
     pub status: RunStatus,
+    /// When the run started.
     pub started_at: Timestamp,
+    /// When the run finished or was marked interrupted; `None` while it is running.
     pub finished_at: Option<Timestamp>,
+    /// What the run handled, by outcome (so far, while it is running).
     pub counts: RunCounts,
+    /// The error that ended the run (or why it was marked interrupted); `None` without one.
     pub error: Option<String>,
 }
 

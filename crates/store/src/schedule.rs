@@ -32,6 +32,7 @@ text_enum! {
 /// A flow's schedule and health as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlowState {
+    /// The flow's name.
     pub flow: String,
     /// When the flow runs next; a time in the past means "due now".
     pub next_run_at: Timestamp,
@@ -39,6 +40,7 @@ pub struct FlowState {
     pub next_full_at: Timestamp,
     /// Failed runs in a row; 0 after any run that did its work.
     pub consecutive_failures: u32,
+    /// How the flow is doing.
     pub health: FlowHealth,
     /// Why the flow is not `ok` (the last error, or the safety stop).
     pub reason: Option<String>,
@@ -46,32 +48,40 @@ pub struct FlowState {
     pub last_run: Option<RunId>,
     /// Set while an operator has paused the flow: `serve` runs it not at all until resumed.
     pub paused: Option<Pause>,
+    /// When the state was last written.
     pub updated_at: Timestamp,
 }
 
 /// Why and since when a flow is paused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pause {
+    /// When the operator paused the flow.
     pub since: Timestamp,
+    /// Why, as the operator gave it.
     pub reason: String,
 }
 
 /// One entry of a flow's own history: paused or resumed by an operator, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlowEvent {
+    /// The flow's name.
     pub flow: String,
+    /// When the operator paused or resumed the flow.
     pub at: Timestamp,
     /// `paused` or `resumed`.
     pub event: String,
+    /// Why, as the operator gave it; `None` if they gave none.
     pub reason: Option<String>,
 }
 
 /// What a run (or a failed attempt to start one) did to a flow's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowOutcome {
+    /// The flow's health after the run.
     pub health: FlowHealth,
     /// Failed runs in a row, this one included.
     pub consecutive_failures: u32,
+    /// Why the flow is not `ok` (the error, or the safety stop); `None` when it is.
     pub reason: Option<String>,
 }
 

@@ -28,15 +28,22 @@ pub enum RecordView<'a> {
     /// record, with the status the source's `active` gives it, and for each kind in `swept`
     /// (kinds whose read was a complete full read) an active record the read did not return
     /// is deactivated.
-    Planned { swept: &'a [Kind] },
+    Planned {
+        /// The kinds whose read was a complete full read, swept for records it did not return.
+        swept: &'a [Kind],
+    },
 }
 
 /// One record's state in a view: what derivations look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordState {
+    /// The source tenant of the record.
     pub tenant: String,
+    /// The record's id at the source tenant.
     pub source_id: String,
+    /// The record's content, as the view shows it.
     pub entity: Entity,
+    /// The record's hub status, as the view shows it.
     pub status: RecordStatus,
     /// Whether the source says the record is active (a deactivated record whose source still
     /// says active is gone from the source).

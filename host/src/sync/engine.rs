@@ -34,7 +34,7 @@ use super::SHOWN_ACTIONS;
 use super::plan::{Action, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
 use super::retry::{RetryPolicy, read_page};
-use super::rules::{self, FamilyPlan, Rules};
+use super::rules::{self, Cx, FamilyPlan, Rules};
 
 /// Records planned and applied per transaction.
 const CHUNK: usize = 1000;
@@ -126,9 +126,22 @@ pub struct FlowRunner<'a> {
     pub tenant: &'a str,
     pub retry: RetryPolicy,
     pub progress: &'a Progress,
+    /// The flow's target connection, for a family that acts on one.
+    pub target: Option<&'a mut Connector>,
 }
 
 impl FlowRunner<'_> {
+    /// What the flow's family acts with.
+    fn cx(&mut self) -> Cx<'_> {
+        Cx {
+            store: self.store,
+            flow: self.flow,
+            tenant: self.tenant,
+            target: self.target.as_deref_mut(),
+            retry: self.retry,
+        }
+    }
+
     /// The kinds of the flow in dependency order (teams and profiles before users).
     fn kinds(&self) -> Vec<Kind> {
         Kind::ALL
@@ -222,17 +235,22 @@ impl FlowRunner<'_> {
         }
         let swept: Vec<Kind> = reads.iter().filter(|r| r.sweep).map(|r| r.kind).collect();
         // The family's plan over the records as this run will leave them: what the gate
-        // counts, and what a dry run shows.
-        let preview = rules.plan(
-            self.store,
-            self.flow,
-            self.tenant,
-            RecordView::Planned { swept: &swept },
-        )?;
-        planned.target = preview.summary.deactivated;
-        let target_active = rules.active(self.store, self.tenant)?;
-        if !self.gate(options, planned, active, target_active, &preview, report)? {
-            report.family = Some(preview);
+        // counts, and what a dry run shows. A family that never deactivates needs no preview
+        // before a real run.
+        let preview = if options.dry_run || rules.deactivates() {
+            let view = RecordView::Planned { swept: &swept };
+            Some(rules.plan(self.cx(), view).await?)
+        } else {
+            None
+        };
+        if let Some(preview) = &preview {
+            planned.target = preview.summary.deactivated;
+            let target_active = rules.active(self.store, self.tenant)?;
+            if !self.gate(options, planned, active, target_active, preview, report)? {
+                report.family = Some(preview.clone());
+                return Ok(());
+            }
+        } else if !self.gate(options, planned, active, 0, &rules.empty_plan(), report)? {
             return Ok(());
         }
 
@@ -248,12 +266,10 @@ impl FlowRunner<'_> {
                 ));
             }
         }
-        report.family = Some(match report.run {
-            Some(run) if !options.dry_run => {
-                rules.apply(self.store, self.flow, self.tenant, run)?
-            }
-            _ => preview,
-        });
+        report.family = match (report.run, preview) {
+            (Some(run), _) if !options.dry_run => Some(rules.apply(self.cx(), run).await?),
+            (_, preview) => preview,
+        };
         Ok(())
     }
 

@@ -46,6 +46,27 @@ impl RetryPolicy {
     }
 }
 
+/// After a failed call: whether `policy` allows another attempt, having waited for it (the
+/// platform's Retry-After, or backoff). Counts the retry in `retry`. Reads and writes are
+/// retried alike.
+pub async fn backoff(
+    policy: &RetryPolicy,
+    retry: &mut u32,
+    error: &CallError,
+    flow: &str,
+    call: &str,
+) -> bool {
+    match policy.delay(*retry, error) {
+        Some(delay) => {
+            tracing::warn!(flow, call, %error, ?delay, "call failed; retrying");
+            tokio::time::sleep(delay).await;
+            *retry += 1;
+            true
+        }
+        None => false,
+    }
+}
+
 /// Reads one page through `connector`, retrying as `policy` allows.
 pub async fn read_page(
     connector: &mut Connector,
@@ -59,14 +80,11 @@ pub async fn read_page(
     loop {
         match connector.read(kind, cursor, since).await {
             Ok(page) => return Ok(page),
-            Err(error) => match policy.delay(retry, &error) {
-                Some(delay) => {
-                    tracing::warn!(flow, %error, ?delay, "read failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    retry += 1;
+            Err(error) => {
+                if !backoff(policy, &mut retry, &error, flow, "read").await {
+                    return Err(error);
                 }
-                None => return Err(error),
-            },
+            }
         }
     }
 }

@@ -12,10 +12,15 @@ pub const PERM_VIEW_PERSONAL_SCHEDULE: &str = "WFM > MyZone > View Personal Sche
 pub const PERM_USER_MAPPING_MAP: &str = "User Mapping: Map";
 /// Further permission names that make the lists look like a real tenant's.
 pub const PERM_ADMIN_USERS_VIEW: &str = "Admin > Users > View";
+/// Another filler permission: editing users in Admin.
 pub const PERM_ADMIN_USERS_EDIT: &str = "Admin > Users > Edit";
+/// Another filler permission: logging in as an agent.
 pub const PERM_AGENT_LOGIN: &str = "Agent > Login";
+/// Another filler permission: monitoring agents as a supervisor.
 pub const PERM_SUPERVISOR_MONITOR: &str = "Supervisor > Monitor Agents";
+/// Another filler permission: viewing reporting dashboards.
 pub const PERM_REPORTING_VIEW: &str = "Reporting > Dashboards > View";
+/// Another filler permission: editing WFM schedules.
 pub const PERM_WFM_SCHEDULE_EDIT: &str = "WFM > Scheduling > Edit";
 
 /// ASSUMED: the name of the `id_token` claim that carries the tenant id.
@@ -34,7 +39,9 @@ pub fn set_wfm_advanced(team: &mut Team, enabled: bool) {
 /// One security profile of every simulated tenant.
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileSpec {
+    /// The profile's `securityProfileId`.
     pub id: u64,
+    /// The profile's `securityProfileName`.
     pub name: &'static str,
     /// ASSUMED: the Admin API returns the profile's permissions as a list of names.
     pub permissions: &'static [&'static str],

@@ -9,10 +9,15 @@ pub struct AcdSimConfig {
     pub seed: u64,
     /// Number of base agents (ids `100000 .. 100000 + agents`).
     pub agents: usize,
+    /// The tenant id: the one discovery answers for, and the `tenantId` claim of the `id_token`.
     pub tenant_id: String,
+    /// OAuth client id, sent with `client_secret` as HTTP Basic to `POST /auth/token`.
     pub client_id: String,
+    /// OAuth client secret that goes with `client_id`.
     pub client_secret: String,
+    /// Access key id: the `username` of the token request's password grant.
     pub access_key_id: String,
+    /// Access key secret: the `password` of the token request's password grant.
     pub access_key_secret: String,
     /// Port on 127.0.0.1; `None` picks a free one.
     pub port: Option<u16>,
@@ -43,6 +48,7 @@ impl AcdSimConfig {
         }
     }
 
+    /// The four secrets of this tenant, as a connector is configured with them.
     pub fn credentials(&self) -> Credentials {
         Credentials {
             client_id: self.client_id.clone(),
@@ -57,8 +63,12 @@ impl AcdSimConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
+    /// OAuth client id, sent with `client_secret` as HTTP Basic to `POST /auth/token`.
     pub client_id: String,
+    /// OAuth client secret that goes with `client_id`.
     pub client_secret: String,
+    /// Access key id: the `username` of the token request's password grant.
     pub access_key_id: String,
+    /// Access key secret: the `password` of the token request's password grant.
     pub access_key_secret: String,
 }

@@ -274,14 +274,17 @@ impl AcdSim {
         format!("{}{API_ROOT}/{version}", self.shared.base_url)
     }
 
+    /// The tenant id: the one discovery answers for, and the `tenantId` claim of the `id_token`.
     pub fn tenant_id(&self) -> &str {
         &self.shared.tenant_id
     }
 
+    /// The credentials the token endpoint accepts.
     pub fn credentials(&self) -> Credentials {
         self.shared.credentials.clone()
     }
 
+    /// The seed every generated record is a function of.
     pub fn seed(&self) -> u64 {
         self.shared.seed
     }
@@ -330,22 +333,27 @@ impl AcdSim {
         read(&self.shared.directory).ids(skip, take)
     }
 
+    /// Every team, with its current feature flags.
     pub fn teams(&self) -> Vec<Team> {
         read(&self.shared.directory).catalog.teams.clone()
     }
 
+    /// Every security profile, with its current permissions.
     pub fn security_profiles(&self) -> Vec<SecurityProfile> {
         read(&self.shared.directory).catalog.profiles.clone()
     }
 
+    /// Every campaign.
     pub fn campaigns(&self) -> Vec<Campaign> {
         read(&self.shared.directory).catalog.campaigns.clone()
     }
 
+    /// Every disposition.
     pub fn dispositions(&self) -> Vec<Disposition> {
         read(&self.shared.directory).catalog.dispositions.clone()
     }
 
+    /// Every unavailable code (agent status).
     pub fn unavailable_codes(&self) -> Vec<UnavailableCode> {
         read(&self.shared.directory)
             .catalog
@@ -467,6 +475,8 @@ impl AcdSim {
         self.shared.traffic.log()
     }
 
+    /// Empties the request log, and with it the counts [`AcdSim::requests`] and
+    /// [`AcdSim::writes`] report.
     pub fn reset_request_log(&self) {
         self.shared.traffic.reset_log();
     }

@@ -8,26 +8,38 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
+    /// The agent's id, unique in the tenant (base agents from [`crate::acd::FIRST_AGENT_ID`]).
     pub agent_id: u64,
     /// Always present; may be empty.
     pub user_name: String,
+    /// Given name; `None` (JSON null) when unset.
     pub first_name: Option<String>,
+    /// Family name; `None` (JSON null) when unset.
     pub last_name: Option<String>,
     /// `None` (JSON null) means the agent has no email.
     pub email_address: Option<String>,
+    /// Whether the agent is active.
     pub is_active: bool,
+    /// The id of the agent's team.
     pub team_id: u64,
+    /// The name of the agent's team.
     pub team_name: String,
+    /// The id of the agent's security profile.
     pub profile_id: u64,
+    /// The name of the agent's security profile.
     pub profile_name: String,
+    /// The primary phone number; `None` (JSON null) when unset.
     pub telephone1: Option<String>,
+    /// A second phone number; `None` (JSON null) when unset.
     pub telephone2: Option<String>,
     /// The employee id.
     pub internal_id: Option<String>,
     /// The site id (assumed field, see `assumed`).
     pub location: Option<String>,
+    /// When the agent last changed: what `updatedSince` compares with (strictly after).
     #[serde(with = "iso_millis")]
     pub last_updated: Timestamp,
+    /// Whether the agent's login is locked.
     pub locked: bool,
 }
 
@@ -35,13 +47,22 @@ pub struct Agent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Team {
+    /// The team's id.
     pub team_id: u64,
+    /// The team's display name.
     pub team_name: String,
+    /// Whether the team is active.
     pub is_active: bool,
+    /// Free-text description; `None` (JSON null) when unset.
     pub description: Option<String>,
+    /// Whether the WFO feature is enabled on the team.
     pub wfo_enabled: bool,
+    /// Whether the WFM 2 feature is enabled on the team: "WFM Advanced" (ASSUMED, see
+    /// [`wfm_advanced`](crate::acd::assumed::wfm_advanced)).
     pub wfm2_enabled: bool,
+    /// Whether the NICE WFM feature is enabled on the team.
     pub nice_wfm_enabled: bool,
+    /// Whether the NICE WFO Advanced feature is enabled on the team.
     pub nice_wfo_advanced_enabled: bool,
 }
 
@@ -49,8 +70,11 @@ pub struct Team {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityProfile {
+    /// The profile's id.
     pub security_profile_id: u64,
+    /// The profile's display name.
     pub security_profile_name: String,
+    /// Names of the permissions the profile grants (ASSUMED shape, see [`crate::acd::assumed`]).
     pub permissions: Vec<String>,
 }
 
@@ -58,10 +82,15 @@ pub struct SecurityProfile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Campaign {
+    /// The campaign's id.
     pub id: u64,
+    /// The campaign's (skill's) name.
     pub name: String,
+    /// Whether the campaign is active.
     pub is_active: bool,
+    /// Free-text description; `None` (JSON null) when unset.
     pub description: Option<String>,
+    /// When the campaign last changed.
     #[serde(with = "iso_millis")]
     pub last_update_time: Timestamp,
 }
@@ -70,10 +99,16 @@ pub struct Campaign {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Disposition {
+    /// The disposition's id.
     pub disposition_id: u64,
+    /// The disposition's display name.
     pub disposition_name: String,
+    /// The id of the classification the disposition belongs to.
     pub classification_id: u64,
+    /// The outcome recorded for the disposition (`Success`, `Failure`); `None` (JSON null)
+    /// for none.
     pub system_outcome: Option<String>,
+    /// When the disposition last changed.
     #[serde(with = "iso_millis")]
     pub last_updated: Timestamp,
 }
@@ -82,11 +117,17 @@ pub struct Disposition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnavailableCode {
+    /// The code's id.
     pub id: u64,
+    /// The code's display name (for example `Lunch`).
     pub name: String,
+    /// Whether the code is active.
     pub is_active: bool,
+    /// Whether the code is an after-call-work state; spelt `isACW` on the wire.
     #[serde(rename = "isACW")]
     pub is_acw: bool,
+    /// The code's timeout as CXone sends it (the simulator sets one only on ACW codes);
+    /// `None` (JSON null) for none.
     pub agent_timeout: Option<u32>,
 }
 
@@ -111,10 +152,12 @@ pub mod iso_millis {
     use jiff::Timestamp;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes `ts` as `2026-11-24T07:00:00.000Z`: UTC, millisecond precision, `Z` suffix.
     pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"))
     }
 
+    /// Reads any RFC 3339 instant.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)

@@ -19,7 +19,10 @@ pub const REQUEST_LOG_CAPACITY: usize = 200_000;
 pub enum Fault {
     /// HTTP 429 with `Retry-After: <retry_after_secs>`.
     #[serde(rename_all = "camelCase")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// The seconds announced in `Retry-After`.
+        retry_after_secs: u64,
+    },
     /// An error status (400..=599, normally 5xx) with the CXone error body and
     /// `icStatusDescription` header.
     Status(u16),
@@ -28,9 +31,13 @@ pub enum Fault {
 /// One request the simulator answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRecord {
+    /// The HTTP method (`GET`, `POST`, …).
     pub method: String,
+    /// The path, without the query.
     pub path: String,
+    /// The query string, without the `?`; `None` when the URL had none.
     pub query: Option<String>,
+    /// The status code answered, an injected fault's included.
     pub status: u16,
 }
 

@@ -14,9 +14,34 @@ pub mod w;
 
 pub use plan::{FamilyPlan, PlanSummary, TargetAction};
 
+use std::future::Future;
+use std::pin::Pin;
+
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Team, User};
+use ccsync_runtime::Connector;
 use ccsync_store::{AccountBatch, RecordState, RecordView, RunId, Store};
+
+use super::RetryPolicy;
+
+/// A family's step in a run: a future borrowing the run's context (not `Send`: the store's
+/// connection is not `Sync`).
+pub type Step<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + 'a>>;
+
+/// What a family acts with in a run.
+pub struct Cx<'a> {
+    /// The hub.
+    pub store: &'a mut Store,
+    /// The flow.
+    pub flow: &'a FlowConfig,
+    /// The source connection's tenant: part of every record key.
+    pub tenant: &'a str,
+    /// The flow's target connection, started with its own settings, secrets and allowed
+    /// origins, for a family that acts on one (map, push); `None` for a hub target.
+    pub target: Option<&'a mut Connector>,
+    /// How calls to the target are retried.
+    pub retry: RetryPolicy,
+}
 
 /// The families this engine runs: the config refuses a flow of any other at load.
 pub const FAMILIES: &[Family] = &[Family::Wfm];
@@ -36,29 +61,25 @@ pub trait Rules {
     /// flow: agents cannot see their schedules).
     fn while_paused(&self) -> Option<&'static str>;
 
+    /// Whether the family can deactivate anything at its target. Only such a family's plan is
+    /// previewed for the safety gate before a run writes (a family that never deactivates,
+    /// such as a push, plans only once).
+    fn deactivates(&self) -> bool;
+
+    /// An empty plan of this family at its target.
+    fn empty_plan(&self) -> FamilyPlan;
+
     /// How many objects at the target are active for `tenant`: the base of the flow's
     /// percentage threshold for the family's deactivations.
     fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64>;
 
-    /// What the family would do over the records `view` shows, writing nothing. Over
-    /// [`RecordView::Planned`] it is a dry run's plan; the safety gate counts its
-    /// deactivations before a run writes anything.
-    fn plan(
-        &self,
-        store: &mut Store,
-        flow: &FlowConfig,
-        tenant: &str,
-        view: RecordView<'_>,
-    ) -> anyhow::Result<FamilyPlan>;
+    /// What the family would do over the records `view` shows, writing nothing to the hub or
+    /// the target (it may read the target). Over [`RecordView::Planned`] it is a dry run's
+    /// plan; the safety gate counts its deactivations before a run writes anything.
+    fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan>;
 
-    /// Acts on the hub records as `run`, and reports what it did.
-    fn apply(
-        &self,
-        store: &mut Store,
-        flow: &FlowConfig,
-        tenant: &str,
-        run: RunId,
-    ) -> anyhow::Result<FamilyPlan>;
+    /// Acts on the hub records (and the target) as `run`, and reports what it did.
+    fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan>;
 
     /// What the family holds for one user now, continuing the `match` step's sentence
     /// (`; WFM account wfm/acme/42 (active)`).

@@ -14,7 +14,7 @@ pub use act::Projection;
 use act::project;
 use decide::{Input, decide, ineligible, is_wfm_team, shows_schedule};
 
-use super::{FamilyPlan, Rules, SingleDecision, Subject, TargetAction};
+use super::{Cx, FamilyPlan, Rules, SingleDecision, Step, Subject, TargetAction};
 
 /// The WFM family, bound to one WFM hub store.
 #[derive(Debug, Clone)]
@@ -48,28 +48,26 @@ impl Rules for Wfm {
         Some(report::WHILE_PAUSED)
     }
 
+    fn deactivates(&self) -> bool {
+        true
+    }
+
+    fn empty_plan(&self) -> FamilyPlan {
+        FamilyPlan::new(Family::Wfm, report::LABEL, report::NOUN, &self.store)
+    }
+
     fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64> {
         Ok(store.count_active_accounts(&self.store, tenant)?)
     }
 
-    fn plan(
-        &self,
-        store: &mut Store,
-        flow: &FlowConfig,
-        tenant: &str,
-        view: RecordView<'_>,
-    ) -> anyhow::Result<FamilyPlan> {
-        project(store, flow, &self.store, tenant, Projection::Preview(view))
+    fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan> {
+        let projection = Projection::Preview(view);
+        Box::pin(async move { project(cx.store, cx.flow, &self.store, cx.tenant, projection) })
     }
 
-    fn apply(
-        &self,
-        store: &mut Store,
-        flow: &FlowConfig,
-        tenant: &str,
-        run: RunId,
-    ) -> anyhow::Result<FamilyPlan> {
-        project(store, flow, &self.store, tenant, Projection::Apply(run))
+    fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan> {
+        let projection = Projection::Apply(run);
+        Box::pin(async move { project(cx.store, cx.flow, &self.store, cx.tenant, projection) })
     }
 
     fn matched(&self, store: &Store, tenant: &str, user_id: &str) -> anyhow::Result<String> {
