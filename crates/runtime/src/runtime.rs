@@ -15,7 +15,8 @@ use wasmtime::{Config, Engine, Store};
 use crate::bindings::{Plugin, PluginPre};
 use crate::cache::{CacheError, CacheOutcome, ComponentCache};
 use crate::connector::{Connection, Connector, Fault, begin_call};
-use crate::host::{HostState, OriginPolicy, Redactor};
+use crate::host::{HostState, OriginPolicy};
+use crate::redact::Redactor;
 use crate::limits::{Limits, TICK};
 
 /// Why a plugin could not be loaded.
@@ -307,6 +308,9 @@ impl LoadedPlugin {
         );
         let mut store = Store::new(&shared.engine, state);
         store.limiter(|state| &mut state.sandbox);
+        // What the guest may hand the host in one transfer (a call's arguments, a result):
+        // wasmtime copies it into host memory before any of our checks can look at it.
+        store.set_hostcall_fuel(usize::try_from(shared.limits.max_page_bytes).unwrap_or(usize::MAX));
         store.epoch_deadline_callback(|mut ctx| ctx.data_mut().sandbox.on_tick());
         begin_call(&mut store);
         match self.inner.pre.instantiate_async(&mut store).await {
@@ -315,17 +319,25 @@ impl LoadedPlugin {
         }
     }
 
+    /// Asks a fresh instance (no network, no secrets) to describe itself, under the call's
+    /// deadlines.
     async fn describe(&self) -> Result<Description, Fault> {
-        let (mut store, bindings) = self.instantiate(Vec::new(), Arc::default()).await?;
-        begin_call(&mut store);
-        match bindings
-            .ccsync_connector_connector()
-            .call_describe(&mut store)
+        let wall = self.inner.shared.limits.wall_timeout;
+        let describe = async {
+            let (mut store, bindings) = self.instantiate(Vec::new(), Arc::default()).await?;
+            begin_call(&mut store);
+            match bindings
+                .ccsync_connector_connector()
+                .call_describe(&mut store)
+                .await
+            {
+                Ok(description) => Ok(description.into()),
+                Err(e) => Err(Fault::from_trap(&store, &self.inner.shared.limits, e)),
+            }
+        };
+        tokio::time::timeout(wall, describe)
             .await
-        {
-            Ok(description) => Ok(description.into()),
-            Err(e) => Err(Fault::from_trap(&store, &self.inner.shared.limits, e)),
-        }
+            .unwrap_or(Err(Fault::WallDeadline(wall)))
     }
 
     /// Instantiates the connector for one connection and configures it.
