@@ -19,7 +19,7 @@ const DATABASE: &str = "ccsync.db";
 const CACHE: &str = "cache";
 
 /// The sandbox limits the operator configured.
-fn sandbox_limits(limits: &RuntimeLimits) -> Limits {
+pub(crate) fn sandbox_limits(limits: &RuntimeLimits) -> Limits {
     Limits {
         memory_bytes: limits.memory_limit,
         call_timeout: limits.call_timeout,
