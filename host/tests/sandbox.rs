@@ -200,8 +200,7 @@ fn over_size_record_is_logged_invalid_with_its_size_and_never_stored() {
     assert_eq!(invalid.len(), 1, "{log:#}");
     let reason = invalid[0]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("field `username` is 5000000 bytes")
-            && reason.contains("(max_field_size)"),
+        reason.contains("field `username` is 5000000 bytes") && reason.contains("(max_field_size)"),
         "{reason}"
     );
     let db = database(&ws).len();
@@ -222,7 +221,11 @@ fn plugin_log_flood_is_throttled_and_cut_in_the_host_output() {
     );
     let (report, stderr, _) = ws.sync("unused-secret");
     assert_eq!(report["status"], "succeeded", "{report}");
-    assert!(stderr.len() < 64 << 10, "the host printed {} bytes", stderr.len());
+    assert!(
+        stderr.len() < 64 << 10,
+        "the host printed {} bytes",
+        stderr.len()
+    );
     assert!(stderr.contains("lines dropped"), "{stderr}");
 }
 

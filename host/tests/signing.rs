@@ -322,7 +322,10 @@ fn plugin_whose_describe_disagrees_with_its_signed_manifest_is_refused() {
         &["sync", "users"][..],
     ] {
         let out = ws.fails(args);
-        assert!(out.contains("does not match its manifest"), "{args:?}: {out}");
+        assert!(
+            out.contains("does not match its manifest"),
+            "{args:?}: {out}"
+        );
         assert!(
             out.contains("http://127.0.0.1:*"),
             "the undeclared origin is named: {out}"
@@ -374,7 +377,11 @@ fn code_signed_by_a_revoked_key_stays_refused_with_its_signature_stripped() {
     let out = ws.fails(&["plugin", "verify", &ws.path("plugin.wasm")]);
     assert!(out.contains("revoked key"), "{out}");
     // ...then someone strips the signature and offers the same code as a development build.
-    std::fs::write(ws.dir.path().join("plugin.wasm"), test_plugins::WELL_BEHAVED).unwrap();
+    std::fs::write(
+        ws.dir.path().join("plugin.wasm"),
+        test_plugins::WELL_BEHAVED,
+    )
+    .unwrap();
     ws.ok(&[
         "plugin",
         "embed-manifest",
@@ -384,7 +391,12 @@ fn code_signed_by_a_revoked_key_stays_refused_with_its_signature_stripped() {
     ]);
     for args in [
         &["--allow-unsigned", "sync", "users"][..],
-        &["--allow-unsigned", "plugin", "verify", &ws.path("plugin.wasm")][..],
+        &[
+            "--allow-unsigned",
+            "plugin",
+            "verify",
+            &ws.path("plugin.wasm"),
+        ][..],
         &["sync", "users"][..],
     ] {
         let out = ws.fails(args);
@@ -411,6 +423,11 @@ fn code_signed_by_a_revoked_key_stays_refused_with_its_signature_stripped() {
         &ws.path("plugin.toml"),
         &ws.path("plugin.wasm"),
     ]);
-    let out = ws.ok(&["--allow-unsigned", "plugin", "verify", &ws.path("plugin.wasm")]);
+    let out = ws.ok(&[
+        "--allow-unsigned",
+        "plugin",
+        "verify",
+        &ws.path("plugin.wasm"),
+    ]);
     assert!(out.contains("this host would load it"), "{out}");
 }

@@ -271,7 +271,10 @@ kinds = ["user"]
         assert_eq!(config.runtime().max_record_size, 4 << 10);
         assert_eq!(config.runtime().max_page_size, 1 << 20);
         assert_eq!(config.runtime().max_log_message_size, 512);
-        assert_eq!((config.runtime().log_rate, config.runtime().log_burst), (5, 20));
+        assert_eq!(
+            (config.runtime().log_rate, config.runtime().log_burst),
+            (5, 20)
+        );
         let flow = config.flow("wfm-east").unwrap();
         assert_eq!(flow.kinds, [Kind::Team, Kind::User]);
         assert_eq!(flow.interval, Duration::from_secs(300));

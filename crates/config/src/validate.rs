@@ -222,7 +222,12 @@ fn runtime(r: &mut Reporter<'_>, raw: &RawRuntime) -> RuntimeLimits {
         "max_record_size",
         defaults.max_record_size,
     );
-    let max_page_size = size(r, &raw.max_page_size, "max_page_size", defaults.max_page_size);
+    let max_page_size = size(
+        r,
+        &raw.max_page_size,
+        "max_page_size",
+        defaults.max_page_size,
+    );
     let max_log_message_size = size(
         r,
         &raw.max_log_message_size,

@@ -481,9 +481,15 @@ mod tests {
         assert!(!store.remember_revoked_code(&digest, key.id()).unwrap());
         let reopened = store_in(&dir);
         let entry = reopened.revoked_code(&digest).unwrap();
-        assert_eq!((entry.key_id, entry.digest.as_str()), (key.id(), &*hex::encode(digest)));
+        assert_eq!(
+            (entry.key_id, entry.digest.as_str()),
+            (key.id(), &*hex::encode(digest))
+        );
         assert_eq!(reopened.revoked_code_list().len(), 1);
-        assert!(reopened.get(other.id()).is_some(), "the other process's key survives");
+        assert!(
+            reopened.get(other.id()).is_some(),
+            "the other process's key survives"
+        );
         assert!(reopened.revoked_code(&[8u8; 32]).is_none());
     }
 

@@ -159,8 +159,8 @@ pub fn verify(component: &[u8], store: &TrustStore, policy: Policy) -> Result<Ve
         });
     }
 
-    let code_digest = signature::code_digest(component)
-        .map_err(|e| Refusal::from(LayoutError::Format(e)))?;
+    let code_digest =
+        signature::code_digest(component).map_err(|e| Refusal::from(LayoutError::Format(e)))?;
     if let Some(seen) = store.revoked_code(&code_digest) {
         return Err(Refusal::RevokedCode {
             digest: seen.digest.clone(),
@@ -404,14 +404,21 @@ mod tests {
             panic!("expected Revoked")
         };
         let stripped = embed_manifest(&component(), &manifest()).unwrap();
-        assert!(verify(&stripped, &f.store, DEV).is_ok(), "before it is remembered");
+        assert!(
+            verify(&stripped, &f.store, DEV).is_ok(),
+            "before it is remembered"
+        );
         f.store
             .remember_revoked_code(&code_digest, f.vendor.id())
             .unwrap();
         let other = SecretKey::generate().unwrap();
         f.store.add(other.public_key(), "other").unwrap();
         let resigned = sign(&component(), &manifest(), &other).unwrap();
-        for (what, bytes) in [("stripped", &stripped), ("re-signed", &resigned), ("bare", &component())] {
+        for (what, bytes) in [
+            ("stripped", &stripped),
+            ("re-signed", &resigned),
+            ("bare", &component()),
+        ] {
             for policy in [STRICT, DEV] {
                 match verify(bytes, &f.store, policy) {
                     Err(Refusal::RevokedCode { key_id, .. }) => assert_eq!(key_id, f.vendor.id()),

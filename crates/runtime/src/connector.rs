@@ -96,7 +96,10 @@ impl fmt::Display for Fault {
                 "tried to make more than {limit} HTTP requests in one call (max_requests_per_call)"
             ),
             Fault::Memory(limit) => {
-                write!(f, "exceeded its memory limit of {limit} bytes (memory_limit)")
+                write!(
+                    f,
+                    "exceeded its memory limit of {limit} bytes (memory_limit)"
+                )
             }
             Fault::Oversize(what) => f.write_str(what),
             Fault::Trap(message) => write!(f, "trapped: {message}"),
@@ -395,10 +398,10 @@ impl Connector {
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
         let entity = wit::Entity::from(entity);
-        let call = live
-            .bindings
-            .ccsync_connector_connector()
-            .call_update(&mut live.store, id, &entity);
+        let call =
+            live.bindings
+                .ccsync_connector_connector()
+                .call_update(&mut live.store, id, &entity);
         let outcome = tokio::time::timeout(wall, call).await;
         self.finish("update", outcome)
     }

@@ -21,7 +21,6 @@ mod runtime;
 
 pub use cache::{CacheError, CacheOutcome, ComponentCache};
 pub use connector::{CallError, Connection, Connector, Fault};
-pub use host::http::{METHODS, OutboundRequest, Refused};
 pub use limits::Limits;
 pub use redact::Redactor;
 pub use runtime::{LoadError, LoadedPlugin, Runtime, RuntimeOptions};

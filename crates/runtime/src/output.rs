@@ -63,7 +63,8 @@ impl<'a> OutputGuard<'a> {
         }
         let mut reported = Vec::with_capacity(invalid.len() + refused.len());
         for record in invalid {
-            total += record.reason.len() as u64 + record.id.as_ref().map_or(0, |id| id.len() as u64);
+            total +=
+                record.reason.len() as u64 + record.id.as_ref().map_or(0, |id| id.len() as u64);
             self.check_page(total)?;
             reported.push(InvalidRecord {
                 id: record.id.map(|id| self.short(&id)),
@@ -199,7 +200,11 @@ fn record_size(entity: &mut Entity) -> u64 {
 
 /// Calls `f` with every text of a record and the name of its field.
 fn for_each_text(entity: &mut Entity, mut f: impl FnMut(&'static str, &mut String)) {
-    fn opt(f: &mut impl FnMut(&'static str, &mut String), name: &'static str, v: &mut Option<String>) {
+    fn opt(
+        f: &mut impl FnMut(&'static str, &mut String),
+        name: &'static str,
+        v: &mut Option<String>,
+    ) {
         if let Some(v) = v {
             f(name, v);
         }
@@ -321,9 +326,14 @@ mod tests {
         let limits = limits();
         let redactor = Redactor::default();
         let guard = OutputGuard::new(&limits, &redactor);
-        let items = (0..30).map(|i| user(&i.to_string(), "abcdefghij")).collect();
+        let items = (0..30)
+            .map(|i| user(&i.to_string(), "abcdefghij"))
+            .collect();
         let err = guard.page(page(items)).unwrap_err();
-        assert!(err.contains("256 bytes in one result (max_page_size)"), "{err}");
+        assert!(
+            err.contains("256 bytes in one result (max_page_size)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -340,7 +350,10 @@ mod tests {
                 ..Page::default()
             })
             .unwrap();
-        assert_eq!(out.invalid[0].id.as_deref(), Some("iiiiiiiiiiiiiiii… [4 bytes cut]"));
+        assert_eq!(
+            out.invalid[0].id.as_deref(),
+            Some("iiiiiiiiiiiiiiii… [4 bytes cut]")
+        );
         assert!(out.invalid[0].reason.ends_with("[24 bytes cut]"));
     }
 

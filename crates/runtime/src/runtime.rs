@@ -16,8 +16,8 @@ use crate::bindings::{Plugin, PluginPre};
 use crate::cache::{CacheError, CacheOutcome, ComponentCache};
 use crate::connector::{Connection, Connector, Fault, begin_call};
 use crate::host::{HostState, OriginPolicy};
-use crate::redact::Redactor;
 use crate::limits::{Limits, TICK};
+use crate::redact::Redactor;
 
 /// Why a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -310,7 +310,8 @@ impl LoadedPlugin {
         store.limiter(|state| &mut state.sandbox);
         // What the guest may hand the host in one transfer (a call's arguments, a result):
         // wasmtime copies it into host memory before any of our checks can look at it.
-        store.set_hostcall_fuel(usize::try_from(shared.limits.max_page_bytes).unwrap_or(usize::MAX));
+        store
+            .set_hostcall_fuel(usize::try_from(shared.limits.max_page_bytes).unwrap_or(usize::MAX));
         store.epoch_deadline_callback(|mut ctx| ctx.data_mut().sandbox.on_tick());
         begin_call(&mut store);
         match self.inner.pre.instantiate_async(&mut store).await {

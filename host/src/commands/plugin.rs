@@ -4,16 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ccsync_model::{Description, Kind};
 use ccsync_config::Config;
+use ccsync_model::{Description, Kind};
 use ccsync_plugin::{Manifest, Policy, SecretKey, SignerStatus, TrustStore};
 use ccsync_runtime::{Runtime, RuntimeOptions};
 use serde_json::json;
 
 use crate::app::sandbox_limits;
 use crate::cli::{EmbedManifestArgs, InspectArgs, SignArgs, VerifyArgs};
-use crate::plugins::check_file;
 use crate::commands::trust::trust_store_path_for;
+use crate::plugins::check_file;
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))

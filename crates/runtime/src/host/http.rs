@@ -114,12 +114,11 @@ impl OutboundRequest {
         }
         let mut map = HeaderMap::with_capacity(headers.len());
         for http::Header { name, value } in headers {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
-                Refused::InvalidHeader {
+            let header =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|e| Refused::InvalidHeader {
                     name: name.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             let lower = header.as_str();
             if HOST_ONLY_HEADERS.contains(&lower)
                 || HOST_ONLY_PREFIXES.iter().any(|p| lower.starts_with(p))
@@ -257,16 +256,18 @@ mod tests {
             "X-Forwarded-Host",
             "Forwarded",
         ] {
-            let refused =
-                OutboundRequest::parse(request("GET", "https://a.test/", &[(name, "x")]))
-                    .unwrap_err();
+            let refused = OutboundRequest::parse(request("GET", "https://a.test/", &[(name, "x")]))
+                .unwrap_err();
             assert_eq!(refused, Refused::HostOnlyHeader(name.into()));
             assert!(refused.to_string().contains(&format!("`{name}`")));
         }
         let ok = OutboundRequest::parse(request(
             "POST",
             "https://a.test/",
-            &[("Authorization", "Bearer t"), ("Accept", "application/json")],
+            &[
+                ("Authorization", "Bearer t"),
+                ("Accept", "application/json"),
+            ],
         ))
         .unwrap();
         assert_eq!(ok.headers.len(), 2);
@@ -284,12 +285,21 @@ mod tests {
         let refused =
             OutboundRequest::parse(request("GET", "https://a.test/", &[("Bad Name", "v")]))
                 .unwrap_err();
-        assert!(refused.to_string().starts_with("header `Bad Name` is invalid"), "{refused}");
+        assert!(
+            refused
+                .to_string()
+                .starts_with("header `Bad Name` is invalid"),
+            "{refused}"
+        );
     }
 
     #[test]
     fn urls_with_userinfo_or_another_scheme_are_refused() {
-        for url in ["https://user:pw@a.test/", "https://user@a.test/", "https://:pw@a.test/"] {
+        for url in [
+            "https://user:pw@a.test/",
+            "https://user@a.test/",
+            "https://:pw@a.test/",
+        ] {
             assert_eq!(
                 OutboundRequest::parse(request("GET", url, &[])).unwrap_err(),
                 Refused::Userinfo,

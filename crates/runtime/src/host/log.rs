@@ -251,7 +251,8 @@ impl LineWriter {
                 None => {
                     if !self.skipping {
                         let room = (max + 1).saturating_sub(self.pending.len());
-                        self.pending.extend_from_slice(&rest[..rest.len().min(room)]);
+                        self.pending
+                            .extend_from_slice(&rest[..rest.len().min(room)]);
                         if self.pending.len() > max {
                             let line = std::mem::take(&mut self.pending);
                             self.emit(&line[..max], true);
@@ -347,7 +348,10 @@ mod tests {
             1000,
         );
         assert!(!line.contains('\n') && !line.contains('\u{1b}'), "{line}");
-        assert!(line.contains("\\u{a}") && line.contains("\\u{1b}"), "{line}");
+        assert!(
+            line.contains("\\u{a}") && line.contains("\\u{1b}"),
+            "{line}"
+        );
     }
 
     #[test]

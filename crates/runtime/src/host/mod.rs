@@ -17,12 +17,12 @@ use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+pub(crate) use self::http::{OriginPolicy, OutboundRequest};
+use self::log::{LogOutput, PluginLog};
 use crate::bindings::{http as wit_http, wit};
 use crate::connector::StderrTail;
 use crate::limits::{Limits, Sandbox};
 use crate::redact::Redactor;
-pub(crate) use http::{OriginPolicy, OutboundRequest};
-use log::{LogOutput, PluginLog};
 
 /// Everything the host needs to serve one plugin instance.
 pub(crate) struct HostState {
