@@ -88,15 +88,24 @@ impl PluginLog {
         }
     }
 
-    /// Logs one line at `level` from `stream` (`log`, `stdout` or `stderr`), if the rate
-    /// allows; returns the cleaned line when it was logged.
-    fn write(&self, level: log::Level, stream: &'static str, text: &str) -> Option<String> {
+    /// Logs one line at `level` from `stream` (`log`, `stdout` or `stderr`), followed by the
+    /// host's `note` if any, if the rate allows; returns the cleaned line when it was logged.
+    fn write(
+        &self,
+        level: log::Level,
+        stream: &'static str,
+        text: &str,
+        note: Option<&str>,
+    ) -> Option<String> {
         let dropped = match self.gate.lock() {
             Ok(mut gate) => gate.admit(Instant::now())?,
             Err(_) => return None,
         };
         self.report_dropped(dropped);
-        let line = clean(&self.redactor, text, self.max_message);
+        let mut line = clean(&self.redactor, text, self.max_message);
+        if let Some(note) = note {
+            line.push_str(note);
+        }
         let plugin = &*self.label;
         match level {
             log::Level::Trace => tracing::trace!(plugin, stream, "{line}"),
@@ -164,7 +173,7 @@ fn escape_controls(text: &str) -> Cow<'_, str> {
 
 impl log::Host for HostState {
     fn log(&mut self, level: log::Level, message: String) {
-        self.log.write(level, "log", &message);
+        self.log.write(level, "log", &message, None);
     }
 }
 
@@ -221,12 +230,8 @@ impl LineWriter {
         if line.trim().is_empty() {
             return;
         }
-        let text = if cut {
-            Cow::Owned(format!("{line}… [rest of the line cut]"))
-        } else {
-            Cow::Borrowed(line)
-        };
-        if let Some(logged) = self.log.write(log::Level::Info, self.stream, &text)
+        let note = cut.then_some("… [rest of the line cut]");
+        if let Some(logged) = self.log.write(log::Level::Info, self.stream, line, note)
             && let Some(tail) = &self.tail
         {
             tail.record(&logged);
