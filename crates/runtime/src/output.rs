@@ -154,7 +154,7 @@ impl<'a> OutputGuard<'a> {
         });
         if let Some((field, len)) = too_long {
             return Err(format!(
-                "field `{field}` is {len} bytes, over the limit of {limit} bytes (max_field_size)"
+                "field `{field}` is {len} bytes, over the limit of {limit} bytes (max_field_size); the record is {size} bytes"
             ));
         }
         if size > self.limits.max_record_bytes {
@@ -296,7 +296,8 @@ mod tests {
             out.invalid,
             vec![InvalidRecord {
                 id: Some("2".into()),
-                reason: "field `email` is 17 bytes, over the limit of 16 bytes (max_field_size)"
+                reason: "field `email` is 17 bytes, over the limit of 16 bytes (max_field_size); \
+                         the record is 18 bytes"
                     .into()
             }]
         );
@@ -376,6 +377,15 @@ mod tests {
         assert_eq!(out.items, vec![user("1", "[redacted]")]);
         assert_eq!(out.invalid[0].reason, "bad [redacted]");
         assert_eq!(out.next_cursor.as_deref(), Some("c-[redacted]"));
+    }
+
+    #[test]
+    fn a_record_costs_a_fixed_transfer_size_plus_its_text_as_the_readme_says() {
+        // The component model charges the hostcall fuel (max_page_size) with the host's
+        // representation of a page: this fixed size per record plus its text.
+        let per_record = std::mem::size_of::<crate::bindings::wit::Entity>();
+        println!("transfer size of one record: {per_record} bytes");
+        assert!((300..=400).contains(&per_record), "{per_record}");
     }
 
     #[test]

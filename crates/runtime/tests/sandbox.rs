@@ -563,7 +563,8 @@ async fn over_size_field_and_record_are_reported_invalid_with_id_and_size_and_no
     assert_eq!(page.invalid[0].id.as_deref(), Some("big"));
     assert_eq!(
         page.invalid[0].reason,
-        "field `username` is 100000 bytes, over the limit of 65536 bytes (max_field_size)"
+        "field `username` is 100000 bytes, over the limit of 65536 bytes (max_field_size); \
+         the record is 100035 bytes"
     );
     assert_eq!(page.invalid[1].id.as_deref(), Some("wide"));
     assert!(

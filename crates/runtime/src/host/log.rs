@@ -231,10 +231,13 @@ impl LineWriter {
             return;
         }
         let note = cut.then_some("… [rest of the line cut]");
-        if let Some(logged) = self.log.write(log::Level::Info, self.stream, line, note)
-            && let Some(tail) = &self.tail
-        {
-            tail.record(&logged);
+        let logged = self.log.write(log::Level::Info, self.stream, line, note);
+        // The stderr tail explains a trap (a panic message): it keeps the last lines even when
+        // the rate limit kept them out of the log.
+        if let Some(tail) = &self.tail {
+            let kept =
+                logged.unwrap_or_else(|| clean(&self.log.redactor, line, self.log.max_message));
+            tail.record(&kept);
         }
     }
 
