@@ -70,6 +70,25 @@ fn remember_revoked_code(path: &Path, trust: &TrustStore, refusal: &Refusal) {
     }
 }
 
+/// Remembers the code of the plugin file at `path` in the trust store if the file is now
+/// refused as signed by a revoked key (`trust revoke` calls this for the configured plugins);
+/// `true` when it was newly remembered.
+pub fn remember_if_revoked(path: &Path, trust: &mut TrustStore) -> anyhow::Result<bool> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?;
+    let policy = Policy {
+        allow_unsigned: true,
+    };
+    match ccsync_plugin::verify(&bytes, trust, policy) {
+        Err(Refusal::Revoked {
+            key_id,
+            code_digest,
+            ..
+        }) => Ok(trust.remember_revoked_code(&code_digest, key_id)?),
+        _ => Ok(false),
+    }
+}
+
 /// A plugin file that passed every check and is loaded.
 pub struct Checked {
     /// The signature and trust verdict, with the verified manifest.

@@ -368,6 +368,37 @@ fn plugin_verify_refuses_a_manifest_claiming_another_plugins_name_and_version() 
 }
 
 #[test]
+fn revoking_a_key_remembers_the_code_of_the_configured_plugins_it_signed() {
+    let ws = Workspace::new();
+    ws.sign("acme");
+    let id = ws.trust("acme");
+    ws.ok(&["sync", "users"]);
+    let out = ws.ok(&["trust", "revoke", &id, "--reason", "key leaked"]);
+    assert!(
+        out.contains("plugin test (") && out.contains("refused in every mode"),
+        "{out}"
+    );
+    // No load between the revocation and the stripping: the revocation itself reached the code.
+    std::fs::write(
+        ws.dir.path().join("plugin.wasm"),
+        test_plugins::WELL_BEHAVED,
+    )
+    .unwrap();
+    ws.ok(&[
+        "plugin",
+        "embed-manifest",
+        "--manifest",
+        &ws.path("plugin.toml"),
+        &ws.path("plugin.wasm"),
+    ]);
+    let out = ws.fails(&["--allow-unsigned", "sync", "users"]);
+    assert!(
+        out.contains(&format!("was seen signed by revoked key {id}")),
+        "{out}"
+    );
+}
+
+#[test]
 fn code_signed_by_a_revoked_key_stays_refused_with_its_signature_stripped() {
     let ws = Workspace::new();
     ws.sign("acme");
