@@ -12,7 +12,7 @@
 //!   `max_page_bytes`), so the host never allocates more than that for one result.
 //! - Secrets are redacted from every text field, invalid reason, cursor and error message.
 
-use ccsync_model::{ConnectorError, Entity, InvalidRecord, Page, User};
+use ccsync_model::{ConnectorError, Description, Entity, InvalidRecord, Page, User};
 
 use crate::limits::Limits;
 use crate::redact::Redactor;
@@ -100,6 +100,24 @@ impl<'a> OutputGuard<'a> {
             }
         }
         Ok(kept)
+    }
+
+    /// Checks that every text of a description fits the field limit (it names the plugin in
+    /// logs and errors).
+    pub(crate) fn description(&self, description: &Description) -> Result<(), String> {
+        let Description {
+            name,
+            version,
+            origins,
+            capabilities,
+            ..
+        } = description;
+        self.check_field_or_fail("a name", name)?;
+        self.check_field_or_fail("a version", version)?;
+        for text in origins.iter().chain(capabilities) {
+            self.check_field_or_fail("an origin or capability", text)?;
+        }
+        Ok(())
     }
 
     /// Bounds and redacts one id the plugin returned (of a created record).
@@ -386,6 +404,25 @@ mod tests {
         let per_record = std::mem::size_of::<crate::bindings::wit::Entity>();
         println!("transfer size of one record: {per_record} bytes");
         assert!((300..=400).contains(&per_record), "{per_record}");
+    }
+
+    #[test]
+    fn a_description_with_an_over_size_name_is_refused() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let mut description = Description {
+            name: "ok".into(),
+            version: "1.0.0".into(),
+            reads: vec![],
+            writes: vec![],
+            origins: vec!["https://a.test".into()],
+            capabilities: vec![],
+        };
+        assert_eq!(guard.description(&description), Ok(()));
+        description.name = "n".repeat(17);
+        let err = guard.description(&description).unwrap_err();
+        assert!(err.contains("a name of 17 bytes"), "{err}");
     }
 
     #[test]

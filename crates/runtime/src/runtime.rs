@@ -17,6 +17,7 @@ use crate::cache::{CacheError, CacheOutcome, ComponentCache};
 use crate::connector::{Connection, Connector, Fault, begin_call};
 use crate::host::{HostState, OriginPolicy};
 use crate::limits::{Limits, TICK};
+use crate::output::OutputGuard;
 use crate::redact::Redactor;
 
 /// Why a plugin could not be loaded.
@@ -211,6 +212,13 @@ impl Runtime {
         let description = plugin
             .describe()
             .await
+            .and_then(|d| {
+                let redactor = Redactor::default();
+                OutputGuard::new(&self.shared.limits, &redactor)
+                    .description(&d)
+                    .map_err(Fault::Oversize)?;
+                Ok(d)
+            })
             .map_err(|fault| LoadError::Describe {
                 source_name: source_name.to_owned(),
                 fault,

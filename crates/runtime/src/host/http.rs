@@ -80,9 +80,13 @@ impl fmt::Display for Refused {
 /// A request that obeys the contract, ready to be checked against the origins and sent.
 #[derive(Debug)]
 pub struct OutboundRequest {
+    /// One of [`METHODS`].
     pub method: Method,
+    /// An absolute http(s) URL without userinfo (its origin is checked separately).
     pub url: Url,
+    /// End-to-end headers only: valid, and none the host sets itself.
     pub headers: HeaderMap,
+    /// The body, as the plugin gave it.
     pub body: Option<Vec<u8>>,
 }
 
