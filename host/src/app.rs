@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use ccsync_config::{Config, ConnectionConfig, FlowConfig, RuntimeLimits};
 use ccsync_plugin::{Policy, TrustStore};
 use ccsync_runtime::{Connection, Connector, Limits, Runtime, RuntimeOptions};
-use ccsync_store::Store;
+use ccsync_store::{RunCounts, RunId, RunMode, RunStatus, Store};
 
 use crate::lock::try_lock;
 use crate::plugins::{load_verified, trust_store_path};
@@ -47,7 +47,7 @@ pub struct App {
 
 /// Loads the config and opens (migrating) its hub store: all that the reporting commands need.
 pub fn open_store(config_path: &Path) -> anyhow::Result<(Config, Store)> {
-    let config = Config::load(config_path)?;
+    let config = Config::load(config_path, crate::sync::rules::FAMILIES)?;
     let data_dir = config.data_dir();
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
@@ -154,6 +154,29 @@ impl App {
         Ok(lock)
     }
 
+    /// Records a run of `flow` that failed before it could read anything (its plugin did not
+    /// load, or `configure()` failed or hung), with the reason.
+    pub fn record_failed_start(
+        &mut self,
+        flow: &FlowConfig,
+        mode: RunMode,
+        error: &anyhow::Error,
+    ) -> anyhow::Result<RunId> {
+        let run = self
+            .store
+            .start_run(&flow.name, mode, false)
+            .context("recording the run")?;
+        self.store
+            .finish_run(
+                run,
+                RunStatus::Failed,
+                &RunCounts::default(),
+                Some(&format!("{error:#}")),
+            )
+            .context("recording the end of the run")?;
+        Ok(run)
+    }
+
     /// Runs a flow once, from its source connection into the hub.
     pub async fn run_flow(
         &mut self,
@@ -167,7 +190,17 @@ impl App {
             Some(self.lock_flow(&flow.name)?)
         };
         let source = self.source(flow)?.clone();
-        let mut connector = self.connector(&source).await?;
+        let mut connector = match self.connector(&source).await {
+            Ok(connector) => connector,
+            // A plugin that cannot be loaded or configured fails a run like any other step:
+            // recorded with its reason, so `runs`, `status` and the flow's health show it.
+            Err(e) if !options.dry_run => {
+                let error = format!("{e:#}");
+                let run = self.record_failed_start(flow, options.mode, &e)?;
+                return Ok(RunReport::failed(flow, run, options.mode, error));
+            }
+            Err(e) => return Err(e),
+        };
         FlowRunner {
             store: &mut self.store,
             connector: &mut connector,

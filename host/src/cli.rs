@@ -74,8 +74,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Every flow's health, last run and next runs.
     Status(StatusArgs),
-    /// Clear a flow's failures and quarantine and make it due now.
+    /// Clear a flow's pause, failures and quarantine and make it due now.
     Resume(ResumeArgs),
+    /// Pause a flow: `serve` skips it and `sync` refuses it until `ccsync resume`.
+    Pause(PauseArgs),
 }
 
 #[derive(Debug, Args)]
@@ -401,6 +403,15 @@ pub struct ResumeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The flow to pause.
+    pub flow: String,
+    /// Why (kept with the pause, shown by `ccsync status` and logged in the flow's history).
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Sizes to measure, in simulated agents.
     #[arg(long = "users", default_values_t = [10_000, 100_000])]
@@ -411,6 +422,16 @@ pub struct BenchArgs {
     /// Measure one size in this process and print it as JSON (used by the benchmark itself).
     #[arg(long, hide = true)]
     pub one: Option<usize>,
+}
+
+/// Whether `error` comes from writing to a reader that went away (`ccsync users list | head`):
+/// the command ends quietly then.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs a parsed command line.
@@ -451,6 +472,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Serve(args) => commands::serve::serve(&config, allow_unsigned, args).await,
             Command::Status(args) => commands::serve::status(&config, args),
             Command::Resume(args) => commands::serve::resume(&config, args),
+            Command::Pause(args) => commands::serve::pause(&config, args),
         }
     })
 }

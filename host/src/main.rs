@@ -7,6 +7,8 @@ fn main() -> std::process::ExitCode {
     ccsync::logging::init(cli.verbose);
     match ccsync::cli::run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`ccsync users list | head`): nothing to say.
+        Err(e) if ccsync::cli::is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

@@ -38,14 +38,14 @@ use std::time::Duration;
 
 use anyhow::bail;
 use ccsync_config::FlowConfig;
-use ccsync_store::{FlowHealth, FlowOutcome, FlowState, RunMode, RunStatus};
+use ccsync_store::{FlowHealth, FlowOutcome, FlowState, RunId, RunMode, RunStatus};
 use jiff::Timestamp;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
 use crate::app::{App, open_store};
-use crate::sync::{Progress, RunOptions};
+use crate::sync::{Progress, RunOptions, RunReport};
 
 /// How often a waiting worker re-reads its flow's state: how soon a change made by another
 /// process (`ccsync resume`, an approval) is noticed. One indexed point query per flow and
@@ -107,7 +107,7 @@ pub enum Due {
     Run(RunMode),
     /// Nothing until then.
     Wait(Timestamp),
-    /// Not until an operator acts (the flow waits for approval).
+    /// Not until an operator acts (the flow waits for approval, or is paused).
     Parked,
 }
 
@@ -116,7 +116,7 @@ pub fn due(state: Option<&FlowState>, now: Timestamp) -> Due {
     let Some(state) = state else {
         return Due::Run(RunMode::Full);
     };
-    if state.health == FlowHealth::NeedsApproval {
+    if state.health == FlowHealth::NeedsApproval || state.paused.is_some() {
         return Due::Parked;
     }
     if state.next_run_at > now {
@@ -481,6 +481,51 @@ async fn worker(
     }
 }
 
+/// Stores a flow's state after a run.
+fn store_next(
+    store: &mut ccsync_store::Store,
+    flow: &str,
+    run: Option<RunId>,
+    next: &Next,
+) -> ccsync_store::Result<FlowState> {
+    store.record_outcome(
+        flow,
+        run,
+        &next.outcome,
+        next.next_run_at,
+        next.next_full_at,
+    )
+}
+
+/// Records the outcome of an on-demand run (`ccsync sync`) as the daemon records its own: the
+/// flow's health and next run times follow it, so a manual run that fails counts toward
+/// quarantine and one that succeeds pushes the next scheduled run an interval away. A
+/// single-user run leaves the schedule alone.
+pub fn record_attempt(
+    store: &mut ccsync_store::Store,
+    flow: &FlowConfig,
+    report: &RunReport,
+) -> anyhow::Result<()> {
+    if report.mode == RunMode::Single {
+        return Ok(());
+    }
+    let previous = store.flow_state(&flow.name)?;
+    let attempt = Attempt {
+        mode: report.mode,
+        status: report.status,
+        error: report.error.clone(),
+    };
+    let next = after_run(
+        &Cadence::of(flow),
+        previous.as_ref(),
+        &attempt,
+        Timestamp::now(),
+        fastrand::f64(),
+    );
+    store_next(store, &flow.name, report.run, &next)?;
+    Ok(())
+}
+
 /// Runs the flow once and records its outcome and next run; whether the run did its work.
 async fn run_and_record(
     app: &mut App,
@@ -519,13 +564,7 @@ async fn run_and_record(
         Timestamp::now(),
         fastrand::f64(),
     );
-    let recorded = app.store.record_outcome(
-        &flow.name,
-        run,
-        &next.outcome,
-        next.next_run_at,
-        next.next_full_at,
-    );
+    let recorded = store_next(&mut app.store, &flow.name, run, &next);
     let run_text = run.map_or_else(|| "none".to_owned(), |r| r.to_string());
     match next.outcome.health {
         FlowHealth::Ok => info!(
@@ -586,6 +625,7 @@ mod tests {
             health,
             reason: None,
             last_run: None,
+            paused: None,
             updated_at: at("2025-01-31T08:00:00Z"),
         }
     }
@@ -806,6 +846,17 @@ mod tests {
             ..prev
         };
         assert_eq!(due(Some(&parked), at("2025-02-05T00:00:00Z")), Due::Parked);
+    }
+
+    #[test]
+    fn a_paused_flow_is_parked_whatever_its_health_and_times() {
+        let mut paused = state(FlowHealth::Ok, 0, NOW, NOW);
+        assert_eq!(due(Some(&paused), at(NOW)), Due::Run(RunMode::Full));
+        paused.paused = Some(ccsync_store::Pause {
+            since: at(NOW),
+            reason: "IEX upgrade".into(),
+        });
+        assert_eq!(due(Some(&paused), at("2025-02-05T00:00:00Z")), Due::Parked);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{ConfigError, from_toml_error};
 use crate::raw::RawConfig;
 use crate::secret::{SecretErrors, Secrets};
-use crate::sections::{ConnectionConfig, FlowConfig, HubStore, PluginConfig, RuntimeLimits};
+use crate::sections::{
+    ConnectionConfig, Family, FlowConfig, HubStore, PluginConfig, RuntimeLimits,
+};
 use crate::validate::{Validated, validate};
 
 /// A loaded, validated `ccsync.toml`. Paths in it are absolute; secrets are not yet read (see
@@ -25,20 +27,25 @@ pub struct Config {
 
 impl Config {
     /// Reads and validates the config file at `path`. Relative paths inside it are resolved
-    /// against its directory; errors name `path` as given.
-    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+    /// against its directory; errors name `path` as given. `engine` lists the rule families the
+    /// caller can run: a flow of any other family is refused, naming the flow.
+    pub fn load(path: impl AsRef<Path>, engine: &[Family]) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Config::from_str(&text, path)
+        Config::from_str(&text, path, engine)
     }
 
     /// Validates config `text` as if read from `path`: errors name `path`, and relative paths in
     /// the text are resolved against `path`'s directory. The file itself is not read.
     #[allow(clippy::should_implement_trait)] // `FromStr` has no room for the path.
-    pub fn from_str(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+    pub fn from_str(
+        text: &str,
+        path: impl AsRef<Path>,
+        engine: &[Family],
+    ) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let raw: RawConfig = toml::from_str(text).map_err(|e| from_toml_error(path, text, &e))?;
         let base_dir = base_dir(path)?;
@@ -50,7 +57,7 @@ impl Config {
             stores,
             connections,
             flows,
-        } = validate(raw, path, text, &base_dir)?;
+        } = validate(raw, path, text, &base_dir, engine)?;
         Ok(Config {
             file: path.to_path_buf(),
             data_dir,
@@ -182,12 +189,13 @@ kinds = ["user"]
 [flows.presence]
 source = "acd-east"
 target = "rc-main"
+family = "presence"
 kinds = ["user"]
 "#;
 
     #[test]
     fn defaults_are_applied() {
-        let config = Config::from_str(MINIMAL, "/etc/ccsync/ccsync.toml").unwrap();
+        let config = Config::from_str(MINIMAL, "/etc/ccsync/ccsync.toml", &Family::ALL).unwrap();
         assert_eq!(config.data_dir(), Path::new("/etc/ccsync/data"));
         assert!(!config.allow_unsigned());
         assert_eq!(
@@ -234,12 +242,12 @@ kinds = ["user"]
 
     #[test]
     fn manual_defaults_to_false_only_for_a_wfm_hub_target() {
-        let config = Config::from_str(MINIMAL, "ccsync.toml").unwrap();
+        let config = Config::from_str(MINIMAL, "ccsync.toml", &Family::ALL).unwrap();
         assert!(!config.flow("wfm-east").unwrap().manual);
         assert!(config.flow("wfo-east").unwrap().manual);
         assert!(config.flow("presence").unwrap().manual);
         let explicit = MINIMAL.replace("target = \"wfm\"\n", "target = \"wfm\"\nmanual = true\n");
-        let config = Config::from_str(&explicit, "ccsync.toml").unwrap();
+        let config = Config::from_str(&explicit, "ccsync.toml", &Family::ALL).unwrap();
         assert!(config.flow("wfm-east").unwrap().manual);
     }
 
@@ -258,7 +266,7 @@ kinds = ["user"]
                  max_shrink_percent = 0\nquarantine_after = 1\n",
             )
         );
-        let config = Config::from_str(&text, "ccsync.toml").unwrap();
+        let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
         assert_eq!(config.data_dir(), Path::new("/var/lib/ccsync"));
         assert!(config.allow_unsigned());
         assert_eq!(config.runtime().memory_limit, 64 << 20);
@@ -291,7 +299,7 @@ kinds = ["user"]
         let text = format!(
             "data_dir = \"./state\"\n{MINIMAL}[connections.acd-east.secrets]\nk = {{ file = \"secrets/k\" }}\n"
         );
-        let config = Config::from_str(&text, "/srv/cc/ccsync.toml").unwrap();
+        let config = Config::from_str(&text, "/srv/cc/ccsync.toml", &Family::ALL).unwrap();
         assert_eq!(config.data_dir(), Path::new("/srv/cc/state"));
         assert_eq!(
             config.plugin("cxone-acd").unwrap().path,
@@ -308,7 +316,7 @@ kinds = ["user"]
         );
 
         // A bare file name resolves against the working directory, made absolute.
-        let config = Config::from_str(MINIMAL, "ccsync.toml").unwrap();
+        let config = Config::from_str(MINIMAL, "ccsync.toml", &Family::ALL).unwrap();
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(config.data_dir(), cwd.join("data"));
     }
@@ -318,7 +326,7 @@ kinds = ["user"]
         let readme = include_str!("../README.md");
         let start = readme.find("```toml\n").unwrap() + "```toml\n".len();
         let example = &readme[start..start + readme[start..].find("```").unwrap()];
-        let config = Config::from_str(example, "/etc/ccsync/ccsync.toml").unwrap();
+        let config = Config::from_str(example, "/etc/ccsync/ccsync.toml", &Family::ALL).unwrap();
         assert_eq!(config.data_dir(), Path::new("/etc/ccsync/data"));
         assert_eq!(config.stores()["wfm-emea"].kind, HubKind::Wfm);
         let east = config.connection("acd-east").unwrap();
@@ -338,7 +346,7 @@ kinds = ["user"]
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ccsync.toml");
         std::fs::write(&path, MINIMAL).unwrap();
-        let config = Config::load(&path).unwrap();
+        let config = Config::load(&path, &Family::ALL).unwrap();
         assert_eq!(config.file(), path);
         assert_eq!(config.data_dir(), dir.path().join("data"));
         assert_eq!(config.flows().len(), 3);
@@ -350,7 +358,7 @@ kinds = ["user"]
     fn load_errors_name_the_path_as_given() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.toml");
-        let err = Config::load(&missing).unwrap_err();
+        let err = Config::load(&missing, &Family::ALL).unwrap_err();
         assert!(matches!(err, ConfigError::Read { .. }));
         assert!(
             err.to_string()
@@ -360,7 +368,7 @@ kinds = ["user"]
 
         let path = dir.path().join("ccsync.toml");
         std::fs::write(&path, "[flows.f]\nsource = 1\n").unwrap();
-        let err = Config::load(&path).unwrap_err();
+        let err = Config::load(&path, &Family::ALL).unwrap_err();
         assert!(
             err.to_string().starts_with(&format!(
                 "{}:2:10: flows.f.source: invalid type",
@@ -407,7 +415,7 @@ kinds = ["user"]
             ),
         )
         .unwrap();
-        let config = Config::load(&path).unwrap();
+        let config = Config::load(&path, &Family::ALL).unwrap();
         let secrets = config.resolve_secrets().unwrap();
         assert_eq!(
             secrets.get("acd-east", "access-key").unwrap().expose(),
@@ -442,7 +450,7 @@ kinds = ["user"]
              jwt = {{ env = \"CCSYNC_CONFIG_TEST_NEVER_SET\" }}\n"
         );
         std::fs::write(&path, &text).unwrap();
-        let config = Config::load(&path).unwrap();
+        let config = Config::load(&path, &Family::ALL).unwrap();
         let err = config.resolve_secrets().unwrap_err();
         assert_eq!(err.errors.len(), 2, "{err}");
 
@@ -496,7 +504,7 @@ kinds = ["user"]
         let text = format!(
             "{MINIMAL}[connections.rc-main.secrets]\njwt = {{ env = \"CCSYNC_CONFIG_TEST_EMPTY\" }}\n"
         );
-        let config = Config::from_str(&text, "ccsync.toml").unwrap();
+        let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
         let err = config
             .connection("rc-main")
             .unwrap()

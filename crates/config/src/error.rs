@@ -297,7 +297,7 @@ mod tests {
     }
 
     fn first_problem(text: &str) -> String {
-        let err = crate::Config::from_str(text, "ccsync.toml").unwrap_err();
+        let err = crate::Config::from_str(text, "ccsync.toml", &crate::Family::ALL).unwrap_err();
         assert_eq!(err.problems().len(), 1, "{err}");
         err.to_string()
     }

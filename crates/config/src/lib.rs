@@ -22,7 +22,7 @@ pub use secret::{
     Secret, SecretError, SecretErrors, SecretProblem, SecretRef, SecretSource, Secrets,
 };
 pub use sections::{
-    ConnectionConfig, FlowConfig, HubKind, HubStore, Percent, PluginConfig, RuntimeLimits, Safety,
-    Target,
+    ConnectionConfig, Family, FlowConfig, HubKind, HubStore, Percent, PluginConfig, RuntimeLimits,
+    Safety, Shape, Target,
 };
 pub use user_field::{UnknownUserField, UserField};

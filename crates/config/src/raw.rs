@@ -79,6 +79,7 @@ pub(crate) struct RawConnection {
 pub(crate) struct RawFlow {
     pub source: Spanned<String>,
     pub target: Spanned<String>,
+    pub family: Option<Spanned<String>>,
     pub kinds: Spanned<Vec<Spanned<String>>>,
     pub interval: Option<Spanned<String>>,
     pub full_every: Option<Spanned<String>>,

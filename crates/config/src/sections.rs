@@ -160,6 +160,115 @@ impl Target {
     }
 }
 
+/// The rule family that governs a flow, and with it the flow's shape: what the flow does
+/// once its source connection is read into hub records.
+///
+/// A hub target implies its family (a `wfm` store: [`Family::Wfm`], a `wfo` store:
+/// [`Family::Wfo`]); a connection target names it with the flow's `family` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Rules W: IEX WFM employee accounts in a hub store.
+    Wfm,
+    /// Rules H: WFO hybrid user accounts in a hub store.
+    Wfo,
+    /// Rules P: hub users mapped to a directory connection (links only).
+    Presence,
+    /// Rules D: selected hub records pushed to a writable connection.
+    Dialer,
+}
+
+/// What a flow's family does with the hub records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// Keeps hub accounts in step with the records.
+    Project,
+    /// Links hub users to a target directory's users; writes nothing.
+    Map,
+    /// Creates and updates records at a target connection.
+    Push,
+}
+
+impl Family {
+    /// Every family, in the design's order.
+    pub const ALL: [Family; 4] = [Family::Wfm, Family::Wfo, Family::Presence, Family::Dialer];
+
+    /// The name used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Wfm => "wfm",
+            Family::Wfo => "wfo",
+            Family::Presence => "presence",
+            Family::Dialer => "dialer",
+        }
+    }
+
+    /// The letter of the family's rules (W1…, H1…, P1…, D1…).
+    pub fn rules(self) -> char {
+        match self {
+            Family::Wfm => 'W',
+            Family::Wfo => 'H',
+            Family::Presence => 'P',
+            Family::Dialer => 'D',
+        }
+    }
+
+    /// What flows of this family do.
+    pub fn shape(self) -> Shape {
+        match self {
+            Family::Wfm | Family::Wfo => Shape::Project,
+            Family::Presence => Shape::Map,
+            Family::Dialer => Shape::Push,
+        }
+    }
+
+    /// The family a hub store of `kind` implies.
+    pub fn of_hub(kind: HubKind) -> Family {
+        match kind {
+            HubKind::Wfm => Family::Wfm,
+            HubKind::Wfo => Family::Wfo,
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Family {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Family, String> {
+        Family::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+                format!("unknown family \"{s}\" (families: {})", names.join(", "))
+            })
+    }
+}
+
+impl Shape {
+    /// The name status and reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Project => "project",
+            Shape::Map => "map",
+            Shape::Push => "push",
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A whole-number percentage, 0 to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Percent(u8);
@@ -213,6 +322,8 @@ pub struct FlowConfig {
     /// The name of a configured connection.
     pub source: String,
     pub target: Target,
+    /// The rule family that acts on the records (and with it the flow's shape).
+    pub family: Family,
     /// Distinct, in the order written.
     pub kinds: Vec<Kind>,
     /// Time between scheduled runs (rule W2).

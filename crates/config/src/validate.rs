@@ -18,8 +18,8 @@ use crate::error::{Location, Reporter, field_path};
 use crate::raw::{Name, RawConfig, RawConnection, RawFlow, RawRuntime, RawSecretRef, RawSize};
 use crate::secret::{ConfigPosition, SecretRef, SecretSource};
 use crate::sections::{
-    ConnectionConfig, FlowConfig, HubKind, HubStore, Percent, PluginConfig, RuntimeLimits, Safety,
-    Target,
+    ConnectionConfig, Family, FlowConfig, HubKind, HubStore, Percent, PluginConfig, RuntimeLimits,
+    Safety, Shape, Target,
 };
 use crate::units::{parse_duration, parse_size};
 use crate::user_field::UserField;
@@ -65,6 +65,7 @@ pub(crate) fn validate(
     file: &Path,
     text: &str,
     base_dir: &Path,
+    engine: &[Family],
 ) -> Result<Validated, crate::ConfigError> {
     let cx = Context {
         file,
@@ -114,7 +115,7 @@ pub(crate) fn validate(
 
     let mut flows = BTreeMap::new();
     for (name, raw_flow) in &raw.flows {
-        if let Some(flow) = flow(&mut r, name, raw_flow, &connections, &stores) {
+        if let Some(flow) = flow(&mut r, name, raw_flow, &connections, &stores, engine) {
             flows.insert(name.get_ref().clone(), flow);
         }
     }
@@ -452,31 +453,28 @@ fn connection(
     }
 }
 
-/// The same tenant configured twice with one plugin would produce records under the same key
-/// from two connections, silently merging them.
+/// A tenant label names one record namespace: hub records are keyed by (tenant, kind, id).
+/// Two connections with one label, even of different plugins, would merge their records, and
+/// a full read of one would deactivate the other's; so each connection needs its own.
 fn check_tenants_unique(r: &mut Reporter<'_>, connections: &BTreeMap<Name, RawConnection>) {
     let mut in_file_order: Vec<(&Name, &RawConnection)> = connections.iter().collect();
     in_file_order.sort_by_key(|(name, _)| name.span().start);
-    let mut seen: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut seen: HashMap<&str, &str> = HashMap::new();
     for (name, connection) in in_file_order {
-        let key = (
-            connection.plugin.get_ref().as_str(),
-            connection.tenant.get_ref().as_str(),
-        );
-        if let Some(&first) = seen.get(&key) {
+        let tenant = connection.tenant.get_ref().as_str();
+        if let Some(&first) = seen.get(tenant) {
             r.at(
                 connection.tenant.span(),
                 field_path(["connections", name.get_ref(), "tenant"]),
                 format!(
-                    "connections \"{first}\" and \"{}\" both use plugin \"{}\" with tenant \"{}\"; \
-                     one tenant must be configured once, or their records would merge",
+                    "connections \"{first}\" and \"{}\" both use tenant \"{tenant}\"; a tenant \
+                     label names one record namespace, so their records would merge: give each \
+                     connection its own",
                     name.get_ref(),
-                    key.0,
-                    key.1
                 ),
             );
         } else {
-            seen.insert(key, name.get_ref());
+            seen.insert(tenant, name.get_ref());
         }
     }
 }
@@ -487,6 +485,7 @@ fn flow(
     raw: &RawFlow,
     connections: &BTreeMap<String, ConnectionConfig>,
     stores: &BTreeMap<String, HubStore>,
+    engine: &[Family],
 ) -> Option<FlowConfig> {
     let n = name.get_ref().as_str();
     check_name(r, "flows", name);
@@ -602,6 +601,7 @@ fn flow(
     };
 
     let target = target?;
+    let family = family(r, n, raw, &target, engine)?;
     source_ok.then(|| FlowConfig {
         name: n.to_owned(),
         source: source.clone(),
@@ -609,12 +609,103 @@ fn flow(
             .manual
             .unwrap_or_else(|| FlowConfig::default_manual(&target)),
         target,
+        family,
         kinds,
         interval,
         full_every,
         required_fields,
         safety,
     })
+}
+
+/// The flow's rule family: implied by a hub target (an explicit `family` must agree), named by
+/// `family` for a connection target. A family this build's engine cannot run is refused here,
+/// so such a flow never runs as a silent no-op.
+fn family(
+    r: &mut Reporter<'_>,
+    flow: &str,
+    raw: &RawFlow,
+    target: &Target,
+    engine: &[Family],
+) -> Option<Family> {
+    let field = field_path(["flows", flow, "family"]);
+    let written = match &raw.family {
+        Some(value) => match value.get_ref().parse::<Family>() {
+            Ok(family) => Some((family, value.span())),
+            Err(message) => {
+                r.at(value.span(), field, message);
+                return None;
+            }
+        },
+        None => None,
+    };
+    let (family, span, field) = match (target, written) {
+        (Target::Hub(store), written) => {
+            let implied = Family::of_hub(store.kind);
+            match written {
+                Some((family, span)) if family != implied => {
+                    r.at(
+                        span,
+                        field,
+                        format!(
+                            "the {} store \"{}\" is kept by family \"{implied}\", not \"{family}\"",
+                            store.kind.label(),
+                            store.name
+                        ),
+                    );
+                    return None;
+                }
+                Some((_, span)) => (implied, span, field),
+                None => (
+                    implied,
+                    raw.target.span(),
+                    field_path(["flows", flow, "target"]),
+                ),
+            }
+        }
+        (Target::Connection(name), Some((family, span))) => {
+            if family.shape() == Shape::Project {
+                r.at(
+                    span,
+                    field,
+                    format!(
+                        "family \"{family}\" keeps hub accounts; its target must be a hub store, \
+                         not connection \"{name}\""
+                    ),
+                );
+                return None;
+            }
+            (family, span, field)
+        }
+        (Target::Connection(name), None) => {
+            r.at(
+                raw.target.span(),
+                field_path(["flows", flow, "target"]),
+                format!(
+                    "the target is connection \"{name}\": say what the flow does with it, \
+                     family = \"presence\" (map users to its directory) or \"dialer\" (push \
+                     records to it)"
+                ),
+            );
+            return None;
+        }
+    };
+    if !engine.contains(&family) {
+        let built: Vec<&str> = engine.iter().map(|f| f.as_str()).collect();
+        r.at(
+            span,
+            field,
+            format!(
+                "flow \"{flow}\" is of family \"{family}\" (rules {}), which this ccsync \
+                 cannot run yet (families it runs: {}); the flow is refused rather than run \
+                 as a no-op",
+                family.rules(),
+                built.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(family)
 }
 
 /// Parses each list item, reporting unparseable and repeated ones at the item.
@@ -761,7 +852,7 @@ fn check_topology(
 
 #[cfg(test)]
 mod tests {
-    use crate::{Config, HubKind, Target};
+    use crate::{Config, Family, HubKind, Target};
 
     /// Two plugins, three connections: the common head of the test configs.
     const HEAD: &str = r#"[plugins.cxone-acd]
@@ -780,7 +871,7 @@ tenant = "main"
 "#;
 
     fn problems(text: &str) -> Vec<String> {
-        match Config::from_str(text, "ccsync.toml") {
+        match Config::from_str(text, "ccsync.toml", &Family::ALL) {
             Ok(_) => Vec::new(),
             Err(e) => e.problems().iter().map(ToString::to_string).collect(),
         }
@@ -836,7 +927,9 @@ kinds = ["user"]
 
     #[test]
     fn hub_store_as_flow_source_is_refused() {
-        let text = with_head("[flows.f]\nsource = \"wfm\"\ntarget = \"rc\"\nkinds = [\"user\"]\n");
+        let text = with_head(
+            "[flows.f]\nsource = \"wfm\"\ntarget = \"rc\"\nfamily = \"presence\"\nkinds = [\"user\"]\n",
+        );
         assert_eq!(
             problems(&text),
             [format!(
@@ -861,7 +954,9 @@ kinds = ["user"]
 
     #[test]
     fn flow_targeting_its_own_source_is_refused_by_rule_w1() {
-        let text = with_head("[flows.f]\nsource = \"rc\"\ntarget = \"rc\"\nkinds = [\"user\"]\n");
+        let text = with_head(
+            "[flows.f]\nsource = \"rc\"\ntarget = \"rc\"\nfamily = \"presence\"\nkinds = [\"user\"]\n",
+        );
         let problems = problems(&text);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
@@ -1018,7 +1113,7 @@ kinds = ["user"]
              [flows.east-wfo]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n\
              [flows.east-teams]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"team\"]\n",
         );
-        let config = Config::from_str(&text, "ccsync.toml").unwrap();
+        let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
         assert_eq!(config.flows().len(), 4);
         let east_wfo = config.flow("east-wfo").unwrap();
         assert!(matches!(&east_wfo.target, Target::Hub(s) if s.kind == HubKind::Wfo));
@@ -1031,24 +1126,98 @@ kinds = ["user"]
         assert_eq!(
             problems(&text),
             [format!(
-                "ccsync.toml:{}: connections.acd-east2.tenant: connections \"acd-east\" and \"acd-east2\" both use plugin \"cxone-acd\" with tenant \"east\"; one tenant must be configured once, or their records would merge",
+                "ccsync.toml:{}: connections.acd-east2.tenant: connections \"acd-east\" and \"acd-east2\" both use tenant \"east\"; a tenant label names one record namespace, so their records would merge: give each connection its own",
                 last_pos(&text, "\"east\"")
             )]
         );
     }
 
     #[test]
-    fn same_tenant_id_under_different_plugins_is_allowed() {
+    fn two_connections_of_different_plugins_never_share_a_tenant_namespace() {
         let text =
             with_head("[connections.rc-east]\nplugin = \"ringcentral\"\ntenant = \"east\"\n");
-        assert_eq!(problems(&text), Vec::<String>::new());
+        assert_eq!(
+            problems(&text),
+            [format!(
+                "ccsync.toml:{}: connections.rc-east.tenant: connections \"acd-east\" and \"rc-east\" both use tenant \"east\"; a tenant label names one record namespace, so their records would merge: give each connection its own",
+                last_pos(&text, "\"east\"")
+            )]
+        );
+    }
+
+    #[test]
+    fn family_is_implied_by_a_hub_target_and_named_for_a_connection_target() {
+        let text = with_head(
+            "[flows.w]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
+             [flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nfamily = \"wfo\"\nkinds = [\"user\"]\n\
+             [flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n",
+        );
+        let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
+        let family = |f: &str| config.flow(f).unwrap().family;
+        assert_eq!(
+            [family("w"), family("h"), family("d")],
+            [Family::Wfm, Family::Wfo, Family::Dialer]
+        );
+        assert_eq!(Family::Dialer.shape(), crate::Shape::Push);
+    }
+
+    #[test]
+    fn a_connection_target_without_a_family_is_refused() {
+        let text =
+            with_head("[flows.f]\nsource = \"acd-east\"\ntarget = \"rc\"\nkinds = [\"user\"]\n");
+        assert_eq!(
+            problems(&text),
+            [format!(
+                "ccsync.toml:{}: flows.f.target: the target is connection \"rc\": say what the flow does with it, family = \"presence\" (map users to its directory) or \"dialer\" (push records to it)",
+                pos(&text, "\"rc\"")
+            )]
+        );
+    }
+
+    #[test]
+    fn a_family_that_disagrees_with_its_hub_store_is_refused() {
+        let text = with_head(
+            "[flows.f]\nsource = \"acd-east\"\ntarget = \"wfm\"\nfamily = \"wfo\"\nkinds = [\"user\"]\n\
+             [flows.g]\nsource = \"acd-west\"\ntarget = \"rc\"\nfamily = \"wfm\"\nkinds = [\"user\"]\n",
+        );
+        assert_eq!(
+            problems(&text),
+            [
+                format!(
+                    "ccsync.toml:{}: flows.f.family: the WFM store \"wfm\" is kept by family \"wfm\", not \"wfo\"",
+                    pos(&text, "\"wfo\"")
+                ),
+                format!(
+                    "ccsync.toml:{}: flows.g.family: family \"wfm\" keeps hub accounts; its target must be a hub store, not connection \"rc\"",
+                    last_pos(&text, "\"wfm\"")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flow_of_a_family_the_engine_cannot_run_is_refused_at_load_naming_the_flow() {
+        let text = with_head(
+            "[flows.wfo-east]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n",
+        );
+        let problems: Vec<String> = match Config::from_str(&text, "ccsync.toml", &[Family::Wfm]) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems().iter().map(ToString::to_string).collect(),
+        };
+        assert_eq!(
+            problems,
+            [format!(
+                "ccsync.toml:{}: flows.wfo-east.target: flow \"wfo-east\" is of family \"wfo\" (rules H), which this ccsync cannot run yet (families it runs: wfm); the flow is refused rather than run as a no-op",
+                pos(&text, "\"wfo\"")
+            )]
+        );
     }
 
     #[test]
     fn two_flows_syncing_the_same_kind_between_the_same_ends_are_refused() {
         let text = with_head(
-            "[flows.a]\nsource = \"acd-east\"\ntarget = \"rc\"\nkinds = [\"user\"]\n\
-             [flows.b]\nsource = \"acd-east\"\ntarget = \"rc\"\nkinds = [\"team\", \"user\"]\n",
+            "[flows.a]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"presence\"\nkinds = [\"user\"]\n\
+             [flows.b]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"presence\"\nkinds = [\"team\", \"user\"]\n",
         );
         assert_eq!(
             problems(&text),
@@ -1140,7 +1309,7 @@ kinds = ["user"]
             "[connections.x]\nplugin = \"ringcentral\"\ntenant = \"x\"\n\
              allowed_origins = [\"https://OK.example:443\", \"https://*.rc.example\"]\n",
         );
-        let config = Config::from_str(&valid, "ccsync.toml").unwrap();
+        let config = Config::from_str(&valid, "ccsync.toml", &Family::ALL).unwrap();
         let origins: Vec<String> = config
             .connection("x")
             .unwrap()

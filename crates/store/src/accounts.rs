@@ -118,6 +118,9 @@ text_enum! {
         LastName = "last_name",
         Email = "email",
         EmployeeId = "employee_id",
+        SecurityProfileId = "security_profile_id",
+        PrimaryPhone = "primary_phone",
+        SiteId = "site_id",
     }
 }
 
@@ -129,6 +132,9 @@ pub struct AccountFields {
     pub last_name: Option<String>,
     pub email: Option<String>,
     pub employee_id: Option<String>,
+    pub security_profile_id: Option<String>,
+    pub primary_phone: Option<String>,
+    pub site_id: Option<String>,
 }
 
 impl AccountFields {
@@ -139,6 +145,9 @@ impl AccountFields {
             AccountField::LastName => self.last_name.as_deref(),
             AccountField::Email => self.email.as_deref(),
             AccountField::EmployeeId => self.employee_id.as_deref(),
+            AccountField::SecurityProfileId => self.security_profile_id.as_deref(),
+            AccountField::PrimaryPhone => self.primary_phone.as_deref(),
+            AccountField::SiteId => self.site_id.as_deref(),
         }
     }
 
@@ -149,6 +158,9 @@ impl AccountFields {
             AccountField::LastName => &mut self.last_name,
             AccountField::Email => &mut self.email,
             AccountField::EmployeeId => &mut self.employee_id,
+            AccountField::SecurityProfileId => &mut self.security_profile_id,
+            AccountField::PrimaryPhone => &mut self.primary_phone,
+            AccountField::SiteId => &mut self.site_id,
         };
         *slot = value;
     }
@@ -244,7 +256,8 @@ pub struct AccountLogFilter<'a> {
 }
 
 const ACCOUNT_COLUMNS: &str = "store, tenant, source_id, status, status_reason, username, \
-     first_name, last_name, email, employee_id, team_id, schedule_visible, incomplete, \
+     first_name, last_name, email, employee_id, security_profile_id, primary_phone, site_id, \
+     team_id, schedule_visible, incomplete, \
      overrides, flow, created_at, updated_at";
 
 impl Store {
@@ -494,7 +507,7 @@ fn write_account(
     let overrides =
         serde_json::to_string(&account.overrides).map_err(|e| encode("the overrides", e))?;
     let f = &account.fields;
-    let values: [&dyn ToSql; 15] = [
+    let values: [&dyn ToSql; 18] = [
         &account.store,
         &account.tenant,
         &account.source_id,
@@ -505,6 +518,9 @@ fn write_account(
         &f.last_name,
         &f.email,
         &f.employee_id,
+        &f.security_profile_id,
+        &f.primary_phone,
+        &f.site_id,
         &account.team_id,
         &account.schedule_visible,
         &incomplete,
@@ -516,7 +532,7 @@ fn write_account(
             .prepare_cached(&format!(
                 "INSERT INTO accounts ({ACCOUNT_COLUMNS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?16)
+                         ?16, ?17, ?18, ?19, ?19)
                  ON CONFLICT (store, tenant, source_id) DO NOTHING"
             ))
             .ctx(OP, key)?
@@ -529,9 +545,10 @@ fn write_account(
             conn.prepare_cached(
                 "UPDATE accounts SET status = ?4, status_reason = ?5, username = ?6,
                      first_name = ?7, last_name = ?8, email = ?9, employee_id = ?10,
-                     team_id = ?11, schedule_visible = ?12, incomplete = ?13, overrides = ?14,
-                     flow = ?15, updated_at = ?16
-                 WHERE store = ?1 AND tenant = ?2 AND source_id = ?3 AND updated_at = ?17",
+                     security_profile_id = ?11, primary_phone = ?12, site_id = ?13,
+                     team_id = ?14, schedule_visible = ?15, incomplete = ?16, overrides = ?17,
+                     flow = ?18, updated_at = ?19
+                 WHERE store = ?1 AND tenant = ?2 AND source_id = ?3 AND updated_at = ?20",
             )
             .ctx(OP, key)?
             .execute(params_from_iter(
@@ -617,6 +634,9 @@ fn account_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<Account
             last_name: r.get("last_name")?,
             email: r.get("email")?,
             employee_id: r.get("employee_id")?,
+            security_profile_id: r.get("security_profile_id")?,
+            primary_phone: r.get("primary_phone")?,
+            site_id: r.get("site_id")?,
         },
         team_id: r.get("team_id")?,
         schedule_visible: r.flag("schedule_visible")?,

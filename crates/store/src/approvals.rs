@@ -1,9 +1,12 @@
 //! Approvals of runs that stopped at a safety threshold.
 //!
-//! A run that would deactivate more than its flow allows stops before changing anything and
-//! records how many deactivations it planned. An operator who agrees approves that run; the
-//! next run of the flow may then deactivate up to the approved number (a run that would
-//! deactivate more stops again). Each approval is used by exactly one run.
+//! A run that would deactivate more than its flow allows (records at the hub, or what its
+//! rule family would deactivate at its target) stops before changing anything and records
+//! both counts. An operator who agrees approves that run; the flow's **next** run may then
+//! deactivate up to the approved numbers (a run that would deactivate more stops again). One
+//! approval covers one run's whole plan, and it is spent by the next run that reaches its
+//! safety check, whether that run needed it or not: an approval never lingers to cover some
+//! later run the operator did not look at.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -33,14 +36,22 @@ pub struct Approval {
     pub run: RunId,
     pub flow: String,
     /// How many deactivations it planned: the most the approved run may apply.
-    pub deactivations: u64,
+    pub deactivations: Deactivations,
     pub requested_at: Timestamp,
     pub approved_at: Option<Timestamp>,
     /// The run that used the approval.
     pub used_by_run: Option<RunId>,
 }
 
-const COLUMNS: &str = "run, flow, deactivations, requested_at, approved_at, used_by_run";
+const COLUMNS: &str =
+    "run, flow, deactivations, target_deactivations, requested_at, approved_at, used_by_run";
+
+/// What a run plans to deactivate: records at the hub, and objects at its family's target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Deactivations {
+    pub records: u64,
+    pub target: u64,
+}
 
 fn approval_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<Approval> {
     let key = row
@@ -51,23 +62,46 @@ fn approval_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<Approv
     Ok(Approval {
         run: RunId(r.get("run")?),
         flow: r.get("flow")?,
-        deactivations: r.get("deactivations")?,
+        deactivations: Deactivations {
+            records: r.get("deactivations")?,
+            target: r.get("target_deactivations")?,
+        },
         requested_at: r.timestamp("requested_at")?,
         approved_at: r.opt_timestamp("approved_at")?,
         used_by_run: r.get::<Option<i64>>("used_by_run")?.map(RunId),
     })
 }
 
+impl Approval {
+    /// Whether the approval allows a run planning `planned`.
+    pub fn allows(&self, planned: Deactivations) -> bool {
+        planned.records <= self.deactivations.records && planned.target <= self.deactivations.target
+    }
+}
+
 impl Store {
-    /// Records that `run` of `flow` stopped for approval, planning `deactivations`.
-    pub fn request_approval(&mut self, run: RunId, flow: &str, deactivations: u64) -> Result<()> {
+    /// Records that `run` of `flow` stopped for approval, planning `planned`.
+    pub fn request_approval(
+        &mut self,
+        run: RunId,
+        flow: &str,
+        planned: Deactivations,
+    ) -> Result<()> {
         const OP: &str = "request_approval";
         self.conn
             .prepare_cached(
-                "INSERT INTO approvals (run, flow, deactivations, requested_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO approvals (run, flow, deactivations, target_deactivations,
+                                        requested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .ctx(OP, || format!("run {run}"))?
-            .execute(params![run, flow, deactivations as i64, now_text()])
+            .execute(params![
+                run,
+                flow,
+                planned.records as i64,
+                planned.target as i64,
+                now_text()
+            ])
             .ctx(OP, || format!("run {run}"))?;
         Ok(())
     }
@@ -110,40 +144,40 @@ impl Store {
             .ok_or_else(|| invalid("the approval vanished".into()))
     }
 
-    /// Takes the newest approved, unused approval of `flow` that allows `deactivations`, for
-    /// `by_run`; `None` when there is none.
-    pub fn use_approval(
-        &mut self,
-        flow: &str,
-        deactivations: u64,
-        by_run: RunId,
-    ) -> Result<Option<Approval>> {
-        const OP: &str = "use_approval";
-        let key = || format!("flow {flow}, run {by_run}");
-        let found = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM approvals
-                     WHERE flow = ?1 AND approved_at IS NOT NULL AND used_by_run IS NULL
-                       AND deactivations >= ?2
-                     ORDER BY run DESC LIMIT 1"
-                ))
-                .ctx(OP, key)?;
-            stmt.query_row(params![flow, deactivations as i64], |row| {
-                Ok(approval_from_row(row, OP))
-            })
+    /// The newest approval of `flow` given and not yet spent: what the flow's next run may
+    /// use. Reading it spends nothing (a dry run shows it).
+    pub fn pending_approval(&self, flow: &str) -> Result<Option<Approval>> {
+        const OP: &str = "pending_approval";
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM approvals
+                 WHERE flow = ?1 AND approved_at IS NOT NULL AND used_by_run IS NULL
+                 ORDER BY run DESC LIMIT 1"
+            ))
+            .ctx(OP, || format!("flow {flow}"))?;
+        stmt.query_row(params![flow], |row| Ok(approval_from_row(row, OP)))
             .optional()
-            .ctx(OP, key)?
-            .transpose()?
-        };
-        let Some(approval) = found else {
+            .ctx(OP, || format!("flow {flow}"))?
+            .transpose()
+    }
+
+    /// Spends every approval of `flow` given and not yet spent on `by_run`, which has reached
+    /// its safety check, and returns the newest: the one that covers it. An approval covers
+    /// the next run only; a run that needs none spends it all the same.
+    pub fn take_approval(&mut self, flow: &str, by_run: RunId) -> Result<Option<Approval>> {
+        const OP: &str = "take_approval";
+        let key = || format!("flow {flow}, run {by_run}");
+        let Some(approval) = self.pending_approval(flow)? else {
             return Ok(None);
         };
         self.conn
-            .prepare_cached("UPDATE approvals SET used_by_run = ?2 WHERE run = ?1")
+            .prepare_cached(
+                "UPDATE approvals SET used_by_run = ?2
+                 WHERE flow = ?1 AND approved_at IS NOT NULL AND used_by_run IS NULL",
+            )
             .ctx(OP, key)?
-            .execute(params![approval.run, by_run])
+            .execute(params![flow, by_run])
             .ctx(OP, key)?;
         Ok(Some(Approval {
             used_by_run: Some(by_run),
@@ -154,40 +188,43 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::Deactivations;
     use crate::RunMode;
     use crate::testing::{FLOW, store_with_run};
 
+    const PLANNED: Deactivations = Deactivations {
+        records: 12,
+        target: 3,
+    };
+
     #[test]
-    fn an_approval_allows_one_later_run_up_to_the_approved_deactivations() {
+    fn an_approval_covers_the_next_run_only_up_to_both_approved_counts() {
         let (mut store, stopped) = store_with_run();
-        store.request_approval(stopped, FLOW, 12).unwrap();
+        store.request_approval(stopped, FLOW, PLANNED).unwrap();
         let later = store.start_run(FLOW, RunMode::Full, false).unwrap();
-        assert_eq!(
-            store.use_approval(FLOW, 12, later).unwrap(),
-            None,
-            "not approved yet"
-        );
+        assert_eq!(store.pending_approval(FLOW).unwrap(), None, "not approved");
+        assert_eq!(store.take_approval(FLOW, later).unwrap(), None);
 
         let approval = store.approve(stopped).unwrap();
         assert!(approval.approved_at.is_some());
         assert!(store.approve(stopped).is_err(), "approved once");
-        assert_eq!(
-            store.use_approval(FLOW, 13, later).unwrap(),
-            None,
-            "more than approved"
-        );
-        assert_eq!(
-            store.use_approval("other", 5, later).unwrap(),
-            None,
-            "another flow"
-        );
-        let used = store.use_approval(FLOW, 12, later).unwrap().unwrap();
+        assert_eq!(store.pending_approval("other").unwrap(), None, "other flow");
+        assert_eq!(store.pending_approval(FLOW).unwrap().unwrap().run, stopped);
+        let used = store.take_approval(FLOW, later).unwrap().unwrap();
         assert_eq!((used.run, used.used_by_run), (stopped, Some(later)));
-        assert_eq!(
-            store.use_approval(FLOW, 1, later).unwrap(),
-            None,
-            "used once"
-        );
+        assert!(used.allows(PLANNED));
+        assert!(!used.allows(Deactivations {
+            records: 13,
+            ..PLANNED
+        }));
+        assert!(!used.allows(Deactivations {
+            target: 4,
+            ..PLANNED
+        }));
+        // Spent by that run: the one after it is not covered.
+        let next = store.start_run(FLOW, RunMode::Full, false).unwrap();
+        assert_eq!(store.take_approval(FLOW, next).unwrap(), None);
+        assert_eq!(store.pending_approval(FLOW).unwrap(), None);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Cursor {
     pub watermark: Option<String>,
     /// Where an interrupted read resumes; `None` when no read is half done.
     pub page_cursor: Option<String>,
+    /// How many records the last complete full read returned; `None` before one.
+    pub full_count: Option<u64>,
     /// The run that last moved the cursor.
     pub run: Option<RunId>,
     pub updated_at: Timestamp,
@@ -38,6 +40,9 @@ pub struct CursorUpdate {
     /// `None` leaves the watermark as it is; `Some(w)` sets it to `w` (normally on the last
     /// page of a complete read).
     pub watermark: Option<Option<String>>,
+    /// `Some(n)` on the last page of a complete full read that returned `n` records: the
+    /// base the next full read's shrink guard compares with. `None` leaves it as it is.
+    pub full_count: Option<u64>,
 }
 
 impl Store {
@@ -48,7 +53,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT watermark, page_cursor, run, updated_at FROM cursors
+                "SELECT watermark, page_cursor, full_count, run, updated_at FROM cursors
                  WHERE flow = ?1 AND kind = ?2",
             )
             .ctx(OP, key)?;
@@ -62,6 +67,7 @@ impl Store {
             kind,
             watermark: r.get("watermark")?,
             page_cursor: r.get("page_cursor")?,
+            full_count: r.get("full_count")?,
             run: r.get::<Option<i64>>("run")?.map(RunId),
             updated_at: r.timestamp("updated_at")?,
         }))
@@ -84,10 +90,11 @@ pub(crate) fn apply(
         None => (false, None),
     };
     conn.prepare_cached(
-        "INSERT INTO cursors (flow, kind, watermark, page_cursor, run, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO cursors (flow, kind, watermark, page_cursor, run, updated_at, full_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8)
          ON CONFLICT (flow, kind) DO UPDATE SET
              watermark = CASE WHEN ?7 THEN excluded.watermark ELSE cursors.watermark END,
+             full_count = coalesce(excluded.full_count, cursors.full_count),
              page_cursor = excluded.page_cursor,
              run = excluded.run,
              updated_at = excluded.updated_at",
@@ -101,6 +108,7 @@ pub(crate) fn apply(
         run,
         now,
         set_watermark,
+        update.full_count.map(|n| n as i64),
     ])
     .ctx(OP, key)?;
     Ok(())
@@ -130,6 +138,7 @@ mod tests {
             CursorUpdate {
                 page_cursor: Some("p2".into()),
                 watermark: None,
+                full_count: None,
             },
         );
         assert_eq!(
@@ -144,6 +153,7 @@ mod tests {
             CursorUpdate {
                 page_cursor: None,
                 watermark: Some(Some("2025-02-01T00:00:00Z".into())),
+                full_count: None,
             },
         );
         assert_eq!(
@@ -158,6 +168,7 @@ mod tests {
             CursorUpdate {
                 page_cursor: Some("p9".into()),
                 watermark: None,
+                full_count: None,
             },
         );
         assert_eq!(
@@ -172,6 +183,7 @@ mod tests {
             CursorUpdate {
                 page_cursor: None,
                 watermark: Some(None),
+                full_count: None,
             },
         );
         assert_eq!((c.page_cursor, c.watermark), (None, None));

@@ -39,7 +39,7 @@ pub use accounts::{
     Account, AccountChange, AccountContext, AccountField, AccountFields, AccountFilter,
     AccountLogEntry, AccountLogFilter, AccountOrigin, AccountStatus,
 };
-pub use approvals::Approval;
+pub use approvals::{Approval, Deactivations};
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
 pub use error::{Result, StoreError};
@@ -50,7 +50,7 @@ pub use log::{
 pub use page::{AccountBatch, PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
-pub use schedule::{FlowHealth, FlowOutcome, FlowState};
+pub use schedule::{FlowEvent, FlowHealth, FlowOutcome, FlowState, Pause};
 pub use view::{RecordState, RecordView};
 
 /// How long a statement waits for another connection's write lock before failing.

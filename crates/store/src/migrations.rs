@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (3, V3_FLOW_STATE),
     (4, crate::approvals::MIGRATION),
     (5, V5_ACCOUNT_LOG_INDEXES),
+    (6, V6_ENGINE_DEFECTS),
 ];
 
 /// The schema version this code creates and understands.
@@ -134,6 +135,43 @@ const V5_ACCOUNT_LOG_INDEXES: &str = r#"
 -- about user 42 without naming the store or tenant) and a run's entries by run, newest first.
 CREATE INDEX account_log_by_source_id ON account_log (source_id, id);
 CREATE INDEX account_log_by_run ON account_log (run, id);
+"#;
+
+const V6_ENGINE_DEFECTS: &str = r#"
+-- records.last_seen_run is from now on set only when a record is written, as updated_run:
+-- marking every unchanged record seen cost an UPDATE per record and run, and nothing read
+-- it. (SQLite cannot drop a column that holds a foreign key.)
+-- One approval covers a whole run: the records it deactivates and what its rule family
+-- deactivates at its target (store::approvals).
+ALTER TABLE approvals ADD COLUMN target_deactivations INTEGER NOT NULL DEFAULT 0
+    CHECK (target_deactivations >= 0);
+-- How many records the last complete full read of (flow, kind) returned: the base of the
+-- shrink guard (store::cursors). NULL until such a read.
+ALTER TABLE cursors ADD COLUMN full_count INTEGER CHECK (full_count >= 0);
+-- A flow paused by an operator (store::schedule): since when and why; NULL while it runs.
+ALTER TABLE flow_state ADD COLUMN paused_at TEXT;
+ALTER TABLE flow_state ADD COLUMN paused_reason TEXT;
+-- Every field a flow may require of a WFM account can be filled by mass update (rule W6).
+ALTER TABLE accounts ADD COLUMN security_profile_id TEXT;
+ALTER TABLE accounts ADD COLUMN primary_phone TEXT;
+ALTER TABLE accounts ADD COLUMN site_id TEXT;
+-- Each flow's history of pauses and resumptions, with the reasons. Append-only.
+CREATE TABLE flow_events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow    TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    event   TEXT NOT NULL CHECK (event IN ('paused', 'resumed')),
+    reason  TEXT
+) STRICT;
+CREATE INDEX flow_events_by_flow ON flow_events (flow, id);
+CREATE TRIGGER flow_events_no_update BEFORE UPDATE ON flow_events
+BEGIN
+    SELECT RAISE(ABORT, 'flow events are append-only: rows cannot be updated');
+END;
+CREATE TRIGGER flow_events_no_delete BEFORE DELETE ON flow_events
+BEGIN
+    SELECT RAISE(ABORT, 'flow events are append-only: rows cannot be deleted');
+END;
 "#;
 
 /// The schema version of an open database (0 for a new, empty one).

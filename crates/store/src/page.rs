@@ -5,8 +5,6 @@
 //! without losing or duplicating anything: the cursor never points past records that were not
 //! stored, and no record is stored without its log entry and count.
 
-use std::collections::HashSet;
-
 use ccsync_model::Kind;
 use rusqlite::TransactionBehavior;
 
@@ -31,9 +29,6 @@ pub struct PageBatch {
     pub kind: Kind,
     /// Records to insert or replace (new, changed, deactivated or reactivated ones).
     pub writes: Vec<RecordWrite>,
-    /// Source ids of every record the read returned on this page, written or not: their
-    /// `last_seen_run` becomes this run. Writes alone do not mark existing records seen.
-    pub seen: Vec<String>,
     pub log: Vec<NewLogEntry>,
     /// Added to the run's counters.
     pub counts: RunCounts,
@@ -60,7 +55,6 @@ impl PageBatch {
             tenant: tenant.into(),
             kind,
             writes: Vec::new(),
-            seen: Vec::new(),
             log: Vec::new(),
             counts: RunCounts::default(),
             cursor: None,
@@ -74,15 +68,12 @@ impl PageBatch {
 pub struct PageCommit {
     /// Records inserted or replaced.
     pub written: usize,
-    /// Stored records of `seen` whose `last_seen_run` this page moved to the run; records
-    /// the page wrote, and those already seen by the run, are not counted.
-    pub marked_seen: usize,
     /// Log entries appended.
     pub logged: usize,
 }
 
 impl Store {
-    /// Commits one page of a run in a single transaction: record writes, seen marks, log
+    /// Commits one page of a run in a single transaction: record writes, log
     /// entries, counter increments, the cursor move and the account changes. On any error
     /// nothing of the batch is stored.
     ///
@@ -141,9 +132,7 @@ impl Store {
         }
 
         let records = RecordWriter::new(&tx, batch.run, &batch.tenant, batch.kind, &now);
-        let seen_ids: HashSet<&str> = batch.seen.iter().map(String::as_str).collect();
-        let written = records.upsert(&batch.writes, &seen_ids)?;
-        let marked_seen = records.mark_seen(&batch.seen)?;
+        let written = records.upsert(&batch.writes)?;
         let logged = log::append(
             &tx,
             batch.run,
@@ -167,11 +156,7 @@ impl Store {
             accounts::write_changes(&tx, &context, &accounts.changes, &now)?;
         }
         tx.commit().ctx(OP, key)?;
-        Ok(PageCommit {
-            written,
-            marked_seen,
-            logged,
-        })
+        Ok(PageCommit { written, logged })
     }
 }
 
@@ -195,29 +180,28 @@ mod tests {
 
     fn failing_page(run: RunId) -> PageBatch {
         let mut batch = create_page(run, &["10", "11", "poison", "12"]);
-        batch.seen.push("1".into());
         batch.cursor = Some(CursorUpdate {
             page_cursor: Some("page-3".into()),
             watermark: Some(Some("2025-02-01".into())),
+            full_count: None,
         });
         batch
     }
 
     #[test]
-    fn a_committed_page_stores_records_seen_marks_log_counts_and_cursor_together() {
+    fn a_committed_page_stores_records_log_counts_and_cursor_together() {
         let (mut store, run) = store_with_run();
         let mut batch = create_page(run, &["1", "2"]);
-        batch.seen.push("not-stored".into());
         batch.cursor = Some(CursorUpdate {
             page_cursor: Some("page-2".into()),
             watermark: None,
+            full_count: None,
         });
         let commit = store.commit_page(&batch).unwrap();
         assert_eq!(
             commit,
             PageCommit {
                 written: 2,
-                marked_seen: 0,
                 logged: 2
             }
         );
@@ -247,6 +231,7 @@ mod tests {
         first.cursor = Some(CursorUpdate {
             page_cursor: Some("page-2".into()),
             watermark: None,
+            full_count: None,
         });
         store.commit_page(&first).unwrap();
         // The third write of the next batch violates a constraint, after two writes went in.

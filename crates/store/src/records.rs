@@ -5,7 +5,7 @@
 //! last saw and last changed it. Records are written only through [`Store::commit_page`];
 //! this module holds the queries and the two write statements the page commit uses.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use ccsync_model::{Entity, Kind};
 use jiff::Timestamp;
@@ -215,11 +215,10 @@ impl<'c> RecordWriter<'c> {
         }
     }
 
-    /// Inserts or replaces the records. A new record is seen and created by this run; an
-    /// existing one keeps its first sighting and creation time, and its last sighting moves
-    /// only if `seen` lists it (deactivating a record the read did not return must not count
-    /// as seeing it). Marking here saves [`RecordWriter::mark_seen`] a second row rewrite.
-    pub(crate) fn upsert(&self, writes: &[RecordWrite], seen: &HashSet<&str>) -> Result<usize> {
+    /// Inserts or replaces the records. A new record is created by this run; an existing one
+    /// keeps its creation run and time. Unchanged records are never passed here: an unchanged
+    /// source costs no write.
+    pub(crate) fn upsert(&self, writes: &[RecordWrite]) -> Result<usize> {
         const OP: &str = "commit_page: upsert record";
         let mut stmt = self
             .conn
@@ -228,9 +227,7 @@ impl<'c> RecordWriter<'c> {
                      first_seen_run, last_seen_run, updated_run, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?9)
                  ON CONFLICT (tenant, kind, source_id) DO UPDATE SET
-                     last_seen_run = CASE WHEN ?10
-                                          THEN max(records.last_seen_run, excluded.last_seen_run)
-                                          ELSE records.last_seen_run END,
+                     last_seen_run = excluded.last_seen_run,
                      data = excluded.data,
                      hash = excluded.hash,
                      status = excluded.status,
@@ -259,35 +256,10 @@ impl<'c> RecordWriter<'c> {
                 write.entity.active(),
                 self.run,
                 self.now,
-                seen.contains(source_id),
             ])
             .ctx(OP, key)?;
         }
         Ok(writes.len())
-    }
-
-    /// Sets `last_seen_run` of the listed records to this run, in one statement; returns how
-    /// many records it moved. Ids with no record (skipped or invalid ones) are ignored, and
-    /// records already marked (written by this page, or seen earlier in the run) are not
-    /// rewritten. A mark only moves forward: a long run of one flow committing after a later
-    /// run of another flow saw the same record must not make it look unseen to the later run.
-    pub(crate) fn mark_seen(&self, ids: &[String]) -> Result<usize> {
-        const OP: &str = "commit_page: mark seen";
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let key = || format!("{}, {} ids", self.key(None), ids.len());
-        let ids_json = json_array(ids.iter().map(String::as_str), OP, key)?;
-        self.conn
-            .prepare_cached(
-                "UPDATE records SET last_seen_run = ?1
-                 WHERE tenant = ?2 AND kind = ?3
-                   AND source_id IN (SELECT value FROM json_each(?4))
-                   AND last_seen_run < ?1",
-            )
-            .ctx(OP, key)?
-            .execute(params![self.run, self.tenant, self.kind, ids_json])
-            .ctx(OP, key)
     }
 
     fn key(&self, source_id: Option<&str>) -> String {
@@ -363,8 +335,8 @@ pub(crate) fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PageBatch;
     use crate::testing::{FLOW, TENANT, create_page, store_with_run, user};
-    use crate::{PageBatch, RunMode};
 
     #[test]
     fn records_by_ids_returns_the_stored_ones_among_1000_ids() {
@@ -421,28 +393,6 @@ mod tests {
             records_step.contains("SEARCH") && records_step.contains("source_id=?"),
             "{plan:?}"
         );
-    }
-
-    #[test]
-    fn a_seen_mark_never_moves_back_to_an_older_run() {
-        let (mut store, older) = store_with_run();
-        store.commit_page(&create_page(older, &["x", "y"])).unwrap();
-        // A later run of another flow reads the same tenant and sees both records.
-        let later = store.start_run("wfo", RunMode::Full, false).unwrap();
-        let mut page = PageBatch::new(later, "wfo", TENANT, Kind::User);
-        page.seen = vec!["x".into(), "y".into()];
-        store.commit_page(&page).unwrap();
-        // Then the older, still running, run sees them again (y with a change).
-        let mut page = PageBatch::new(older, FLOW, TENANT, Kind::User);
-        page.writes
-            .push(RecordWrite::new(user("y", "y2"), RecordStatus::Active));
-        page.seen = vec!["x".into(), "y".into()];
-        assert_eq!(store.commit_page(&page).unwrap().marked_seen, 0);
-
-        for id in ["x", "y"] {
-            let record = store.record(TENANT, Kind::User, id).unwrap().unwrap();
-            assert_eq!(record.last_seen_run, later, "record {id}");
-        }
     }
 
     #[test]

@@ -44,7 +44,26 @@ pub struct FlowState {
     pub reason: Option<String>,
     /// The last run the scheduler recorded an outcome for.
     pub last_run: Option<RunId>,
+    /// Set while an operator has paused the flow: `serve` runs it not at all until resumed.
+    pub paused: Option<Pause>,
     pub updated_at: Timestamp,
+}
+
+/// Why and since when a flow is paused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pause {
+    pub since: Timestamp,
+    pub reason: String,
+}
+
+/// One entry of a flow's own history: paused or resumed by an operator, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowEvent {
+    pub flow: String,
+    pub at: Timestamp,
+    /// `paused` or `resumed`.
+    pub event: String,
+    pub reason: Option<String>,
 }
 
 /// What a run (or a failed attempt to start one) did to a flow's health.
@@ -57,7 +76,7 @@ pub struct FlowOutcome {
 }
 
 const STATE_COLUMNS: &str = "flow, next_run_at, next_full_at, consecutive_failures, health, \
-     reason, last_run, updated_at";
+     reason, last_run, paused_at, paused_reason, updated_at";
 
 impl Store {
     /// The state of one flow; `None` if the scheduler never ran it.
@@ -165,17 +184,89 @@ impl Store {
         state_from_row(row, OP)
     }
 
-    /// Clears a flow's failures and health (quarantine included) and makes it due now.
+    /// Pauses a flow for `reason`: `serve` skips it until [`Store::resume`]. Persisted, and
+    /// logged in the flow's history with the reason. Pausing a paused flow is refused.
+    pub fn pause(&mut self, flow: &str, reason: &str) -> Result<FlowState> {
+        const OP: &str = "pause";
+        let key = || format!("flow {flow}");
+        if reason.trim().is_empty() {
+            return Err(StoreError::InvalidInput {
+                op: OP,
+                key: key(),
+                detail: "a pause needs a reason".into(),
+            });
+        }
+        if let Some(Pause { since, reason }) = self.flow_state(flow)?.and_then(|s| s.paused) {
+            return Err(StoreError::InvalidInput {
+                op: OP,
+                key: key(),
+                detail: format!("the flow is already paused since {since}: {reason}"),
+            });
+        }
+        let tx = self.conn.transaction().ctx(OP, key)?;
+        let now = now_text();
+        let state = {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO flow_state (flow, next_run_at, next_full_at, consecutive_failures,
+                         health, reason, last_run, paused_at, paused_reason, updated_at)
+                     VALUES (?1, ?2, ?2, 0, 'ok', NULL, NULL, ?2, ?3, ?2)
+                     ON CONFLICT (flow) DO UPDATE SET
+                         paused_at = excluded.paused_at,
+                         paused_reason = excluded.paused_reason,
+                         updated_at = excluded.updated_at
+                     RETURNING {STATE_COLUMNS}"
+                ))
+                .ctx(OP, key)?;
+            let mut rows = stmt.query(params![flow, now, reason]).ctx(OP, key)?;
+            let row = rows
+                .next()
+                .ctx(OP, key)?
+                .ok_or_else(|| returned_nothing(OP, flow))?;
+            state_from_row(row, OP)?
+        };
+        append_event(&tx, OP, flow, "paused", Some(reason), &now)?;
+        tx.commit().ctx(OP, key)?;
+        Ok(state)
+    }
+
+    /// A flow's history of pauses and resumptions, oldest first.
+    pub fn flow_events(&self, flow: &str) -> Result<Vec<FlowEvent>> {
+        const OP: &str = "flow_events";
+        let key = || format!("flow {flow}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT flow, at, event, reason FROM flow_events WHERE flow = ?1 ORDER BY id",
+            )
+            .ctx(OP, key)?;
+        let mut rows = stmt.query(params![flow]).ctx(OP, key)?;
+        let mut events = Vec::new();
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            let r = RowReader::new(row, OP, "flow_events", format!("flow={flow}"));
+            events.push(FlowEvent {
+                flow: r.get("flow")?,
+                at: r.timestamp("at")?,
+                event: r.get("event")?,
+                reason: r.get("reason")?,
+            });
+        }
+        Ok(events)
+    }
+
+    /// Clears a flow's pause, failures and health (quarantine included) and makes it due now.
     ///
     /// A flow without state gets one that is due now with a full reconciliation, which is
     /// what the scheduler does for it anyway. A flow waiting for approval is resumed too: its
-    /// next run plans again, and stops again if it is still over the safety thresholds.
+    /// next run plans again, and stops again if it is still over the safety thresholds. A
+    /// paused flow's resumption is logged in its history.
     pub fn resume(&mut self, flow: &str) -> Result<FlowState> {
         const OP: &str = "resume";
         let key = || format!("flow {flow}");
         let now = now_text();
-        let mut stmt = self
-            .conn
+        let was_paused = self.flow_state(flow)?.and_then(|s| s.paused);
+        let tx = self.conn.transaction().ctx(OP, key)?;
+        let mut stmt = tx
             .prepare_cached(&format!(
                 "INSERT INTO flow_state (flow, next_run_at, next_full_at, consecutive_failures,
                      health, reason, last_run, updated_at)
@@ -185,17 +276,43 @@ impl Store {
                      consecutive_failures = 0,
                      health = 'ok',
                      reason = NULL,
+                     paused_at = NULL,
+                     paused_reason = NULL,
                      updated_at = excluded.updated_at
                  RETURNING {STATE_COLUMNS}"
             ))
             .ctx(OP, key)?;
-        let mut rows = stmt.query(params![flow, now]).ctx(OP, key)?;
-        let row = rows
-            .next()
-            .ctx(OP, key)?
-            .ok_or_else(|| returned_nothing(OP, flow))?;
-        state_from_row(row, OP)
+        let state = {
+            let mut rows = stmt.query(params![flow, now]).ctx(OP, key)?;
+            let row = rows
+                .next()
+                .ctx(OP, key)?
+                .ok_or_else(|| returned_nothing(OP, flow))?;
+            state_from_row(row, OP)?
+        };
+        drop(stmt);
+        if let Some(pause) = was_paused {
+            let reason = format!("paused since {}: {}", pause.since, pause.reason);
+            append_event(&tx, OP, flow, "resumed", Some(&reason), &now)?;
+        }
+        tx.commit().ctx(OP, key)?;
+        Ok(state)
     }
+}
+
+fn append_event(
+    tx: &rusqlite::Transaction<'_>,
+    op: &'static str,
+    flow: &str,
+    event: &str,
+    reason: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached("INSERT INTO flow_events (flow, at, event, reason) VALUES (?1, ?2, ?3, ?4)")
+        .ctx(op, || format!("flow {flow}"))?
+        .execute(params![flow, now, event, reason])
+        .ctx(op, || format!("flow {flow}"))?;
+    Ok(())
 }
 
 /// An upsert with `RETURNING` always returns its row; this reports the impossible otherwise.
@@ -217,6 +334,15 @@ fn state_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<FlowState
         health: r.parse("health")?,
         reason: r.get("reason")?,
         last_run: r.get::<Option<i64>>("last_run")?.map(RunId),
+        paused: match r.opt_timestamp("paused_at")? {
+            Some(since) => Some(Pause {
+                since,
+                reason: r
+                    .get::<Option<String>>("paused_reason")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
         updated_at: r.timestamp("updated_at")?,
         flow,
     })

@@ -128,9 +128,34 @@ impl Store {
             .ctx(OP, key)
     }
 
-    /// Active hub records of one tenant and kind that the staged read did not return, in
-    /// source id order: after a complete full read, the candidates for deactivation.
-    pub fn unstaged_active(&self, tenant: &str, kind: Kind) -> Result<Vec<StoredRecord>> {
+    /// How many active hub records of one tenant and kind the staged read did not return:
+    /// after a complete full read, the deactivations by absence. Counted in SQL, so a tenant
+    /// that lost most of its records costs no memory here.
+    pub fn count_unstaged_active(&self, tenant: &str, kind: Kind) -> Result<u64> {
+        const OP: &str = "count_unstaged_active";
+        let key = || format!("tenant {tenant}, kind {kind}");
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM records r
+                 WHERE r.tenant = ?1 AND r.kind = ?2 AND r.status = 'active'
+                   AND NOT EXISTS (SELECT 1 FROM temp.staged s
+                                   WHERE s.kind = r.kind AND s.source_id = r.source_id)",
+            )
+            .ctx(OP, key)?
+            .query_row(params![tenant, kind.as_str()], |row| row.get(0))
+            .ctx(OP, key)
+    }
+
+    /// Up to `limit` active hub records of one tenant and kind that the staged read did not
+    /// return, after source id `after`, in source id order: after a complete full read, the
+    /// candidates for deactivation, a chunk at a time.
+    pub fn unstaged_active(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>> {
         const OP: &str = "unstaged_active";
         let key = || format!("tenant {tenant}, kind {kind}");
         let mut stmt = self
@@ -138,12 +163,16 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT {RECORD_COLUMNS} FROM records r
                  WHERE r.tenant = ?1 AND r.kind = ?2 AND r.status = 'active'
+                   AND r.source_id > ?3
                    AND NOT EXISTS (SELECT 1 FROM temp.staged s
                                    WHERE s.kind = r.kind AND s.source_id = r.source_id)
-                 ORDER BY r.source_id"
+                 ORDER BY r.source_id LIMIT ?4"
             ))
             .ctx(OP, key)?;
-        let mut rows = stmt.query(params![tenant, kind.as_str()]).ctx(OP, key)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), after.unwrap_or(""), limit])
+            .ctx(OP, key)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().ctx(OP, key)? {
             out.push(record_from_row(row, OP)?);
@@ -190,13 +219,13 @@ mod tests {
             ("c", RecordStatus::Deactivated),
         ] {
             page.writes.push(RecordWrite::new(user(id, id), status));
-            page.seen.push(id.into());
         }
         store.commit_page(&page).unwrap();
         store.stage_begin(TENANT).unwrap();
         store.stage(Kind::User, &[user("a", "a")]).unwrap();
+        assert_eq!(store.count_unstaged_active("t", Kind::User).unwrap(), 1);
         let gone: Vec<String> = store
-            .unstaged_active("t", Kind::User)
+            .unstaged_active("t", Kind::User, None, 10)
             .unwrap()
             .into_iter()
             .map(|r| r.source_id)
@@ -212,9 +241,11 @@ mod tests {
         }
         store.stage(Kind::User, &[inactive_b, inactive_c]).unwrap();
         assert_eq!(store.staged_deactivations("t", Kind::User).unwrap(), 1);
+        assert_eq!(store.count_unstaged_active("other", Kind::User).unwrap(), 0);
+        // Chunks walk the candidates in id order.
         assert!(
             store
-                .unstaged_active("other", Kind::User)
+                .unstaged_active("t", Kind::User, Some("b"), 10)
                 .unwrap()
                 .is_empty()
         );

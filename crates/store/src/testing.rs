@@ -33,7 +33,6 @@ pub(crate) fn create_page(run: RunId, ids: &[&str]) -> PageBatch {
             user(id, &format!("u{id}")),
             RecordStatus::Active,
         ));
-        batch.seen.push((*id).to_owned());
         batch.log.push(NewLogEntry {
             source_id: Some((*id).to_owned()),
             display: Some(format!("u{id}")),

@@ -2,7 +2,9 @@
 //! that fills missing fields from a CSV (rule W6).
 //!
 //! Mass update rules: the CSV has a header row with `tenant` and `id` and any of the account
-//! field columns (`username`, `first_name`, `last_name`, `email`, `employee_id`). Every row is
+//! field columns (`username`, `first_name`, `last_name`, `email`, `employee_id`,
+//! `security_profile_id`, `primary_phone`, `site_id`: every field a flow may require but the
+//! team, which an account always has). Every row is
 //! validated before anything is applied, and each problem is reported as `line N: field F:
 //! what`. A non-empty cell may only set a field the source does not provide (missing, or
 //! already filled by an earlier mass update): the source stays the authority for what it has.
@@ -24,7 +26,7 @@ use ccsync_store::{
 
 use crate::app::open_store;
 use crate::cli::{AccountsListArgs, AccountsLogArgs, IncompleteArgs, MassUpdateArgs};
-use crate::sync::wfm::{differences, wfm_store};
+use crate::sync::rules::w::{decide::differences, stores};
 
 fn or_dash(value: Option<&str>) -> &str {
     value.unwrap_or("-")
@@ -39,19 +41,24 @@ pub fn list(config: &Path, args: AccountsListArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&accounts)?);
+        outln!("{}", serde_json::to_string_pretty(&accounts)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<8} {:<10} {:<10} {:<44} {:<12} {:<9} STATUS",
-        "STORE", "TENANT", "ID", "USERNAME", "EMPLOYEE", "SCHEDULE"
-    );
+        "STORE",
+        "TENANT",
+        "ID",
+        "USERNAME",
+        "EMPLOYEE",
+        "SCHEDULE"
+    )?;
     for a in &accounts {
         let status = match &a.status_reason {
             Some(reason) => format!("{} ({reason})", a.status),
             None => a.status.to_string(),
         };
-        println!(
+        outln!(
             "{:<8} {:<10} {:<10} {:<44} {:<12} {:<9} {status}{}",
             a.store,
             a.tenant,
@@ -68,9 +75,9 @@ pub fn list(config: &Path, args: AccountsListArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!(", incomplete: {}", a.incomplete.join(", "))
             }
-        );
+        )?;
     }
-    println!("{} accounts", accounts.len());
+    outln!("{} accounts", accounts.len())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -82,24 +89,27 @@ pub fn incomplete(config: &Path, args: IncompleteArgs) -> anyhow::Result<ExitCod
         ..AccountFilter::default()
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&accounts)?);
+        outln!("{}", serde_json::to_string_pretty(&accounts)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<8} {:<10} {:<10} {:<44} MISSING",
-        "STORE", "TENANT", "ID", "USERNAME"
-    );
+        "STORE",
+        "TENANT",
+        "ID",
+        "USERNAME"
+    )?;
     for a in &accounts {
-        println!(
+        outln!(
             "{:<8} {:<10} {:<10} {:<44} {}",
             a.store,
             a.tenant,
             a.source_id,
             or_dash(a.fields.username.as_deref()),
             a.incomplete.join(", ")
-        );
+        )?;
     }
-    println!("{} incomplete accounts", accounts.len());
+    outln!("{} incomplete accounts", accounts.len())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,14 +123,14 @@ pub fn log(config: &Path, args: AccountsLogArgs) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        outln!("{}", serde_json::to_string_pretty(&entries)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {
-        println!("no account log entries");
+        outln!("no account log entries")?;
     }
     for entry in entries {
-        crate::commands::report::print_activity(&entry.into());
+        crate::commands::report::print_activity(&entry.into())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -130,9 +140,7 @@ fn target_store(config: &Config, named: Option<String>) -> anyhow::Result<String
     if let Some(name) = named {
         return Ok(name);
     }
-    let mut stores: Vec<&str> = config.flows().values().filter_map(wfm_store).collect();
-    stores.sort_unstable();
-    stores.dedup();
+    let stores = stores(config);
     match stores[..] {
         [only] => Ok(only.to_owned()),
         [] => bail!("no flow targets a WFM store: name one with --store"),
@@ -175,7 +183,7 @@ pub fn mass_update(config: &Path, args: MassUpdateArgs) -> anyhow::Result<ExitCo
         flow: None,
     };
     store.commit_accounts(&context, &changes)?;
-    println!(
+    outln!(
         "mass update of store {store_name}: {} account(s) changed{}",
         changes.len(),
         if invalid.is_empty() {
@@ -183,7 +191,7 @@ pub fn mass_update(config: &Path, args: MassUpdateArgs) -> anyhow::Result<ExitCo
         } else {
             format!(", {} invalid row(s) skipped", invalid.len())
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -285,6 +293,14 @@ pub fn validate(
         match name {
             "tenant" => tenant_col = Some(i),
             "id" => id_col = Some(i),
+            "team_id" => {
+                return Err(header_problem(
+                    Some(name),
+                    "the team cannot be mass-updated: an account exists only for a user on a \
+                     WFM Advanced team at the source (rule W4), so it always has one"
+                        .into(),
+                ));
+            }
             _ => match name.parse::<AccountField>() {
                 Ok(field) => field_cols.push((i, field)),
                 Err(e) => return Err(header_problem(Some(name), format!("unknown column: {e}"))),
@@ -300,7 +316,14 @@ pub fn validate(
     if field_cols.is_empty() {
         return Err(header_problem(
             None,
-            "no account field column (username, first_name, last_name, email, employee_id)".into(),
+            format!(
+                "no account field column ({})",
+                AccountField::ALL
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
 

@@ -43,11 +43,11 @@ struct Sample {
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if let Some(users) = args.one {
         let sample = measure(users).await?;
-        println!("{}", serde_json::to_string(&sample)?);
+        outln!("{}", serde_json::to_string(&sample)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let exe = std::env::current_exe().context("locating the ccsync binary")?;
-    println!(
+    outln!(
         "{:>8} {:>14} {:>16} {:>18} {:>14} {:>10}   (median of {} runs; simulator in-process)",
         "users",
         "create users/s",
@@ -56,7 +56,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         "plan users/s",
         "peak MiB",
         args.repeat
-    );
+    )?;
     for &users in &args.users {
         let mut samples = Vec::new();
         for _ in 0..args.repeat {
@@ -81,7 +81,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             values[values.len() / 2]
         };
         let n = users as f64;
-        println!(
+        outln!(
             "{:>8} {:>14.0} {:>16.0} {:>18.3} {:>14.0} {:>10.1}",
             users,
             n / median(|s| s.create_secs),
@@ -89,7 +89,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             median(|s| s.incremental_secs),
             n / median(|s| s.plan_secs),
             median(|s| s.peak_rss_kib as f64) / 1024.0
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -134,15 +134,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("starting the CXone ACD simulator")?;
     let base_url = sim.base_url();
-    println!(
+    outln!(
         "simulated CXone ACD at {base_url}: {} agents (seed {})",
-        args.users, args.seed
-    );
+        args.users,
+        args.seed
+    )?;
     let config_path = prepare(&args.dir, &sim)?;
-    println!(
+    outln!(
         "wrote {} with the cxone-acd plugin (signed with the demo key, which the demo's trust store trusts), its secrets and the flow {FLOW}",
         config_path.display()
-    );
+    )?;
 
     let mut app = App::open(&config_path)?;
     let flow = app.flow(FLOW)?.clone();
@@ -152,7 +153,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         dry_run: false,
     };
     let report = app.run_flow(&flow, options, &progress).await?;
-    print!("{}", report_text(&report));
+    out!("{}", report_text(&report))?;
 
     let users = app.store.list_records(&RecordFilter {
         tenant: Some("demo"),
@@ -161,17 +162,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         limit: Some(3),
         offset: 0,
     })?;
-    println!("first users in the hub:");
+    outln!("first users in the hub:")?;
     for user in &users {
-        println!(
+        outln!(
             "  {} {} ({})",
             user.source_id,
             user.entity.display_name(),
             user.status
-        );
+        )?;
     }
     let config = config_path.display();
-    println!(
+    outln!(
         "\nthe demo directory stays usable:\n  ccsync --config {config} users list\n  \
          ccsync --config {config} runs\n  ccsync --config {config} log --limit 20\n\
          (the simulator stops with the demo; to sync again, start `ccsync-sim acd --port {port} \
@@ -179,7 +180,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         port = base_url.rsplit(':').next().unwrap_or_default(),
         agents = args.users,
         seed = args.seed,
-    );
+    )?;
     sim.shutdown().await;
     Ok(exit_code(&report))
 }

@@ -45,11 +45,11 @@ pub async fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
             "signatures": signatures.iter().map(|s| s.key_id.to_string()).collect::<Vec<_>>(),
             "description": description,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     match &manifest {
-        Some(m) => println!(
+        Some(m) => outln!(
             "manifest: {} {} by {}\n  reads:        {}\n  writes:       {}\n  origins:      {}",
             m.name(),
             m.version(),
@@ -57,15 +57,15 @@ pub async fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
             kinds(m.reads().iter()),
             kinds(m.writes().iter()),
             or_none(m.origins().iter().map(ToString::to_string))
-        ),
-        None => println!("manifest: none embedded (unsigned development build)"),
+        )?,
+        None => outln!("manifest: none embedded (unsigned development build)")?,
     }
-    println!(
+    outln!(
         "signatures: {}",
         or_none(signatures.iter().map(|s| format!("key {}", s.key_id)))
-    );
+    )?;
     if let Some(d) = &description {
-        print!("describe():\n{}", describe_text(d));
+        out!("describe():\n{}", describe_text(d))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -116,13 +116,13 @@ pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("signing {}", args.file.display()))?;
     let output = args.output.unwrap_or_else(|| args.file.clone());
     write_replacing(&output, &signed)?;
-    println!(
+    outln!(
         "signed {} {} with key {} -> {}",
         manifest.name(),
         manifest.version(),
         key.id(),
         output.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -134,12 +134,12 @@ pub fn embed_manifest(args: EmbedManifestArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("embedding the manifest in {}", args.file.display()))?;
     let output = args.output.unwrap_or_else(|| args.file.clone());
     write_replacing(&output, &with_manifest)?;
-    println!(
+    outln!(
         "embedded the manifest of {} {} (unsigned: loads only with allow_unsigned) -> {}",
         manifest.name(),
         manifest.version(),
         output.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -165,7 +165,7 @@ pub async fn verify(
     let trust = TrustStore::open(trust_store_path_for(config, args.trust_store.as_deref())?)?;
     // The operator's config, when there is one, decides the policy and the limits as it does
     // for `sync`.
-    let loaded = Config::load(config).ok();
+    let loaded = Config::load(config, crate::sync::rules::FAMILIES).ok();
     let policy = Policy {
         allow_unsigned: allow_unsigned || loaded.as_ref().is_some_and(Config::allow_unsigned),
     };
@@ -200,35 +200,35 @@ pub async fn verify(
                 "signatures": signatures.iter().map(|s| s.key_id.to_string()).collect::<Vec<_>>(),
             }),
         };
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
     } else {
         match &decision {
             Ok(v) => {
-                println!(
+                outln!(
                     "{}: {} {}",
                     args.file.display(),
                     v.manifest.name(),
                     v.manifest.version()
-                );
+                )?;
                 for signer in &v.signers {
-                    println!(
+                    outln!(
                         "  signed by key {} ({}): {}",
                         signer.key_id,
                         signer.name.as_deref().unwrap_or("unknown vendor"),
                         status_text(&signer.status)
-                    );
+                    )?;
                 }
                 for warning in &v.warnings {
-                    println!("  warning: {warning}");
+                    outln!("  warning: {warning}")?;
                 }
-                println!("  this host would load it");
+                outln!("  this host would load it")?;
             }
             Err(refusal) => {
-                println!("{}:", args.file.display());
+                outln!("{}:", args.file.display())?;
                 for signature in &signatures {
-                    println!("  signature by key {}", signature.key_id);
+                    outln!("  signature by key {}", signature.key_id)?;
                 }
-                println!("  this host would REFUSE it: {refusal:#}");
+                outln!("  this host would REFUSE it: {refusal:#}")?;
             }
         }
     }

@@ -42,19 +42,23 @@ pub fn users(config: &Path, args: UsersListArgs) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&users)?);
+        outln!("{}", serde_json::to_string_pretty(&users)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<10} {:<10} {:<44} {:<28} {:<36} STATUS",
-        "TENANT", "ID", "USERNAME", "NAME", "EMAIL"
-    );
+        "TENANT",
+        "ID",
+        "USERNAME",
+        "NAME",
+        "EMAIL"
+    )?;
     for record in &records {
         let Entity::User(user) = &record.entity else {
             continue;
         };
         let name = format!("{} {}", or_dash(&user.first_name), or_dash(&user.last_name));
-        println!(
+        outln!(
             "{:<10} {:<10} {:<44} {:<28} {:<36} {}",
             record.tenant,
             record.source_id,
@@ -62,9 +66,9 @@ pub fn users(config: &Path, args: UsersListArgs) -> anyhow::Result<ExitCode> {
             name,
             or_dash(&user.email),
             record.status
-        );
+        )?;
     }
-    println!("{} users", records.len());
+    outln!("{} users", records.len())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -72,10 +76,10 @@ pub fn runs(config: &Path, args: RunsArgs) -> anyhow::Result<ExitCode> {
     let (_, store) = open_store(config)?;
     let runs = store.runs(args.flow.as_deref(), args.limit)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
+        outln!("{}", serde_json::to_string_pretty(&runs)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:>5} {:<16} {:<12} {:<15} {:<26} {:>7} {:>7} {:>7} {:>7} {:>9} {:>7}",
         "RUN",
         "FLOW",
@@ -88,10 +92,10 @@ pub fn runs(config: &Path, args: RunsArgs) -> anyhow::Result<ExitCode> {
         "DEACT",
         "UNCHANGED",
         "INVALID"
-    );
+    )?;
     for run in &runs {
         let c = &run.counts;
-        println!(
+        outln!(
             "{:>5} {:<16} {:<12} {:<15} {:<26} {:>7} {:>7} {:>7} {:>7} {:>9} {:>7}",
             run.id.to_string(),
             run.flow,
@@ -104,9 +108,9 @@ pub fn runs(config: &Path, args: RunsArgs) -> anyhow::Result<ExitCode> {
             c.deactivated + c.reactivated,
             c.unchanged,
             c.invalid
-        );
+        )?;
         if let Some(error) = &run.error {
-            println!("      {error}");
+            outln!("      {error}")?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -175,21 +179,21 @@ pub fn log(config: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        outln!("{}", serde_json::to_string_pretty(&entries)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {
-        println!("no log entries");
+        outln!("no log entries")?;
     }
     for entry in &entries {
-        print_activity(entry);
+        print_activity(entry)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Prints one log entry as text: who acted, the action, its subject (`user acme/42` for a hub
 /// record, `account wfm/acme/42` for a WFM account), then one line per field change.
-pub fn print_activity(entry: &Activity) {
+pub fn print_activity(entry: &Activity) -> std::io::Result<()> {
     let by = match entry.run {
         Some(run) => format!("run {run}"),
         None => entry.origin.to_string(),
@@ -211,10 +215,11 @@ pub fn print_activity(entry: &Activity) {
     if let Some(reason) = &entry.reason {
         line.push_str(&format!(" ({reason})"));
     }
-    println!("{line}");
+    outln!("{line}")?;
     for change in &entry.changes {
-        println!("    {}: {} -> {}", change.field, change.old, change.new);
+        outln!("    {}: {} -> {}", change.field, change.old, change.new)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,14 +5,15 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ccsync_config::FlowConfig;
-use ccsync_store::{FlowHealth, FlowState, Run, RunMode};
+use ccsync_config::{Config, Family, FlowConfig, Shape};
+use ccsync_store::{FlowEvent, FlowHealth, FlowState, Pause, Run, RunMode};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::app::open_store;
-use crate::cli::{ResumeArgs, ServeArgs, StatusArgs};
+use crate::cli::{PauseArgs, ResumeArgs, ServeArgs, StatusArgs};
 use crate::schedule::{self, STATE_POLL};
+use crate::sync::rules;
 
 pub async fn serve(
     config: &Path,
@@ -26,6 +27,17 @@ pub async fn serve(
 #[derive(Debug, Serialize)]
 struct FlowStatus<'a> {
     flow: &'a str,
+    /// The rule family that governs the flow, and with it its shape.
+    family: Family,
+    shape: Shape,
+    /// The hub store or connection the family acts on.
+    target: &'a str,
+    /// Set while an operator has paused the flow.
+    paused: Option<&'a Pause>,
+    /// What a pause of this flow means for the people it serves, from its family.
+    while_paused: Option<&'static str>,
+    /// The flow's history of pauses and resumptions, oldest first.
+    events: Vec<FlowEvent>,
     #[serde(serialize_with = "seconds")]
     interval: Duration,
     #[serde(serialize_with = "seconds")]
@@ -46,9 +58,23 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl<'a> FlowStatus<'a> {
-    fn new(flow: &'a FlowConfig, state: Option<&'a FlowState>, last_run: Option<Run>) -> Self {
+    fn new(
+        flow: &'a FlowConfig,
+        state: Option<&'a FlowState>,
+        last_run: Option<Run>,
+        events: Vec<FlowEvent>,
+    ) -> Self {
+        let while_paused = rules::for_flow(flow)
+            .ok()
+            .and_then(|rules| rules.while_paused());
         FlowStatus {
             flow: &flow.name,
+            family: flow.family,
+            shape: flow.family.shape(),
+            target: flow.target.name(),
+            paused: state.and_then(|s| s.paused.as_ref()),
+            while_paused,
+            events,
             interval: flow.interval,
             full_every: flow.full_every,
             manual: flow.manual,
@@ -68,16 +94,19 @@ pub fn status(config: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
     for flow in config.flows().values() {
         let state = store.flow_state(&flow.name)?;
         let last_run = store.runs(Some(&flow.name), 1)?.into_iter().next();
-        states.push((flow, state, last_run));
+        let events = store.flow_events(&flow.name)?;
+        states.push((flow, state, last_run, events));
     }
     let statuses: Vec<FlowStatus<'_>> = states
         .iter()
-        .map(|(flow, state, last)| FlowStatus::new(flow, state.as_ref(), last.clone()))
+        .map(|(flow, state, last, events)| {
+            FlowStatus::new(flow, state.as_ref(), last.clone(), events.clone())
+        })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&statuses)?);
+        outln!("{}", serde_json::to_string_pretty(&statuses)?)?;
     } else {
-        print!("{}", status_text(&statuses, Timestamp::now()));
+        out!("{}", status_text(&statuses, Timestamp::now()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -86,7 +115,27 @@ pub fn status(config: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
 fn status_text(statuses: &[FlowStatus<'_>], now: Timestamp) -> String {
     let mut out = String::new();
     for s in statuses {
-        out += &format!("{}: {}\n", s.flow, s.health);
+        match s.paused {
+            Some(_) => out += &format!("{}: paused\n", s.flow),
+            None => out += &format!("{}: {}\n", s.flow, s.health),
+        }
+        out += &format!(
+            "  family:    {} ({} rules, {} into {})\n",
+            s.family,
+            s.family.rules(),
+            s.shape,
+            s.target
+        );
+        if let Some(pause) = s.paused {
+            out += &format!(
+                "  paused:    since {}: {}\n",
+                pause.since.strftime("%Y-%m-%d %H:%M:%SZ"),
+                pause.reason
+            );
+            if let Some(meanwhile) = s.while_paused {
+                out += &format!("  meanwhile: {meanwhile}\n");
+            }
+        }
         match &s.last_run {
             Some(run) => {
                 let c = &run.counts;
@@ -109,6 +158,12 @@ fn status_text(statuses: &[FlowStatus<'_>], now: Timestamp) -> String {
             None => out += "  last run:  none\n",
         }
         let next_run = match (s.health, s.next_run_at) {
+            _ if s.paused.is_some() => {
+                format!(
+                    "none while paused (`ccsync resume {}` runs it again)",
+                    s.flow
+                )
+            }
             (FlowHealth::NeedsApproval, _) => "parked until the planned changes are approved \
                  (or `ccsync resume` runs it again)"
                 .to_owned(),
@@ -141,19 +196,43 @@ fn when(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// The configured flow named `name`, or an error listing the known ones.
+fn known_flow<'c>(config: &'c Config, name: &str) -> anyhow::Result<&'c FlowConfig> {
+    config.flow(name).ok_or_else(|| {
+        let known: Vec<&str> = config.flows().keys().map(String::as_str).collect();
+        anyhow::anyhow!("unknown flow {name:?} (known: {})", known.join(", "))
+    })
+}
+
+pub fn pause(config: &Path, args: PauseArgs) -> anyhow::Result<ExitCode> {
+    let (config, mut store) = open_store(config)?;
+    let flow = known_flow(&config, &args.flow)?;
+    let state = store.pause(&flow.name, &args.reason)?;
+    tracing::info!(flow = %flow.name, reason = %args.reason, "flow paused");
+    outln!(
+        "flow {} paused: `ccsync serve` skips it and `ccsync sync` refuses it until `ccsync \
+         resume {}`",
+        flow.name,
+        flow.name
+    )?;
+    if let Some(meanwhile) = rules::for_flow(flow)?.while_paused() {
+        outln!("meanwhile: {meanwhile}")?;
+    }
+    debug_assert!(state.paused.is_some());
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn resume(config: &Path, args: ResumeArgs) -> anyhow::Result<ExitCode> {
     let (config, mut store) = open_store(config)?;
-    if config.flow(&args.flow).is_none() {
-        let known: Vec<&str> = config.flows().keys().map(String::as_str).collect();
-        anyhow::bail!("unknown flow {:?} (known: {})", args.flow, known.join(", "));
-    }
+    known_flow(&config, &args.flow)?;
     let before = store.flow_state(&args.flow)?;
     let after = store.resume(&args.flow)?;
     let was = before.map_or_else(
         || "had no schedule yet (`ccsync serve` never ran it)".to_owned(),
-        |b| match b.reason {
-            Some(reason) => format!("was {} ({reason})", b.health),
-            None => format!("was {}", b.health),
+        |b| match (b.paused, b.reason) {
+            (Some(pause), _) => format!("was paused since {} ({})", pause.since, pause.reason),
+            (None, Some(reason)) => format!("was {} ({reason})", b.health),
+            (None, None) => format!("was {}", b.health),
         },
     );
     let mode = if after.next_full_at <= after.next_run_at {
@@ -161,13 +240,13 @@ pub fn resume(config: &Path, args: ResumeArgs) -> anyhow::Result<ExitCode> {
     } else {
         RunMode::Incremental
     };
-    println!(
+    outln!(
         "flow {} resumed: it {was}; it is now {} and due now ({mode}): a running `ccsync serve` \
          starts it within {}s",
         args.flow,
         after.health,
         STATE_POLL.as_secs()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,7 +259,11 @@ mod tests {
         FlowConfig {
             name: "acd-wfm".into(),
             source: "acd".into(),
-            target: ccsync_config::Target::Connection("x".into()),
+            target: ccsync_config::Target::Hub(ccsync_config::HubStore {
+                name: "wfm".into(),
+                kind: ccsync_config::HubKind::Wfm,
+            }),
+            family: ccsync_config::Family::Wfm,
             kinds: vec![],
             interval: Duration::from_secs(900),
             full_every: Duration::from_secs(86400),
@@ -205,6 +288,7 @@ mod tests {
             health: FlowHealth::Quarantined,
             reason: Some("token refused (401)".into()),
             last_run: Some(RunId(7)),
+            paused: None,
             updated_at: at("2025-01-31T08:00:00Z"),
         };
         let run = Run {
@@ -219,7 +303,7 @@ mod tests {
             error: Some("token refused (401)".into()),
         };
         let text = status_text(
-            &[FlowStatus::new(&flow, Some(&state), Some(run))],
+            &[FlowStatus::new(&flow, Some(&state), Some(run), Vec::new())],
             at("2025-01-31T08:00:00Z"),
         );
         assert!(text.starts_with("acd-wfm: quarantined\n"), "{text}");
@@ -237,9 +321,46 @@ mod tests {
     }
 
     #[test]
+    fn status_text_of_a_paused_wfm_flow_says_since_when_why_and_that_agents_lose_schedules() {
+        let flow = flow();
+        let state = FlowState {
+            flow: flow.name.clone(),
+            next_run_at: at("2025-01-31T09:00:00Z"),
+            next_full_at: at("2025-01-31T07:00:00Z"),
+            consecutive_failures: 0,
+            health: FlowHealth::Ok,
+            reason: None,
+            last_run: None,
+            paused: Some(Pause {
+                since: at("2025-01-31T08:00:00Z"),
+                reason: "IEX maintenance window".into(),
+            }),
+            updated_at: at("2025-01-31T08:00:00Z"),
+        };
+        let text = status_text(
+            &[FlowStatus::new(&flow, Some(&state), None, Vec::new())],
+            at("2025-01-31T08:30:00Z"),
+        );
+        assert!(text.starts_with("acd-wfm: paused\n"), "{text}");
+        assert!(
+            text.contains("family:    wfm (W rules, project into wfm)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("paused:    since 2025-01-31 08:00:00Z: IEX maintenance window"),
+            "{text}"
+        );
+        assert!(text.contains("agents cannot see their schedules"), "{text}");
+        assert!(text.contains("next run:  none while paused"), "{text}");
+    }
+
+    #[test]
     fn status_text_of_a_flow_serve_never_ran_says_it_runs_when_serve_starts() {
         let flow = flow();
-        let text = status_text(&[FlowStatus::new(&flow, None, None)], Timestamp::now());
+        let text = status_text(
+            &[FlowStatus::new(&flow, None, None, Vec::new())],
+            Timestamp::now(),
+        );
         assert!(text.starts_with("acd-wfm: ok\n"), "{text}");
         assert!(text.contains("last run:  none"), "{text}");
         assert!(text.contains("as soon as `ccsync serve` starts"), "{text}");

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use crate::app::App;
 use crate::app::open_store;
 use crate::cli::{ApproveArgs, PlanArgs, SyncArgs};
-use crate::schedule::next_mode;
+use crate::schedule::{self, next_mode};
 use crate::sync::single::SingleUserSync;
 use crate::sync::{Progress, RetryPolicy, RunOptions, RunReport};
 
@@ -25,6 +25,17 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
              only (every {:?}); set `manual = true` on the flow to allow `ccsync sync`",
             flow.name,
             flow.interval
+        );
+    }
+    if !args.dry_run
+        && let Some(pause) = app.store.flow_state(&flow.name)?.and_then(|s| s.paused)
+    {
+        bail!(
+            "flow {} is paused since {} ({}): `ccsync resume {}` first, or use --dry-run",
+            flow.name,
+            pause.since,
+            pause.reason,
+            flow.name
         );
     }
     if let Some(user) = &args.user {
@@ -45,10 +56,15 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
         dry_run: args.dry_run,
     };
     let report = app.run_flow(&flow, options, &progress).await?;
+    if !args.dry_run {
+        // An on-demand run is a run of the flow like a scheduled one: its outcome moves the
+        // flow's health (a failing manual run counts toward quarantine) and its schedule.
+        schedule::record_attempt(&mut app.store, &flow, &report)?;
+    }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", report_text(&report));
+        out!("{}", report_text(&report))?;
     }
     Ok(exit_code(&report))
 }
@@ -67,7 +83,14 @@ async fn single_user(
         Some(app.lock_flow(&flow.name)?)
     };
     let source = app.source(flow)?.clone();
-    let mut connector = app.connector(&source).await?;
+    let mut connector = match app.connector(&source).await {
+        Ok(connector) => connector,
+        Err(e) if !args.dry_run => {
+            let run = app.record_failed_start(flow, RunMode::Single, &e)?;
+            return Err(e.context(format!("run {run} failed before reading anything")));
+        }
+        Err(e) => return Err(e),
+    };
     let report = SingleUserSync {
         store: &mut app.store,
         connector: &mut connector,
@@ -78,9 +101,9 @@ async fn single_user(
     .run(user, args.dry_run)
     .await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", report.text());
+        out!("{}", report.text())?;
     }
     Ok(match report.status {
         RunStatus::Failed | RunStatus::Interrupted => ExitCode::FAILURE,
@@ -105,9 +128,9 @@ pub async fn plan(config: &Path, allow_unsigned: bool, args: PlanArgs) -> anyhow
     };
     let report = app.run_flow(&flow, options, &progress).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", report_text(&report));
+        out!("{}", report_text(&report))?;
     }
     Ok(exit_code(&report))
 }
@@ -116,12 +139,29 @@ pub async fn plan(config: &Path, allow_unsigned: bool, args: PlanArgs) -> anyhow
 pub fn approve(config: &Path, args: ApproveArgs) -> anyhow::Result<ExitCode> {
     let (_, mut store) = open_store(config)?;
     let approval = store.approve(RunId(args.run))?;
-    store.resume(&approval.flow)?;
-    println!(
-        "approved run {}: the next run of {} may deactivate up to {} records; it runs at once \
-         under `ccsync serve` (or run `ccsync sync {}` where on-demand runs are allowed)",
-        approval.run, approval.flow, approval.deactivations, approval.flow
-    );
+    // Approving makes a parked flow due again, but never lifts an operator's pause.
+    let paused = store.flow_state(&approval.flow)?.and_then(|s| s.paused);
+    if paused.is_none() {
+        store.resume(&approval.flow)?;
+    }
+    outln!(
+        "approved run {}: the next run of {} (that one only) may deactivate up to {} records \
+         and {} at its target; it runs at once under `ccsync serve` (or run `ccsync sync {}` \
+         where on-demand runs are allowed)",
+        approval.run,
+        approval.flow,
+        approval.deactivations.records,
+        approval.deactivations.target,
+        approval.flow
+    )?;
+    if let Some(pause) = paused {
+        outln!(
+            "the flow stays paused (since {}: {}): `ccsync resume {}` runs it again",
+            pause.since,
+            pause.reason,
+            approval.flow
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,21 +204,22 @@ pub fn report_text(report: &RunReport) -> String {
         });
         out += &listing(lines, more);
     }
-    if let Some(accounts) = &report.accounts {
+    if let Some(family) = &report.family {
         out += &format!(
-            "  WFM accounts of store {}: {}\n",
-            accounts.store, accounts.summary
+            "  {} of {}: {}\n",
+            family.label, family.target, family.summary
         );
         if report.dry_run {
-            let lines = accounts.actions.iter().map(|a| {
+            let lines = family.actions.iter().map(|a| {
                 let fields = a.changes.iter().map(|c| c.field.as_str());
                 let name = format!(
-                    "account {}",
+                    "{} {}",
+                    family.noun,
                     a.display.as_deref().unwrap_or(a.source_id.as_str())
                 );
                 action_line(a.action.as_str(), &name, a.reason.as_deref(), fields)
             });
-            out += &listing(lines, accounts.summary.actions());
+            out += &listing(lines, family.summary.actions());
         }
     }
     if report.dry_run {

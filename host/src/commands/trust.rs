@@ -16,7 +16,7 @@ pub fn trust_store_path_for(config: &Path, explicit: Option<&Path>) -> anyhow::R
     match explicit {
         Some(path) => Ok(path.to_owned()),
         None => {
-            let config = Config::load(config).context(
+            let config = Config::load(config, crate::sync::rules::FAMILIES).context(
                 "finding the trust store (pass --trust-store FILE to use one without a config)",
             )?;
             Ok(trust_store_path(config.data_dir()))
@@ -26,12 +26,12 @@ pub fn trust_store_path_for(config: &Path, explicit: Option<&Path>) -> anyhow::R
 
 pub fn generate_key(args: KeyGenerateArgs) -> anyhow::Result<ExitCode> {
     let files = ccsync_plugin::generate_keypair(&args.out)?;
-    println!(
+    outln!(
         "key {}\n  secret key: {} (keep it private; mode 0600)\n  public key: {} (publish it; operators run `ccsync trust add`)",
         files.key_id,
         files.secret_key.display(),
         files.public_key_file.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -40,7 +40,7 @@ pub fn add(config: &Path, args: TrustAddArgs) -> anyhow::Result<ExitCode> {
     let mut store = TrustStore::open(&path)?;
     let key = PublicKey::read_file(&args.public_key)?;
     let id = store.add(&key, &args.name)?;
-    println!("trusted key {id} ({}) in {}", args.name, path.display());
+    outln!("trusted key {id} ({}) in {}", args.name, path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -48,24 +48,24 @@ pub fn list(config: &Path, args: TrustListArgs) -> anyhow::Result<ExitCode> {
     let path = trust_store_path_for(config, args.store.trust_store.as_deref())?;
     let store = TrustStore::open(&path)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(store.list())?);
+        outln!("{}", serde_json::to_string_pretty(store.list())?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<17} {:<24} {:<28} STATUS", "KEY", "NAME", "ADDED");
+    outln!("{:<17} {:<24} {:<28} STATUS", "KEY", "NAME", "ADDED")?;
     for key in store.list() {
         let status = match (&key.revoked_at, &key.revoke_reason) {
             (Some(at), reason) => format!("revoked at {at} ({})", reason.as_deref().unwrap_or("")),
             (None, _) => "trusted".into(),
         };
-        println!(
+        outln!(
             "{:<17} {:<24} {:<28} {status}",
             key.id.to_string(),
             key.name,
             key.added_at.to_string()
-        );
+        )?;
     }
     if store.list().is_empty() {
-        println!("(no keys: plugins are refused until a vendor key is trusted)");
+        outln!("(no keys: plugins are refused until a vendor key is trusted)")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -78,19 +78,19 @@ pub fn revoke(config: &Path, args: TrustRevokeArgs) -> anyhow::Result<ExitCode> 
         .parse()
         .map_err(|e| anyhow::anyhow!("{:?} is not a key id: {e}", args.key_id))?;
     store.revoke(id, &args.reason)?;
-    println!("revoked key {id}: plugins signed only by it are refused from now on");
+    outln!("revoked key {id}: plugins signed only by it are refused from now on")?;
     // Revocation reaches the code: the configured plugins now refused as signed by a revoked
     // key have their code remembered, so it stays refused with the signature stripped.
-    if let Ok(config) = Config::load(config) {
+    if let Ok(config) = Config::load(config, crate::sync::rules::FAMILIES) {
         for plugin in config.plugins().values() {
             match remember_if_revoked(&plugin.path, &mut store) {
-                Ok(true) => println!(
+                Ok(true) => outln!(
                     "  plugin {} ({}): its code is refused in every mode from now on",
                     plugin.name,
                     plugin.path.display()
-                ),
+                )?,
                 Ok(false) => {}
-                Err(e) => eprintln!("  plugin {}: {e:#}", plugin.name),
+                Err(e) => tracing::warn!(plugin = %plugin.name, "{e:#}"),
             }
         }
     }

@@ -1,18 +1,21 @@
-//! One run of a flow: read -> stage -> plan -> apply.
+//! One run of a flow, whatever its family: read -> stage -> safety -> apply -> family.
 //!
 //! 1. **Read**: every page of every kind of the flow, through the connector, with retries,
 //!    into the store's staging area (a TEMP table: nothing durable is written yet).
-//! 2. **Check**: how many deactivations the read implies; a run over the flow's safety
-//!    thresholds stops here, having changed nothing.
+//! 2. **Safety**: how many records the read would deactivate, and how many objects the flow's
+//!    rule family would deactivate at its target (its plan over the staged read laid on the
+//!    hub); a run over the flow's thresholds on either stops here, having changed nothing,
+//!    and one approval covers both.
 //! 3. **Apply**: the staging area in chunks; each chunk is planned against the hub records and
 //!    committed in one transaction with its provisioning log entries and run counters. A
 //!    kind's last commit advances its watermark, so a crash at any instant loses nothing (the
 //!    next run reads again from the old watermark) and duplicates nothing (what was applied
-//!    is unchanged the second time).
+//!    is unchanged the second time). An unchanged record costs no write.
+//! 4. **Family**: the flow's [`Rules`] act on the hub records at their target.
 //!
 //! Only a complete full read deactivates records that vanished at the source; a read with
-//! invalid records, or one that returned suspiciously fewer records than the hub holds
-//! (`max_shrink_percent`), is partial and deactivates nothing by absence.
+//! invalid records, or one that returned suspiciously fewer records than the last complete
+//! full read (`max_shrink_percent`), is partial and deactivates nothing by absence.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -22,7 +25,8 @@ use ccsync_config::FlowConfig;
 use ccsync_model::{InvalidRecord, Kind};
 use ccsync_runtime::Connector;
 use ccsync_store::{
-    CursorUpdate, PageBatch, RecordStatus, RecordView, RunCounts, RunId, RunMode, RunStatus, Store,
+    CursorUpdate, Deactivations, PageBatch, RecordStatus, RecordView, RunCounts, RunId, RunMode,
+    RunStatus, Store,
 };
 use serde::Serialize;
 
@@ -30,7 +34,7 @@ use super::SHOWN_ACTIONS;
 use super::plan::{Action, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
 use super::retry::{RetryPolicy, read_page};
-use super::wfm::{self, AccountsPlan, Projection};
+use super::rules::{self, FamilyPlan, Rules};
 
 /// Records planned and applied per transaction.
 const CHUNK: usize = 1000;
@@ -58,9 +62,9 @@ pub struct RunReport {
     pub actions: Vec<PlannedAction>,
     /// Whether `actions` was cut short.
     pub actions_truncated: bool,
-    /// The WFM account plan, for a flow whose target is a WFM hub store: what the run did to
-    /// the accounts (or, for a dry run or a run that stopped for approval, would do).
-    pub accounts: Option<AccountsPlan>,
+    /// The flow's rule family at its target: what the run did there (or, for a dry run or a
+    /// run that stopped for approval, would do).
+    pub family: Option<FamilyPlan>,
     /// Things the operator should know (a partial read, a safety stop).
     pub notes: Vec<String>,
     pub error: Option<String>,
@@ -68,16 +72,35 @@ pub struct RunReport {
     pub elapsed: Duration,
 }
 
+impl RunReport {
+    /// The report of `run`, which failed before reading anything.
+    pub fn failed(flow: &FlowConfig, run: RunId, mode: RunMode, error: String) -> RunReport {
+        RunReport {
+            flow: flow.name.clone(),
+            run: Some(run),
+            mode,
+            dry_run: false,
+            status: RunStatus::Failed,
+            counts: RunCounts::default(),
+            actions: Vec::new(),
+            actions_truncated: false,
+            family: None,
+            notes: Vec::new(),
+            error: Some(error),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
-/// One transaction's worth of a run: planned actions, the ids the read returned, and for a
-/// kind's last commit its cursor.
+/// One transaction's worth of a run: planned actions, and for a kind's last commit its
+/// cursor.
 struct Chunk {
     kind: Kind,
     actions: Vec<PlannedAction>,
-    seen: Vec<String>,
     counts: RunCounts,
     cursor: Option<CursorUpdate>,
 }
@@ -90,6 +113,8 @@ struct KindRead {
     /// Whether records this read did not return may be deactivated: only after a complete
     /// full read that did not shrink suspiciously.
     sweep: bool,
+    /// How many records the read staged.
+    count: u64,
 }
 
 /// Runs one flow against one connector instance.
@@ -132,24 +157,15 @@ impl FlowRunner<'_> {
             counts: RunCounts::default(),
             actions: Vec::new(),
             actions_truncated: false,
-            accounts: None,
+            family: None,
             notes: Vec::new(),
             error: None,
             elapsed: Duration::ZERO,
         };
-        let mut outcome = self.read_plan_apply(options, &mut report).await;
-        // The hub's WFM accounts follow the records this run applied (rules W3-W6); a dry run
-        // plans them from the records as its plan would leave them.
-        let applied = matches!(report.status, RunStatus::Succeeded | RunStatus::Partial);
-        if let (Ok(swept), true, Some(store)) = (&outcome, applied, wfm::wfm_store(self.flow)) {
-            let accounts = match run {
-                Some(run) => self.project_accounts(run, store, &mut report),
-                None => self.plan_accounts(store, swept, &mut report),
-            };
-            if let Err(e) = accounts {
-                outcome = Err(e);
-            }
-        }
+        let outcome = match rules::for_flow(self.flow) {
+            Ok(rules) => self.read_gate_apply(options, &*rules, &mut report).await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = &outcome {
             report.status = RunStatus::Failed;
             report.error = Some(format!("{e:#}"));
@@ -169,13 +185,14 @@ impl FlowRunner<'_> {
         Ok(report)
     }
 
-    /// Reads, checks and applies (a dry run: plans) every kind; returns the kinds whose read
-    /// was complete and full, whose absent records the plan deactivates.
-    async fn read_plan_apply(
+    /// Reads every kind, passes the safety gate, applies the records (a dry run: plans them),
+    /// then lets the family act.
+    async fn read_gate_apply(
         &mut self,
         options: RunOptions,
+        rules: &dyn Rules,
         report: &mut RunReport,
-    ) -> anyhow::Result<Vec<Kind>> {
+    ) -> anyhow::Result<()> {
         self.store.stage_begin(self.tenant)?;
         let mut reads = Vec::new();
         for kind in self.kinds() {
@@ -183,7 +200,7 @@ impl FlowRunner<'_> {
         }
 
         let full = options.mode == RunMode::Full;
-        let mut deactivations = 0;
+        let mut planned = Deactivations::default();
         let mut active = 0;
         for read in &mut reads {
             let kind_active = self
@@ -191,50 +208,34 @@ impl FlowRunner<'_> {
                 .count(self.tenant, read.kind, RecordStatus::Active)?;
             read.sweep = full && read.invalid.is_empty();
             if read.sweep
-                && let Some(note) = self.shrunk(read.kind, kind_active)?
+                && let Some(note) = self.shrunk(read, kind_active)?
             {
                 read.sweep = false;
                 report.status = RunStatus::Partial;
                 report.notes.push(note);
             }
-            deactivations += self.store.staged_deactivations(self.tenant, read.kind)?;
+            planned.records += self.store.staged_deactivations(self.tenant, read.kind)?;
             if read.sweep {
-                deactivations += self.store.unstaged_active(self.tenant, read.kind)?.len() as u64;
+                planned.records += self.store.count_unstaged_active(self.tenant, read.kind)?;
             }
             active += kind_active;
         }
-        if let Some(excess) = self.over_threshold(deactivations, active, "records") {
-            let approval = match report.run {
-                Some(run) if !options.dry_run => {
-                    self.store
-                        .use_approval(&self.flow.name, deactivations, run)?
-                }
-                _ => None,
-            };
-            match (approval, report.run) {
-                (Some(approval), _) => report.notes.push(format!(
-                    "{excess}; approved by the operator (run {})",
-                    approval.run
-                )),
-                (None, Some(run)) if !options.dry_run => {
-                    self.store
-                        .request_approval(run, &self.flow.name, deactivations)?;
-                    let reason = format!(
-                        "{excess}; the run stopped before changing anything: approve it with \
-                         `ccsync approve {run}`"
-                    );
-                    report.notes.push(reason.clone());
-                    report.status = RunStatus::NeedsApproval;
-                    report.error = Some(reason);
-                    return Ok(Vec::new());
-                }
-                (None, _) => report
-                    .notes
-                    .push(format!("{excess}; a real run would stop for approval")),
-            }
+        let swept: Vec<Kind> = reads.iter().filter(|r| r.sweep).map(|r| r.kind).collect();
+        // The family's plan over the records as this run will leave them: what the gate
+        // counts, and what a dry run shows.
+        let preview = rules.plan(
+            self.store,
+            self.flow,
+            self.tenant,
+            RecordView::Planned { swept: &swept },
+        )?;
+        planned.target = preview.summary.deactivated;
+        let target_active = rules.active(self.store, self.tenant)?;
+        if !self.gate(options, planned, active, target_active, &preview, report)? {
+            report.family = Some(preview);
+            return Ok(());
         }
 
-        let swept = reads.iter().filter(|r| r.sweep).map(|r| r.kind).collect();
         for read in reads {
             self.apply_kind(&read, options, report).await?;
             if !read.invalid.is_empty() {
@@ -247,103 +248,108 @@ impl FlowRunner<'_> {
                 ));
             }
         }
-        Ok(swept)
+        report.family = Some(match report.run {
+            Some(run) if !options.dry_run => {
+                rules.apply(self.store, self.flow, self.tenant, run)?
+            }
+            _ => preview,
+        });
+        Ok(())
     }
 
-    /// Why a full read of `kind` looks suspiciously short, if it does: it returned fewer
-    /// records than the hub holds active by more than the flow's `max_shrink_percent`. Such a
-    /// read (a source answering with a partial list) never deactivates by absence.
-    fn shrunk(&self, kind: Kind, active: u64) -> anyhow::Result<Option<String>> {
-        let read = self.store.staged_count(kind)?;
-        let limit = u64::from(self.flow.safety.max_shrink_percent.get());
-        let shrunk = active > 0 && read < active && (active - read) * 100 > active * limit;
-        Ok(shrunk.then(|| {
-            format!(
-                "the full read returned {read} {kind} records where the hub holds {active} \
-                 active, a shrink of more than {limit}%: nothing was deactivated for being absent"
-            )
-        }))
-    }
-
-    /// Projects the applied records onto the WFM store's accounts, behind the same safety
-    /// limits as the records: a projection that would deactivate more accounts than the flow
-    /// allows (a team losing `WFM Advanced`, say) leaves every account unchanged and waits for
-    /// an approval.
-    fn project_accounts(
+    /// The one safety gate of a run: records at the hub and the family's objects at its
+    /// target, each against the flow's limits. Over either, a real run goes on only with an
+    /// operator's approval of an earlier run that planned at least as much (one approval
+    /// covers both, and only the next run); otherwise it stops, having changed nothing, and
+    /// asks for one. A real run spends a pending approval whether it needs it or not. A dry
+    /// run only says what a real run would do. Returns whether the run may apply.
+    fn gate(
         &mut self,
-        run: RunId,
-        wfm: &str,
+        options: RunOptions,
+        planned: Deactivations,
+        active: u64,
+        target_active: u64,
+        preview: &FamilyPlan,
         report: &mut RunReport,
-    ) -> anyhow::Result<()> {
-        let preview = wfm::project(
-            self.store,
-            self.flow,
-            wfm,
-            self.tenant,
-            Projection::Preview(RecordView::Hub),
-        )?;
-        let deactivations = preview.summary.deactivated;
-        let active = self.store.count_active_accounts(wfm, self.tenant)?;
-        if let Some(excess) = self.over_threshold(deactivations, active, "accounts") {
-            match self
-                .store
-                .use_approval(&self.flow.name, deactivations, run)?
-            {
-                Some(approval) => report.notes.push(format!(
-                    "WFM accounts of store {wfm}: {excess}; approved by the operator (run {})",
-                    approval.run
-                )),
-                None => {
-                    self.store
-                        .request_approval(run, &self.flow.name, deactivations)?;
-                    let reason = format!(
-                        "WFM accounts of store {wfm}: {excess}; the records were applied but \
-                         every account was left unchanged: approve it with `ccsync approve {run}`"
-                    );
-                    report.notes.push(reason.clone());
-                    report.status = RunStatus::NeedsApproval;
-                    report.error = Some(reason);
-                    report.accounts = Some(preview);
-                    return Ok(());
+    ) -> anyhow::Result<bool> {
+        let excess: Vec<String> = [
+            self.over_threshold(planned.records, active, "records"),
+            self.over_threshold(
+                planned.target,
+                target_active,
+                &format!("{} of {}", preview.label, preview.target),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let excess = (!excess.is_empty()).then(|| excess.join("; "));
+        let run = match report.run {
+            Some(run) if !options.dry_run => run,
+            _ => {
+                if let Some(excess) = excess {
+                    let note = match self.store.pending_approval(&self.flow.name)? {
+                        Some(a) if a.allows(planned) => format!(
+                            "{excess}; approved by the operator (run {}): the next real run \
+                             applies it",
+                            a.run
+                        ),
+                        _ => format!("{excess}; a real run would stop for approval"),
+                    };
+                    report.notes.push(note);
                 }
+                return Ok(true);
+            }
+        };
+        let approval = self.store.take_approval(&self.flow.name, run)?;
+        let Some(excess) = excess else {
+            return Ok(true);
+        };
+        match approval {
+            Some(approval) if approval.allows(planned) => {
+                report.notes.push(format!(
+                    "{excess}; approved by the operator (run {})",
+                    approval.run
+                ));
+                Ok(true)
+            }
+            _ => {
+                self.store.request_approval(run, &self.flow.name, planned)?;
+                let reason = format!(
+                    "{excess}; the run stopped before changing anything: approve it with \
+                     `ccsync approve {run}`"
+                );
+                report.notes.push(reason.clone());
+                report.status = RunStatus::NeedsApproval;
+                report.error = Some(reason);
+                Ok(false)
             }
         }
-        let applied = wfm::project(
-            self.store,
-            self.flow,
-            wfm,
-            self.tenant,
-            Projection::Apply(run),
-        )?;
-        report.accounts = Some(applied);
-        Ok(())
     }
 
-    /// A dry run's account plan: the projection over the records as the run's plan would
-    /// leave them (`swept`: the kinds whose absent records it deactivates), with the note a
-    /// real run's safety check would give.
-    fn plan_accounts(
-        &mut self,
-        wfm: &str,
-        swept: &[Kind],
-        report: &mut RunReport,
-    ) -> anyhow::Result<()> {
-        let view = RecordView::Planned { swept };
-        let plan = wfm::project(
-            self.store,
-            self.flow,
-            wfm,
-            self.tenant,
-            Projection::Preview(view),
-        )?;
-        let active = self.store.count_active_accounts(wfm, self.tenant)?;
-        if let Some(excess) = self.over_threshold(plan.summary.deactivated, active, "accounts") {
-            report.notes.push(format!(
-                "WFM accounts of store {wfm}: {excess}; a real run would stop for approval"
-            ));
-        }
-        report.accounts = Some(plan);
-        Ok(())
+    /// Why a full read looks suspiciously short, if it does: it returned fewer records than
+    /// the last complete full read of the flow (or, before one, than the hub holds active) by
+    /// more than the flow's `max_shrink_percent`. Such a read (a source answering with a
+    /// partial list) never deactivates by absence.
+    fn shrunk(&self, read: &KindRead, active: u64) -> anyhow::Result<Option<String>> {
+        let (base, what) = match self
+            .store
+            .cursor(&self.flow.name, read.kind)?
+            .and_then(|c| c.full_count)
+        {
+            Some(count) => (count, "the last complete full read returned"),
+            None => (active, "the hub holds active"),
+        };
+        let kind = read.kind;
+        let count = read.count;
+        let limit = u64::from(self.flow.safety.max_shrink_percent.get());
+        let shrunk = base > 0 && count < base && (base - count) * 100 > base * limit;
+        Ok(shrunk.then(|| {
+            format!(
+                "the full read returned {count} {kind} records where {what} {base}, a shrink \
+                 of more than {limit}%: nothing was deactivated for being absent"
+            )
+        }))
     }
 
     /// How the planned deactivations of `what` exceed the flow's safety limits, if they do.
@@ -377,6 +383,7 @@ impl FlowRunner<'_> {
             invalid: Vec::new(),
             watermark: since.clone(),
             sweep: false,
+            count: 0,
         };
         let mut cursor: Option<String> = None;
         loop {
@@ -401,6 +408,7 @@ impl FlowRunner<'_> {
                 None => break,
             }
         }
+        read.count = self.store.staged_count(kind)?;
         Ok(read)
     }
 
@@ -429,41 +437,46 @@ impl FlowRunner<'_> {
             let chunk = Chunk {
                 kind,
                 actions: plan.actions,
-                seen: ids,
                 counts,
                 cursor: None,
             };
             self.commit(chunk, options, report)?;
         }
 
-        let complete = read.invalid.is_empty();
-        let mut tail = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
-        if read.sweep {
-            tail.extend(plan_gone(self.store.unstaged_active(self.tenant, kind)?));
-        }
-        // The kind's last commit carries the watermark: the read is only behind us once
-        // everything it returned is applied. A partial read keeps the old watermark so the
-        // records it could not map are read again.
-        let cursor = complete.then(|| CursorUpdate {
-            page_cursor: None,
-            watermark: Some(read.watermark.clone()),
-        });
         let chunk = |actions: Vec<PlannedAction>, cursor| Chunk {
             kind,
             actions,
-            seen: Vec::new(),
             counts: RunCounts::default(),
             cursor,
         };
-        while tail.len() > CHUNK {
-            let rest = tail.split_off(CHUNK);
-            self.commit(
-                chunk(std::mem::replace(&mut tail, rest), None),
-                options,
-                report,
-            )?;
+        let invalid = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
+        for part in invalid.chunks(CHUNK) {
+            self.commit(chunk(part.to_vec(), None), options, report)?;
         }
-        self.commit(chunk(tail, cursor), options, report)
+        if read.sweep {
+            // A chunk at a time, so a tenant that lost most of its records at once never
+            // sits in memory whole.
+            let mut after: Option<String> = None;
+            loop {
+                let gone =
+                    self.store
+                        .unstaged_active(self.tenant, kind, after.as_deref(), CHUNK)?;
+                let Some(last) = gone.last() else { break };
+                after = Some(last.source_id.clone());
+                self.commit(chunk(plan_gone(gone), None), options, report)?;
+            }
+        }
+        // The kind's last commit carries the watermark: the read is only behind us once
+        // everything it returned is applied. A partial read keeps the old watermark so the
+        // records it could not map are read again. A complete full read also leaves its size,
+        // the base of the next full read's shrink guard.
+        let complete = read.invalid.is_empty();
+        let cursor = complete.then(|| CursorUpdate {
+            page_cursor: None,
+            watermark: Some(read.watermark.clone()),
+            full_count: read.sweep.then_some(read.count),
+        });
+        self.commit(chunk(Vec::new(), cursor), options, report)
     }
 
     /// Counts a chunk of planned actions into the report and, for a real run, commits it.
@@ -476,7 +489,6 @@ impl FlowRunner<'_> {
         let Chunk {
             kind,
             actions,
-            seen,
             mut counts,
             cursor,
         } = chunk;
@@ -496,7 +508,6 @@ impl FlowRunner<'_> {
             _ => None,
         };
         if let Some(batch) = &mut batch {
-            batch.seen = seen;
             batch.counts = counts;
             batch.cursor = cursor;
             batch.log = actions.iter().map(PlannedAction::log_entry).collect();
@@ -513,7 +524,6 @@ impl FlowRunner<'_> {
         }
         if let Some(batch) = batch {
             let empty = batch.writes.is_empty()
-                && batch.seen.is_empty()
                 && batch.log.is_empty()
                 && batch.cursor.is_none()
                 && batch.counts.is_zero();

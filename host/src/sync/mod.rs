@@ -5,13 +5,13 @@ pub mod engine;
 pub mod plan;
 pub mod progress;
 pub mod retry;
+pub mod rules;
 pub mod single;
-pub mod wfm;
 
 pub use engine::{FlowRunner, RunOptions, RunReport};
 pub use progress::Progress;
 pub use retry::RetryPolicy;
 
-/// How many planned actions (of records, and of WFM accounts) a run report keeps for display;
+/// How many planned actions (of records, and of a family at its target) a run report keeps for display;
 /// the counts always cover them all.
 pub const SHOWN_ACTIONS: usize = 1000;

@@ -200,7 +200,6 @@ mod tests {
             .unwrap();
         let mut batch = ccsync_store::PageBatch::new(run, "f", "t", ccsync_model::Kind::User);
         let ids: Vec<String> = entities.iter().map(|(e, _)| e.id().to_owned()).collect();
-        batch.seen = ids.clone();
         batch.writes = entities
             .into_iter()
             .map(|(e, s)| RecordWrite::new(e, s))

@@ -4,11 +4,11 @@
 //! The connector contract has no get-by-id, so the user is found by reading the flow's user
 //! pages from the start (`since = None`), stopping at the page that holds them. Only that user
 //! is planned and applied, through the planner ([`plan_page`]) and write path
-//! ([`Store::commit_page`], in a run of mode `single`) of every run; their WFM account is
-//! decided by the projection's own [`wfm::decide`] and committed in the same transaction as
-//! the record. Where the flow syncs teams, the scope decision reads the user's team from the
-//! source now, as a run would (teams are read whole every run); the team's hub record is left
-//! to the flow's next run, which reaches the same decision.
+//! ([`Store::commit_page`], in a run of mode `single`) of every run; the flow's rule family
+//! decides the user's scope and its change at the family's target ([`Rules::single`]), which
+//! is committed in the same transaction as the record. Where the flow syncs teams, the user's
+//! team is read from the source now, as a run would (teams are read whole every run); the
+//! team's hub record is left to the flow's next run, which reaches the same decision.
 //!
 //! A single-user sync never deactivates by absence (a user it does not find is reported, and
 //! only a complete full read may conclude a user is gone) and never moves a watermark: the
@@ -21,14 +21,14 @@ use ccsync_config::FlowConfig;
 use ccsync_model::{Entity, InvalidRecord, Kind, Page, Team};
 use ccsync_runtime::Connector;
 use ccsync_store::{
-    AccountBatch, AccountChange, PageBatch, RecordState, RecordStatus, RunCounts, RunId, RunMode,
-    RunStatus, Store, StoredRecord,
+    AccountBatch, PageBatch, RecordState, RecordStatus, RunCounts, RunId, RunMode, RunStatus,
+    Store, StoredRecord,
 };
 use serde::Serialize;
 
 use super::plan::{Action, PlannedAction, plan_page};
 use super::retry::{RetryPolicy, read_page};
-use super::wfm;
+use super::rules::{self, Rules, Subject, TargetAction};
 
 /// One step of a single-user sync and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,10 +57,10 @@ pub struct SingleUserReport {
     pub steps: Vec<Step>,
     /// The hub record's action; none when it is unchanged or the user was not found.
     pub record_action: Option<PlannedAction>,
-    /// The WFM hub store the flow targets, if it targets one.
-    pub wfm_store: Option<String>,
-    /// The WFM account's action; none when the flow targets no WFM store or nothing changes.
-    pub account_action: Option<wfm::AccountAction>,
+    /// Where the flow's family acts (a hub store or a connection).
+    pub family_target: String,
+    /// The family's action at its target; none when nothing changes there.
+    pub family_action: Option<TargetAction>,
     pub error: Option<String>,
 }
 
@@ -145,11 +145,15 @@ impl SingleUserSync<'_> {
             found: false,
             steps: Vec::new(),
             record_action: None,
-            wfm_store: wfm::wfm_store(self.flow).map(str::to_owned),
-            account_action: None,
+            family_target: self.flow.target.name().to_owned(),
+            family_action: None,
             error: None,
         };
-        if let Err(e) = self.steps(user_id, &mut report).await {
+        let outcome = match rules::for_flow(self.flow) {
+            Ok(rules) => self.steps(user_id, &*rules, &mut report).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
             report.status = RunStatus::Failed;
             report.error = Some(format!("{e:#}"));
         }
@@ -166,17 +170,18 @@ impl SingleUserSync<'_> {
         Ok(report)
     }
 
-    async fn steps(&mut self, user_id: &str, report: &mut SingleUserReport) -> anyhow::Result<()> {
+    async fn steps(
+        &mut self,
+        user_id: &str,
+        rules: &dyn Rules,
+        report: &mut SingleUserReport,
+    ) -> anyhow::Result<()> {
         let found = self.find(user_id).await?;
         let stored = self
             .store
             .records_by_ids(self.tenant, Kind::User, &[user_id])?;
         let existing = stored.get(user_id);
-        let wfm_store = wfm::wfm_store(self.flow);
-        let account = match wfm_store {
-            Some(name) => self.store.account(name, self.tenant, user_id)?,
-            None => None,
-        };
+        let matched = rules.matched(self.store, self.tenant, user_id)?;
         let (entity, page) = match found {
             Found::User { entity, page } => (*entity, page),
             Found::Absent { pages, users } => {
@@ -186,7 +191,7 @@ impl SingleUserSync<'_> {
                     format!("at the source: {users} users on {pages} page(s) read"),
                 );
                 report.step("scope", "skipped", "the user is not at the source");
-                self.match_step(report, user_id, existing, account.as_ref());
+                self.match_step(report, user_id, existing, &matched);
                 report.step("diff", "skipped", "nothing to compare");
                 let kept = match existing {
                     Some(record) => format!("the hub record stays {}", record.status),
@@ -212,7 +217,7 @@ impl SingleUserSync<'_> {
                     format!("on page {page}: {}", record.reason),
                 );
                 report.step("scope", "skipped", "the source record cannot be mapped");
-                self.match_step(report, user_id, existing, account.as_ref());
+                self.match_step(report, user_id, existing, &matched);
                 report.step("diff", "skipped", "nothing to compare");
                 let mut plan = plan_page(Vec::new(), &[record], &HashMap::new());
                 let detail = self.apply(report, &mut plan.actions, 0, None)?;
@@ -238,82 +243,25 @@ impl SingleUserSync<'_> {
         let record_action = plan.actions.into_iter().next();
         let record_after = after_plan(existing, &entity, record_action.as_ref(), self.tenant);
 
-        // The account is decided against the record as the plan leaves it, as the run's
-        // projection decides it after the run's commits.
-        let account_change = match wfm_store {
-            Some(store_name) => {
-                let team = match &user.team_id {
-                    Some(team_id) => self.team(team_id).await?,
-                    None => None,
-                };
-                let team_has_wfm = team.as_ref().is_some_and(|(t, _)| wfm::is_wfm_team(t));
-                let last = self
-                    .store
-                    .last_account_decisions(store_name, self.tenant, &[user_id])?
-                    .remove(user_id);
-                let input = wfm::Input {
-                    store: store_name,
-                    flow: &self.flow.name,
-                    required: &self.flow.required_fields,
-                    record: &record_after,
-                    user,
-                    team_has_wfm,
-                    existing: account.as_ref(),
-                    last_decision: last.as_ref(),
-                };
-                let change = wfm::decide(&input);
-                let visible = change
-                    .as_ref()
-                    .and_then(|c| c.account.as_ref())
-                    .or(account.as_ref())
-                    .map(|a| a.schedule_visible);
-                let team_text = match (&user.team_id, &team) {
-                    (None, _) => "no team".to_owned(),
-                    (Some(id), None) => {
-                        format!("team {id} is neither at the source nor in the hub")
-                    }
-                    (Some(id), Some((_, from))) if team_has_wfm => {
-                        format!("team {id} has WFM Advanced ({from})")
-                    }
-                    (Some(id), Some((_, from))) => format!("team {id} lacks WFM Advanced ({from})"),
-                };
-                match wfm::ineligible(&input) {
-                    None => report.step(
-                        "scope",
-                        "in scope",
-                        format!(
-                            "of WFM store {store_name}: {team_text}; schedule {}",
-                            if visible == Some(true) {
-                                "visible"
-                            } else {
-                                "not visible (no `WFM > MyZone > View Personal Schedule`)"
-                            }
-                        ),
-                    ),
-                    Some(reason) => report.step(
-                        "scope",
-                        "out of scope",
-                        format!(
-                            "of WFM store {store_name}: {reason} ({team_text}); the hub record \
-                             is still synced"
-                        ),
-                    ),
-                }
-                change
-            }
-            None => {
-                report.step(
-                    "scope",
-                    "in scope",
-                    format!(
-                        "the flow syncs every user of its source into {}",
-                        self.flow.target.name()
-                    ),
-                );
-                None
-            }
+        // The family decides against the record as the plan leaves it, as the run's family
+        // step decides after the run's commits.
+        let team = match &user.team_id {
+            Some(team_id) => self.team(team_id).await?,
+            None => None,
         };
-        self.match_step(report, user_id, existing, account.as_ref());
+        let subject = Subject {
+            user,
+            record: &record_after,
+            team: team.as_ref(),
+        };
+        let decision = rules.single(self.store, self.flow, subject)?;
+        let scope = if decision.in_scope {
+            "in scope"
+        } else {
+            "out of scope"
+        };
+        report.step("scope", scope, decision.scope);
+        self.match_step(report, user_id, existing, &matched);
 
         let mut changes: Vec<String> = record_action
             .iter()
@@ -321,10 +269,11 @@ impl SingleUserSync<'_> {
             .map(|c| format!("{}: {} -> {}", c.field, c.old, c.new))
             .collect();
         changes.extend(
-            account_change
+            decision
+                .action
                 .iter()
-                .flat_map(|c| c.changes.iter())
-                .map(|c| format!("account {}: {} -> {}", c.field, c.old, c.new)),
+                .flat_map(|a| a.changes.iter())
+                .map(|c| format!("{} {}: {} -> {}", rules.noun(), c.field, c.old, c.new)),
         );
         match (existing, changes.is_empty()) {
             (_, true) => report.step("diff", "unchanged", "the hub matches the source"),
@@ -333,29 +282,27 @@ impl SingleUserSync<'_> {
         }
 
         let record_word = record_action.as_ref().map_or("none", |a| a.action.as_str());
-        let outcome = match (wfm_store, &account_change) {
-            (None, _) => format!("record {record_word}"),
-            (Some(_), None) => format!("record {record_word}, account none"),
-            (Some(_), Some(change)) => {
-                format!("record {record_word}, account {}", change.action)
-            }
-        };
+        let family_word = decision
+            .action
+            .as_ref()
+            .map_or("none", |a| a.action.as_str());
+        let outcome = format!("record {record_word}, {} {family_word}", rules.noun());
         let mut actions: Vec<PlannedAction> = record_action.into_iter().collect();
         let unchanged = u64::from(actions.is_empty());
-        report.account_action = account_change.as_ref().map(wfm::AccountAction::from);
-        let detail = self.apply(report, &mut actions, unchanged, account_change)?;
+        report.family_action = decision.action;
+        let detail = self.apply(report, &mut actions, unchanged, decision.write)?;
         report.step("action", outcome, detail);
         report.record_action = actions.pop();
         Ok(())
     }
 
-    /// The `match` step: the hub record and the WFM account the user has, if any.
+    /// The `match` step: the hub record the user has, if any, and what the family holds.
     fn match_step(
         &self,
         report: &mut SingleUserReport,
         user_id: &str,
         record: Option<&StoredRecord>,
-        account: Option<&ccsync_store::Account>,
+        matched: &str,
     ) {
         let key = format!("{}/user/{user_id}", self.tenant);
         let record_text = match record {
@@ -365,31 +312,18 @@ impl SingleUserSync<'_> {
             ),
             None => format!("no hub record {key}"),
         };
-        let account_text = match (wfm::wfm_store(self.flow), account) {
-            (None, _) => String::new(),
-            (Some(store), Some(a)) => format!(
-                "; WFM account {store}/{}/{user_id} ({}{})",
-                self.tenant,
-                a.status,
-                a.status_reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default()
-            ),
-            (Some(store), None) => format!("; no WFM account in {store}"),
-        };
         let outcome = if record.is_some() { "matched" } else { "new" };
-        report.step("match", outcome, format!("{record_text}{account_text}"));
+        report.step("match", outcome, format!("{record_text}{matched}"));
     }
 
-    /// Commits the record's actions (one page of the run) and the account change in one
+    /// Commits the record's actions (one page of the run) and the family's write in one
     /// transaction, unless this is a dry run; returns what was written, for the `action` step.
     fn apply(
         &mut self,
         report: &SingleUserReport,
         actions: &mut [PlannedAction],
         unchanged: u64,
-        account: Option<AccountChange>,
+        family: Option<AccountBatch>,
     ) -> anyhow::Result<String> {
         let Some(run) = report.run else {
             return Ok("(dry run: nothing was written)".to_owned());
@@ -413,22 +347,12 @@ impl SingleUserSync<'_> {
                 batch.writes.push(write);
             }
         }
-        batch.seen = actions
-            .iter()
-            .filter(|a| a.action != Action::Invalid)
-            .filter_map(|a| a.source_id.clone())
-            .collect();
-        if unchanged > 0 {
-            batch.seen.push(report.user.clone());
-        }
-        if let (Some(change), Some(store)) = (account, &report.wfm_store) {
-            batch.accounts = Some(AccountBatch {
-                store: store.clone(),
-                changes: vec![change],
-            });
-        }
+        batch.accounts = family;
         self.store.commit_page(&batch).with_context(|| {
-            format!("writing the hub record and account of user {}", report.user)
+            format!(
+                "writing the hub record of user {} and its family's change",
+                report.user
+            )
         })?;
         Ok(format!("(applied in run {run})"))
     }
@@ -575,8 +499,8 @@ mod tests {
             found: true,
             steps: Vec::new(),
             record_action: None,
-            wfm_store: Some("wfm".into()),
-            account_action: None,
+            family_target: "wfm".into(),
+            family_action: None,
             error: None,
         };
         report.step("read", "found", "on page 3");

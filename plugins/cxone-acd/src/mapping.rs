@@ -1,6 +1,6 @@
 //! Maps one CXone record (a JSON object) onto the contract's entity of its kind.
 //!
-//! The rules are those of ACD-WIRE.md: ids become decimal strings, empty strings and nulls
+//! The rules are those of `sim/ACD-WIRE.md`: ids become decimal strings, empty strings and nulls
 //! become `none`, a user's permissions are those of its security profile, and platform
 //! fields the contract has no place for go to `extra`, sorted by key so that an unchanged
 //! record always maps to the same value (the host hashes records to detect change).
@@ -17,7 +17,7 @@ use crate::wit::types::{Entity, KeyValue, Kind, NamedItem, SecurityProfile, Team
 pub type Profiles = BTreeMap<i64, Vec<String>>;
 
 /// Team flags and the feature names they stand for. `wfm2Enabled` as "WFM Advanced" is the
-/// assumption of ACD-WIRE.md.
+/// assumption of `sim/ACD-WIRE.md`.
 const TEAM_FEATURES: [(&str, &str); 4] = [
     ("wfm2Enabled", "WFM Advanced"),
     ("wfoEnabled", "WFO"),

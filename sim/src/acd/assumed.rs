@@ -2,7 +2,7 @@
 //! "WFM Advanced", the permission names of security profiles, and the agent `location` (site id).
 //!
 //! They live here, and only here, so that when a real tenant shows otherwise the change is one
-//! edit. `/work/notes/ACD-WIRE.md` records the same assumptions for the connector.
+//! edit. `sim/ACD-WIRE.md` records the same assumptions for the connector.
 
 use super::model::Team;
 

@@ -205,6 +205,12 @@ impl Catalog {
         self.teams.iter_mut().find(|t| t.team_id == team_id)
     }
 
+    pub fn profile_mut(&mut self, profile_id: u64) -> Option<&mut SecurityProfile> {
+        self.profiles
+            .iter_mut()
+            .find(|p| p.security_profile_id == profile_id)
+    }
+
     pub fn profile(&self, profile_id: u64) -> Option<&SecurityProfile> {
         self.profiles
             .iter()

@@ -15,6 +15,8 @@ pub enum SimError {
     UnknownAgent(u64),
     #[error("no team with teamId {0}")]
     UnknownTeam(u64),
+    #[error("no security profile with securityProfileId {0}")]
+    UnknownProfile(u64),
     #[error("invalid fault: {0}")]
     InvalidFault(String),
     #[error("invalid agent change: {0}")]

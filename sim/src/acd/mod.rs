@@ -1,6 +1,6 @@
 //! A simulated NICE CXone ACD tenant: the token endpoint, discovery and the Admin API read by
 //! the `cxone-acd` connector, served over HTTP on loopback exactly as
-//! `/work/notes/ACD-WIRE.md` describes, plus a control API (in process and under `/_sim/`) to
+//! `sim/ACD-WIRE.md` describes, plus a control API (in process and under `/_sim/`) to
 //! change agents, inject faults and count requests.
 //!
 //! Agents are not stored: base agent `i` is a pure function of (seed, i) with id
@@ -153,6 +153,24 @@ impl Shared {
             .ok_or(SimError::UnknownTeam(team_id))?;
         assumed::set_wfm_advanced(team, wfm_advanced);
         Ok(team.clone())
+    }
+
+    pub(crate) fn set_profile_permission(
+        &self,
+        profile_id: u64,
+        permission: &str,
+        granted: bool,
+    ) -> Result<SecurityProfile, SimError> {
+        let mut dir = write(&self.directory);
+        let profile = dir
+            .catalog
+            .profile_mut(profile_id)
+            .ok_or(SimError::UnknownProfile(profile_id))?;
+        profile.permissions.retain(|p| p != permission);
+        if granted {
+            profile.permissions.push(permission.to_owned());
+        }
+        Ok(profile.clone())
     }
 
     pub(crate) fn expire_tokens(&self) {
@@ -381,6 +399,18 @@ impl AcdSim {
     /// Turns "WFM Advanced" on or off for a team. Agents' `lastUpdated` do not move.
     pub fn set_team_features(&self, team_id: u64, wfm_advanced: bool) -> Result<Team, SimError> {
         self.shared.set_team_features(team_id, wfm_advanced)
+    }
+
+    /// Grants or withdraws one permission of a security profile. Agents' `lastUpdated` do not
+    /// move: only the profile list shows the change.
+    pub fn set_profile_permission(
+        &self,
+        profile_id: u64,
+        permission: &str,
+        granted: bool,
+    ) -> Result<SecurityProfile, SimError> {
+        self.shared
+            .set_profile_permission(profile_id, permission, granted)
     }
 
     /// Every token issued so far becomes invalid: the next API call with one gets a 401.

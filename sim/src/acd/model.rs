@@ -1,5 +1,5 @@
 //! The records of the simulated Admin API, shaped exactly as they go on the wire
-//! (`/work/notes/ACD-WIRE.md`): field names, nullability and timestamp format.
+//! (`sim/ACD-WIRE.md`): field names, nullability and timestamp format.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -333,6 +333,7 @@ fn misbehave() -> Result<Page, Error> {
     panic!("test-connector panics on purpose");
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Component;
 
 impl Guest for Component {
@@ -386,4 +387,7 @@ impl Guest for Component {
     }
 }
 
+// Exported for wasm32 only: natively (`cargo build --workspace`) the crate builds as an empty
+// library, since a host linker cannot name the component model's export symbols.
+#[cfg(target_arch = "wasm32")]
 export!(Component);

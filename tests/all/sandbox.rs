@@ -65,7 +65,7 @@ api-key = {{ env = "{SECRET_ENV}" }}
 
 [flows.users]
 source = "source"
-target = "wfo"
+target = "wfm"
 kinds = ["user"]
 manual = true
 "#

@@ -1,9 +1,7 @@
 //! The safety stop: a run that would deactivate more than its flow allows changes nothing
 //! and waits for an operator's approval; `ccsync plan` shows the next run without writing.
 
-mod support;
-
-use support::{FLOW, Hub, count};
+use crate::support::{FLOW, Hub, count};
 
 /// A hub whose flow allows at most 5 deactivations per run.
 async fn strict_hub() -> Hub {

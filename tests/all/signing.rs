@@ -55,7 +55,7 @@ tenant = "t1"
 
 [flows.users]
 source = "source"
-target = "wfo"
+target = "wfm"
 kinds = ["user"]
 manual = true
 "#,

@@ -1,283 +1,66 @@
-//! The WFM employee accounts of a hub store, derived from its records (rules W3–W6).
+//! The pure rules of the WFM family (W3–W6): from one user record, its team's eligibility and
+//! its existing account to the change that account needs. No I/O; unit-tested by rule id.
 //!
-//! After a run of a flow whose target is a WFM hub store has applied its records, [`project`]
-//! walks every user record of the flow's tenant in chunks and decides each account with the
-//! pure [`decide`]:
 //! - W4: a user gets (or keeps) an active account only while their team has `WFM Advanced`;
 //!   the account's schedule visibility follows the permission
-//!   `WFM > MyZone > View Personal Schedule`.
+//!   `WFM > MyZone > View Personal Schedule` of the user's security profile.
 //! - W5: an account is never deleted: a user inactive or gone at the source, or no longer
-//!   eligible, is deactivated, and reactivated (never duplicated) on return.
+//!   eligible, is deactivated, and reactivated (never duplicated) on return; the reason
+//!   follows the cause.
 //! - W6: a user missing a required field still gets an account, marked incomplete with the
 //!   missing field names; a mass-update value fills a missing field until the source has one.
 //! - W3: accounts are keyed by (store, tenant, id), so tenants never merge.
-//!
-//! The whole tenant is walked on every run, not only the records the run changed: a team's
-//! feature change moves none of its users' records, yet changes their eligibility. An
-//! unchanged account is neither written nor logged, and a skip (an ineligible user without an
-//! account) is logged only when its reason differs from the last one logged for that user.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::collections::BTreeMap;
 
-use anyhow::Context;
-use ccsync_config::{FlowConfig, HubKind, HubStore, Target, UserField};
-use ccsync_model::{Entity, Kind, Team, User};
+use ccsync_config::UserField;
+use ccsync_model::{Team, User};
 use ccsync_store::{
-    Account, AccountChange, AccountContext, AccountField, AccountFields, AccountOrigin,
-    AccountStatus, FieldChange, LogAction, RecordState, RecordStatus, RecordView, RunId, Store,
+    Account, AccountChange, AccountField, AccountFields, AccountStatus, FieldChange, LogAction,
+    RecordState, RecordStatus,
 };
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-
-use super::SHOWN_ACTIONS;
 
 /// The team feature that makes its users eligible for a WFM account (rule W4).
 pub const WFM_ADVANCED: &str = "WFM Advanced";
 /// The permission that makes a WFM account's schedule visible to its user (rule W4).
 pub const VIEW_PERSONAL_SCHEDULE: &str = "WFM > MyZone > View Personal Schedule";
 
-/// User records decided and committed per transaction.
-const CHUNK: usize = 1000;
-
 /// The account fields and the user fields they come from.
-pub const ACCOUNT_FIELDS: [(AccountField, UserField); 5] = [
+/// Every user field a flow may require except the team, which an account always has (only a
+/// user on a `WFM Advanced` team gets one): so mass update can fill any missing one (W6).
+pub const ACCOUNT_FIELDS: [(AccountField, UserField); 8] = [
     (AccountField::Username, UserField::Username),
     (AccountField::FirstName, UserField::FirstName),
     (AccountField::LastName, UserField::LastName),
     (AccountField::Email, UserField::Email),
     (AccountField::EmployeeId, UserField::EmployeeId),
+    (
+        AccountField::SecurityProfileId,
+        UserField::SecurityProfileId,
+    ),
+    (AccountField::PrimaryPhone, UserField::PrimaryPhone),
+    (AccountField::SiteId, UserField::SiteId),
 ];
 
 /// Why an account is deactivated, or a user without one is skipped.
-const INACTIVE: &str = "inactive at the source";
-const GONE: &str = "gone from the source";
-const TEAM_LOST: &str = "team lost WFM Advanced";
-const MOVED: &str = "moved to a team without WFM Advanced";
-const NO_WFM_TEAM: &str = "team without WFM Advanced";
-const NO_TEAM: &str = "no team";
-
-/// The WFM hub store a flow targets, if it targets one.
-pub fn wfm_store(flow: &FlowConfig) -> Option<&str> {
-    match &flow.target {
-        Target::Hub(HubStore {
-            name,
-            kind: HubKind::Wfm,
-        }) => Some(name),
-        _ => None,
-    }
-}
-
-/// What a projection changed (or, previewed, would change).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct AccountsSummary {
-    pub created: u64,
-    pub updated: u64,
-    pub deactivated: u64,
-    pub reactivated: u64,
-    /// Skips logged by this run (a repeated skip is not logged again, nor counted).
-    pub skipped: u64,
-    /// Accounts left as they were.
-    pub unchanged: u64,
-}
-
-impl AccountsSummary {
-    fn count(&mut self, action: LogAction) {
-        match action {
-            LogAction::Create => self.created += 1,
-            LogAction::Deactivate => self.deactivated += 1,
-            LogAction::Reactivate => self.reactivated += 1,
-            LogAction::Skip => self.skipped += 1,
-            _ => self.updated += 1,
-        }
-    }
-
-    /// How many account actions (skips included) there are.
-    pub fn actions(&self) -> u64 {
-        self.created + self.updated + self.deactivated + self.reactivated + self.skipped
-    }
-}
-
-impl fmt::Display for AccountsSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} create, {} update, {} deactivate, {} reactivate, {} unchanged, {} newly skipped",
-            self.created,
-            self.updated,
-            self.deactivated,
-            self.reactivated,
-            self.unchanged,
-            self.skipped
-        )
-    }
-}
-
-/// One account action, as reports show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountAction {
-    pub source_id: String,
-    pub display: Option<String>,
-    pub action: LogAction,
-    pub reason: Option<String>,
-    /// Changed fields, old -> new.
-    pub changes: Vec<FieldChange>,
-}
-
-impl From<&AccountChange> for AccountAction {
-    fn from(change: &AccountChange) -> Self {
-        Self {
-            source_id: change.source_id.clone(),
-            display: change.display.clone(),
-            action: change.action,
-            reason: change.reason.clone(),
-            changes: change.changes.clone(),
-        }
-    }
-}
-
-/// The account plan of one WFM store for one tenant: what a projection did or would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountsPlan {
-    /// The WFM hub store.
-    pub store: String,
-    pub summary: AccountsSummary,
-    /// The actions, up to [`SHOWN_ACTIONS`], in source id order.
-    pub actions: Vec<AccountAction>,
-    /// Whether `actions` was cut short.
-    pub actions_truncated: bool,
-}
-
-/// What a projection does.
-#[derive(Debug, Clone, Copy)]
-pub enum Projection<'a> {
-    /// Decide every account from the records `view` shows; write nothing.
-    Preview(RecordView<'a>),
-    /// Decide every account from the hub records and write the changes, logged as `run`'s.
-    Apply(RunId),
-}
-
-/// Derives the accounts of `store_name` from the user records of `tenant`. Applied, each
-/// chunk commits in its own transaction; a crash between chunks loses nothing, since the
-/// next run decides again from the same records.
-///
-/// Previewed over the hub (after a run applied its records), the plan says what applying
-/// would do, which the engine checks against the flow's safety limits first; previewed over
-/// the planned view of a staged read, it is a dry run's account plan.
-pub fn project(
-    store: &mut Store,
-    flow: &FlowConfig,
-    store_name: &str,
-    tenant: &str,
-    projection: Projection<'_>,
-) -> anyhow::Result<AccountsPlan> {
-    let (view, run) = match projection {
-        Projection::Preview(view) => (view, None),
-        Projection::Apply(run) => (RecordView::Hub, Some(run)),
-    };
-    let teams = wfm_teams(store, view, tenant)?;
-    let mut plan = AccountsPlan {
-        store: store_name.to_owned(),
-        summary: AccountsSummary::default(),
-        actions: Vec::new(),
-        actions_truncated: false,
-    };
-    let mut after: Option<String> = None;
-    loop {
-        let records = store
-            .records_after(view, tenant, Kind::User, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the users of tenant {tenant}"))?;
-        let Some(last) = records.last() else { break };
-        after = Some(last.source_id.clone());
-        let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
-        let accounts = store.accounts_by_ids(store_name, tenant, &ids)?;
-        // Only a user without an account can be skipped, so only theirs are looked up.
-        let without: Vec<&str> = ids
-            .iter()
-            .copied()
-            .filter(|id| !accounts.contains_key(*id))
-            .collect();
-        let decisions = store.last_account_decisions(store_name, tenant, &without)?;
-        let mut changes = Vec::new();
-        for record in &records {
-            let Entity::User(user) = &record.entity else {
-                continue;
-            };
-            let team_has_wfm = user
-                .team_id
-                .as_deref()
-                .and_then(|t| teams.get(t))
-                .copied()
-                .unwrap_or(false);
-            let input = Input {
-                store: store_name,
-                flow: &flow.name,
-                required: &flow.required_fields,
-                record,
-                user,
-                team_has_wfm,
-                existing: accounts.get(&record.source_id),
-                last_decision: decisions.get(&record.source_id),
-            };
-            match decide(&input) {
-                Some(change) => {
-                    plan.summary.count(change.action);
-                    if plan.actions.len() < SHOWN_ACTIONS {
-                        plan.actions.push(AccountAction::from(&change));
-                    } else {
-                        plan.actions_truncated = true;
-                    }
-                    changes.push(change);
-                }
-                None if input.existing.is_some() => plan.summary.unchanged += 1,
-                None => {}
-            }
-        }
-        if let Some(run) = run
-            && !changes.is_empty()
-        {
-            let context = AccountContext {
-                store: store_name,
-                origin: AccountOrigin::Sync,
-                run: Some(run),
-                flow: Some(&flow.name),
-            };
-            store
-                .commit_accounts(&context, &changes)
-                .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
-        }
-    }
-    Ok(plan)
-}
-
-/// Which teams of a tenant carry WFM Advanced, by team id, as `view` shows them.
-fn wfm_teams(
-    store: &Store,
-    view: RecordView<'_>,
-    tenant: &str,
-) -> anyhow::Result<HashMap<String, bool>> {
-    let mut teams = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let chunk = store
-            .records_after(view, tenant, Kind::Team, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the teams of tenant {tenant}"))?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.source_id.clone());
-        for record in chunk {
-            if let Entity::Team(team) = record.entity {
-                let wfm = is_wfm_team(&team);
-                teams.insert(team.id, wfm);
-            }
-        }
-    }
-    Ok(teams)
-}
+pub(super) const INACTIVE: &str = "inactive at the source";
+pub(super) const GONE: &str = "gone from the source";
+pub(super) const TEAM_LOST: &str = "team lost WFM Advanced";
+pub(super) const MOVED: &str = "moved to a team without WFM Advanced";
+pub(super) const NO_WFM_TEAM: &str = "team without WFM Advanced";
+pub(super) const NO_TEAM: &str = "no team";
 
 /// Whether a team carries [`WFM_ADVANCED`], which makes its users eligible (rule W4).
 pub fn is_wfm_team(team: &Team) -> bool {
     team.features.iter().any(|f| f == WFM_ADVANCED)
+}
+
+/// Whether a list of permissions grants [`VIEW_PERSONAL_SCHEDULE`] (rule W4).
+pub fn shows_schedule(permissions: &[String]) -> bool {
+    permissions.iter().any(|p| p == VIEW_PERSONAL_SCHEDULE)
 }
 
 /// Everything [`decide`] looks at for one user.
@@ -291,6 +74,10 @@ pub struct Input<'a> {
     pub user: &'a User,
     /// Whether the user's team record carries [`WFM_ADVANCED`].
     pub team_has_wfm: bool,
+    /// Whether the user's security profile, as the hub holds it, grants
+    /// [`VIEW_PERSONAL_SCHEDULE`]; `None` when the hub has no record of the profile (the
+    /// flow does not read profiles), so the permissions the user record carries decide.
+    pub profile_shows_schedule: Option<bool>,
     pub existing: Option<&'a Account>,
     /// The last logged decision for a user, to log a skip only when it changes.
     pub last_decision: Option<&'a (LogAction, Option<String>)>,
@@ -368,7 +155,9 @@ fn desired(input: &Input<'_>, status: AccountStatus, reason: Option<String>) -> 
         status_reason: reason,
         fields,
         team_id: user.team_id.clone(),
-        schedule_visible: user.permissions.iter().any(|p| p == VIEW_PERSONAL_SCHEDULE),
+        schedule_visible: input
+            .profile_shows_schedule
+            .unwrap_or_else(|| shows_schedule(&user.permissions)),
         incomplete,
         overrides,
         flow: input
@@ -478,6 +267,12 @@ pub fn differences(old: Option<&Account>, new: &Account) -> Vec<FieldChange> {
         old.map(|a| a.status),
         Some(new.status),
     );
+    compare(
+        &mut changes,
+        "status_reason",
+        old.and_then(|a| a.status_reason.as_deref()),
+        new.status_reason.as_deref(),
+    );
     for (field, _) in ACCOUNT_FIELDS {
         compare(
             &mut changes,
@@ -516,6 +311,7 @@ pub fn differences(old: Option<&Account>, new: &Account) -> Vec<FieldChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ccsync_model::Entity;
 
     fn user(id: &str) -> User {
         User {
@@ -558,6 +354,7 @@ mod tests {
             record: &record,
             user,
             team_has_wfm,
+            profile_shows_schedule: None,
             existing,
             last_decision: None,
         };
@@ -590,6 +387,7 @@ mod tests {
             record: &record,
             user: &user,
             team_has_wfm: false,
+            profile_shows_schedule: None,
             existing: None,
             last_decision: Some(&last),
         };

@@ -2,17 +2,15 @@
 //! quarantines it when its source keeps failing, recovers it after `ccsync resume`, and stops
 //! cleanly on SIGTERM; `serve --once` continues the schedule stored by an earlier process.
 
-mod support;
-
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
+use crate::support::{FLOW, Hub, while_running};
 use ccsync_sim::acd::Fault;
 use jiff::Timestamp;
 use serde_json::Value;
-use support::{FLOW, Hub, while_running};
 use tokio::process::Child;
 
 /// How often the tests poll `ccsync status`.

@@ -4,17 +4,15 @@
 //! Every expectation is computed from the simulator's data (or from what the test wrote
 //! itself), never from what ccsync printed.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support::{FLOW, Hub, TENANT};
 use ccsync_model::{Entity, Kind, Team};
 use ccsync_store::{
     LogAction, NewLogEntry, PageBatch, RecordStatus, RecordWrite, RunCounts, RunMode, RunStatus,
     Store,
 };
 use serde_json::Value;
-use support::{FLOW, Hub, TENANT};
 
 const AGENTS: usize = 100;
 
@@ -71,7 +69,6 @@ fn add_team_with_id(hub: &Hub, id: &str) {
     });
     page.writes
         .push(RecordWrite::new(team, RecordStatus::Active));
-    page.seen.push(id.to_owned());
     page.log.push(NewLogEntry {
         source_id: Some(id.to_owned()),
         display: Some("Shares an agent's id".into()),

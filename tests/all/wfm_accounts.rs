@@ -279,9 +279,9 @@ async fn w4_team_without_wfm_advanced_is_not_synced() {
         "the tenant has users on other teams"
     );
     assert!(accounts.values().all(|a| a["status"] == "active"));
-    assert_eq!(report["accounts"]["store"], "wfm", "{report}");
+    assert_eq!(report["family"]["target"], "wfm", "{report}");
     assert_eq!(
-        report["accounts"]["summary"]["created"],
+        report["family"]["summary"]["created"],
         eligible.len(),
         "{report}"
     );
@@ -357,8 +357,12 @@ async fn w4_schedule_visibility_follows_the_permission() {
     let log = ws.account_log(Some(&id)).await;
     let last = log.last().expect("entries");
     assert_eq!(last["action"], "update");
-    let change = &last["changes"][0];
-    assert_eq!(change["field"], "schedule_visible");
+    let change = last["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "schedule_visible")
+        .expect("the schedule change");
     assert_eq!(
         (change["old"].clone(), change["new"].clone()),
         (Value::Bool(true), Value::Bool(false))
@@ -475,7 +479,7 @@ async fn w5_accounts_are_never_deleted_only_deactivated_and_reactivated() {
 
 /// The account actions of a run report, by source id.
 fn account_actions(report: &Value) -> BTreeMap<String, Value> {
-    report["accounts"]["actions"]
+    report["family"]["actions"]
         .as_array()
         .unwrap_or_else(|| panic!("no account actions: {report}"))
         .iter()
@@ -494,7 +498,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
         .json(&["sync", &flow, "--full", "--dry-run", "--json"])
         .await;
     let eligible = acd.eligible();
-    let summary = &first["accounts"]["summary"];
+    let summary = &first["family"]["summary"];
     assert_eq!(summary["created"], eligible.len(), "{first}");
     assert_eq!(summary["skipped"], AGENTS - eligible.len(), "{first}");
     let planned: BTreeSet<String> = account_actions(&first)
@@ -505,7 +509,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
     assert_eq!(planned, eligible);
     assert!(ws.accounts().await.is_empty(), "a dry run writes nothing");
     let applied = ws.sync(acd).await;
-    assert_eq!(applied["accounts"], first["accounts"], "{applied}");
+    assert_eq!(applied["family"], first["family"], "{applied}");
 
     // A team loses WFM Advanced and an eligible user on another team vanishes.
     let agent = acd.complete_eligible(&[]);
@@ -539,15 +543,20 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
         .collect();
     assert_eq!(deactivated, members);
 
-    // Only a full read finds the vanished user gone. The scheduler has not run this flow
-    // yet, so its next run, as `ccsync plan` shows it, is a full one.
-    let full = ws.json(&["plan", &flow, "--json"]).await;
+    // Only a full read finds the vanished user gone: a full dry run shows it. (`ccsync plan`
+    // shows the run the schedule has due: the manual full run above put the next full one a
+    // day away, so it plans an incremental run now.)
+    let planned = ws.json(&["plan", &flow, "--json"]).await;
+    assert_eq!(planned["mode"], "incremental", "{planned}");
+    let full = ws
+        .json(&["sync", &flow, "--dry-run", "--full", "--json"])
+        .await;
     assert_eq!(full["mode"], "full", "{full}");
     let actions = account_actions(&full);
     assert_eq!(actions[&gone]["action"], "deactivate", "{full}");
     assert_eq!(actions[&gone]["reason"], "gone from the source");
     assert_eq!(
-        full["accounts"]["summary"]["deactivated"],
+        full["family"]["summary"]["deactivated"],
         members.len() + 1,
         "{full}"
     );
@@ -558,10 +567,10 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
     );
 
     // The text form names the store and lists the account actions.
-    let text = ws.run(&["plan", &flow]).await;
+    let text = ws.run(&["sync", &flow, "--dry-run", "--full"]).await;
     let text = String::from_utf8_lossy(&text.stdout);
     let line = format!(
-        "WFM accounts of store wfm: 0 create, 0 update, {} deactivate",
+        "WFM accounts of wfm: 0 create, 0 update, {} deactivate",
         members.len() + 1
     );
     assert!(text.contains(&line), "{text}");
@@ -569,7 +578,7 @@ async fn dry_runs_and_plan_show_the_wfm_account_plan_the_real_run_then_applies()
 
     let applied = ws.sync(acd).await;
     assert_eq!(
-        applied["accounts"], full["accounts"],
+        applied["family"], full["family"],
         "the real run does, account by account, what the dry run showed"
     );
     let accounts = ws.accounts_of(acd).await;
@@ -832,4 +841,149 @@ async fn w3_tenants_are_never_merged() {
     let key = |t: &str| (t.to_owned(), agent.to_string());
     assert_eq!(accounts[&key("west")]["status"], "deactivated");
     assert_eq!(accounts[&key("east")]["status"], "active");
+}
+
+/// An incremental run of the flow of `acd`, which must succeed; its report.
+async fn incremental(ws: &Workspace, acd: &Acd) -> Value {
+    let report = ws.json(&["sync", &acd.flow(), "--json"]).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w4_a_profile_losing_or_gaining_the_schedule_permission_reaches_accounts_on_the_next_incremental_run()
+ {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    ws.sync(acd).await;
+    let profile = acd
+        .sim
+        .security_profiles()
+        .into_iter()
+        .find(|p| p.permissions.iter().any(|perm| perm == VIEW_SCHEDULE))
+        .expect("a profile granting the schedule");
+    let eligible = acd.eligible();
+    let holders: BTreeSet<String> = acd
+        .sim
+        .agents()
+        .iter()
+        .filter(|a| a.profile_id == profile.security_profile_id)
+        .map(|a| a.agent_id.to_string())
+        .filter(|id| eligible.contains(id))
+        .collect();
+    assert!(!holders.is_empty(), "eligible users hold the profile");
+    let accounts = ws.accounts_of(acd).await;
+    assert!(
+        holders
+            .iter()
+            .all(|h| accounts[h]["schedule_visible"] == true)
+    );
+
+    // No agent changes (their lastUpdated stays): only the profile list shows it.
+    acd.sim
+        .set_profile_permission(profile.security_profile_id, VIEW_SCHEDULE, false)
+        .unwrap();
+    incremental(&ws, acd).await;
+    let accounts = ws.accounts_of(acd).await;
+    for holder in &holders {
+        assert_eq!(accounts[holder]["schedule_visible"], false, "{holder}");
+    }
+    let log = ws.account_log(Some(holders.first().unwrap())).await;
+    let last = log.last().unwrap();
+    assert_eq!(last["changes"][0]["field"], "schedule_visible", "{last}");
+
+    acd.sim
+        .set_profile_permission(profile.security_profile_id, VIEW_SCHEDULE, true)
+        .unwrap();
+    incremental(&ws, acd).await;
+    let accounts = ws.accounts_of(acd).await;
+    assert!(
+        holders
+            .iter()
+            .all(|h| accounts[h]["schedule_visible"] == true)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w5_a_deactivated_account_reason_follows_its_cause() {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    ws.sync(acd).await;
+    let agent = acd.complete_eligible(&[]);
+    let id = agent.agent_id.to_string();
+    acd.sim.set_team_features(agent.team_id, false).unwrap();
+    incremental(&ws, acd).await;
+    let account = &ws.accounts_of(acd).await[&id];
+    assert_eq!(
+        (&account["status"], &account["status_reason"]),
+        (&"deactivated".into(), &"team lost WFM Advanced".into())
+    );
+
+    // Still deactivated, now for another cause: the reason follows, logged old -> new.
+    acd.sim.deactivate_agent(agent.agent_id).unwrap();
+    incremental(&ws, acd).await;
+    let account = &ws.accounts_of(acd).await[&id];
+    assert_eq!(
+        (&account["status"], &account["status_reason"]),
+        (&"deactivated".into(), &"inactive at the source".into())
+    );
+    let log = ws.account_log(Some(&id)).await;
+    assert_eq!(actions(&log), ["create", "deactivate", "update"]);
+    let change = &log[2]["changes"][0];
+    assert_eq!(change["field"], "status_reason", "{change}");
+    assert_eq!(
+        (change["old"].clone(), change["new"].clone()),
+        (
+            Value::from("team lost WFM Advanced"),
+            Value::from("inactive at the source")
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w6_mass_update_fills_every_field_a_flow_may_require_site_and_phone_included() {
+    let ws = Workspace::start(&["acme"]).await;
+    let acd = ws.acd();
+    let config = std::fs::read_to_string(&ws.config).unwrap().replace(
+        "manual = true",
+        "manual = true\nrequired_fields = [\"username\", \"security_profile_id\", \
+         \"primary_phone\", \"site_id\"]",
+    );
+    std::fs::write(&ws.config, config).unwrap();
+    let agent = acd.complete_eligible(&[]).agent_id;
+    acd.sim
+        .update_agent(agent, |a| {
+            a.telephone1 = None;
+            a.location = None;
+        })
+        .unwrap();
+    ws.sync(acd).await;
+    let id = agent.to_string();
+    assert_eq!(
+        ws.accounts_of(acd).await[&id]["incomplete"],
+        serde_json::json!(["primary_phone", "site_id"])
+    );
+
+    let team = ws.write_csv("team.csv", &format!("tenant,id,team_id\nacme,{id},7\n"));
+    let output = ws.run(&["accounts", "mass-update", "--csv", &team]).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the team cannot be mass-updated"),
+        "{stderr}"
+    );
+
+    let csv = ws.write_csv(
+        "fix.csv",
+        &format!("tenant,id,primary_phone,site_id\nacme,{id},+1 555 0100,Denver\n"),
+    );
+    let output = ws.run(&["accounts", "mass-update", "--csv", &csv]).await;
+    assert!(output.status.success(), "{output:?}");
+    let account = &ws.accounts_of(acd).await[&id];
+    assert_eq!(account["incomplete"], serde_json::json!([]), "{account}");
+    assert_eq!(account["primary_phone"], "+1 555 0100");
+    assert_eq!(account["site_id"], "Denver");
+    // The values stay through later runs while the source still lacks them.
+    ws.sync(acd).await;
+    assert_eq!(ws.accounts_of(acd).await[&id]["site_id"], "Denver");
 }

@@ -3,10 +3,8 @@
 //!
 //! Every expectation is computed from the simulator's data, never from what ccsync printed.
 
-mod support;
-
+use crate::support::{FLOW, Hub, TENANT, run_id, user_entries};
 use serde_json::Value;
-use support::{FLOW, Hub, TENANT, run_id, user_entries};
 
 const AGENTS: usize = 200;
 const PAGE_SIZE: u32 = 50;
@@ -107,7 +105,7 @@ async fn a_changed_user_is_updated_alone_with_its_account_and_the_steps_in_order
         "record update, account update"
     );
     assert_eq!(report["record_action"]["action"], "update", "{report}");
-    assert_eq!(report["account_action"]["action"], "update", "{report}");
+    assert_eq!(report["family_action"]["action"], "update", "{report}");
 
     // Only the asked-for user was touched, and only it was logged by the run.
     let run = run_id(&report);
@@ -260,14 +258,14 @@ async fn scope_decides_on_the_team_as_the_source_has_it_now() {
         )),
         "{detail}"
     );
-    assert_eq!(report["account_action"]["action"], "deactivate", "{report}");
+    assert_eq!(report["family_action"]["action"], "deactivate", "{report}");
 
     // The flow's next run reaches the same decision: it plans the team's other members'
     // deactivations, and nothing more for this account.
     let plan = hub
         .json(&["sync", FLOW, "--full", "--dry-run", "--json"])
         .await;
-    let planned = plan["accounts"]["actions"].as_array().unwrap();
+    let planned = plan["family"]["actions"].as_array().unwrap();
     assert!(!planned.is_empty(), "{plan}");
     assert!(
         planned.iter().all(|a| a["source_id"] != id.as_str()),

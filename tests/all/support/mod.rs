@@ -102,6 +102,16 @@ manual = {manual}
         )
     }
 
+    /// The hub's SQLite database file.
+    pub fn database(&self) -> PathBuf {
+        self.config.with_file_name("data").join("ccsync.db")
+    }
+
+    /// The workspace directory.
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
     /// Replaces the workspace's config file.
     pub fn write_config(&self, text: &str) {
         std::fs::write(&self.config, text).expect("writing ccsync.toml");
@@ -315,7 +325,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
-/// The hub user ACD-WIRE.md says `agent` maps to (the `user` of `ccsync users list --json`).
+/// The hub user `sim/ACD-WIRE.md` says `agent` maps to (the `user` of `ccsync users list --json`).
 pub fn expected_user(agent: &Agent, profiles: &[SecurityProfile]) -> Value {
     let permissions = profiles
         .iter()

@@ -1,0 +1,113 @@
+//! The rule families: what a flow does with the hub records once its source is read into them.
+//!
+//! Every flow runs the same engine (read -> stage -> safety -> apply the records), then hands
+//! the hub over to its family, which acts at its own target: W keeps WFM accounts, H (later) WFO
+//! accounts, P (later) links to a directory, D (later) records pushed to a target connection.
+//! Each family is one folder with the same files (`decide.rs`: the pure rules, unit-tested by
+//! rule id; `act.rs`: its I/O on the hub or the target; `report.rs`: how it speaks to the
+//! operator) and one [`Rules`] value; the engine, the single-user path and the reports reach
+//! a family only through that trait and never name one. Adding a family is adding a folder and
+//! a line in [`for_flow`] and [`FAMILIES`].
+
+mod plan;
+pub mod w;
+
+pub use plan::{FamilyPlan, PlanSummary, TargetAction};
+
+use ccsync_config::{Family, FlowConfig};
+use ccsync_model::{Team, User};
+use ccsync_store::{AccountBatch, RecordState, RecordView, RunId, Store};
+
+/// The families this engine runs: the config refuses a flow of any other at load.
+pub const FAMILIES: &[Family] = &[Family::Wfm];
+
+/// One family's rules, bound to one flow's target.
+pub trait Rules {
+    /// Which family this is.
+    fn family(&self) -> Family;
+
+    /// What the family acts on: a hub store's name, or a connection's.
+    fn target(&self) -> &str;
+
+    /// What one object of the family at its target is called (`account`, `link`).
+    fn noun(&self) -> &'static str;
+
+    /// What pausing the flow means for the people it serves, if the family knows (a WFM
+    /// flow: agents cannot see their schedules).
+    fn while_paused(&self) -> Option<&'static str>;
+
+    /// How many objects at the target are active for `tenant`: the base of the flow's
+    /// percentage threshold for the family's deactivations.
+    fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64>;
+
+    /// What the family would do over the records `view` shows, writing nothing. Over
+    /// [`RecordView::Planned`] it is a dry run's plan; the safety gate counts its
+    /// deactivations before a run writes anything.
+    fn plan(
+        &self,
+        store: &mut Store,
+        flow: &FlowConfig,
+        tenant: &str,
+        view: RecordView<'_>,
+    ) -> anyhow::Result<FamilyPlan>;
+
+    /// Acts on the hub records as `run`, and reports what it did.
+    fn apply(
+        &self,
+        store: &mut Store,
+        flow: &FlowConfig,
+        tenant: &str,
+        run: RunId,
+    ) -> anyhow::Result<FamilyPlan>;
+
+    /// What the family holds for one user now, continuing the `match` step's sentence
+    /// (`; WFM account wfm/acme/42 (active)`).
+    fn matched(&self, store: &Store, tenant: &str, user_id: &str) -> anyhow::Result<String>;
+
+    /// The family's decision for one user of a single-user sync, from the record as the
+    /// record plan leaves it.
+    fn single(
+        &self,
+        store: &Store,
+        flow: &FlowConfig,
+        subject: Subject<'_>,
+    ) -> anyhow::Result<SingleDecision>;
+}
+
+/// One user of a single-user sync, as the family sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub user: &'a User,
+    /// The hub record as the record plan leaves it.
+    pub record: &'a RecordState,
+    /// The user's team as the source has it now (the hub's, where the flow reads no teams),
+    /// with where it came from.
+    pub team: Option<&'a (Team, &'static str)>,
+}
+
+/// A family's decision for one user of a single-user sync.
+#[derive(Debug, Clone)]
+pub struct SingleDecision {
+    /// Whether the user is in the family's scope.
+    pub in_scope: bool,
+    /// Why, for the `scope` step.
+    pub scope: String,
+    /// The action at the target, for reports.
+    pub action: Option<TargetAction>,
+    /// What to commit with the user's record, in the same transaction.
+    pub write: Option<AccountBatch>,
+}
+
+/// The rules that govern `flow`: its family bound to its target. An error only for a family
+/// this engine does not run, which the config already refuses at load.
+pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
+    match (flow.family, &flow.target) {
+        (Family::Wfm, ccsync_config::Target::Hub(store)) => Ok(Box::new(w::Wfm::new(&store.name))),
+        (family, target) => anyhow::bail!(
+            "flow {}: family {family} (rules {}) at target {} is not built in this ccsync",
+            flow.name,
+            family.rules(),
+            target.name()
+        ),
+    }
+}

@@ -1,0 +1,127 @@
+//! What a rule family did, or would do, at its target: the part of a run report every family
+//! fills the same way, so reports, dry runs and `ccsync plan` print any family without naming
+//! it.
+
+use std::fmt;
+
+use ccsync_config::Family;
+use ccsync_store::{AccountChange, FieldChange, LogAction};
+use serde::Serialize;
+
+use crate::sync::SHOWN_ACTIONS;
+
+/// What a family changed (or, previewed, would change) at its target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PlanSummary {
+    pub created: u64,
+    pub updated: u64,
+    pub deactivated: u64,
+    pub reactivated: u64,
+    /// Skips logged by this run (a repeated skip is not logged again, nor counted).
+    pub skipped: u64,
+    /// Objects at the target left as they were.
+    pub unchanged: u64,
+}
+
+impl PlanSummary {
+    /// Counts one action.
+    pub fn count(&mut self, action: LogAction) {
+        match action {
+            LogAction::Create => self.created += 1,
+            LogAction::Deactivate => self.deactivated += 1,
+            LogAction::Reactivate => self.reactivated += 1,
+            LogAction::Skip => self.skipped += 1,
+            _ => self.updated += 1,
+        }
+    }
+
+    /// How many actions (skips included) there are.
+    pub fn actions(&self) -> u64 {
+        self.created + self.updated + self.deactivated + self.reactivated + self.skipped
+    }
+}
+
+impl fmt::Display for PlanSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} create, {} update, {} deactivate, {} reactivate, {} unchanged, {} newly skipped",
+            self.created,
+            self.updated,
+            self.deactivated,
+            self.reactivated,
+            self.unchanged,
+            self.skipped
+        )
+    }
+}
+
+/// One action of a family at its target, as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetAction {
+    pub source_id: String,
+    pub display: Option<String>,
+    pub action: LogAction,
+    pub reason: Option<String>,
+    /// Changed fields, old -> new.
+    pub changes: Vec<FieldChange>,
+}
+
+impl From<&AccountChange> for TargetAction {
+    fn from(change: &AccountChange) -> Self {
+        Self {
+            source_id: change.source_id.clone(),
+            display: change.display.clone(),
+            action: change.action,
+            reason: change.reason.clone(),
+            changes: change.changes.clone(),
+        }
+    }
+}
+
+/// The plan of one family at one target for one tenant: what the family did or would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FamilyPlan {
+    pub family: Family,
+    /// What the family keeps, for reports (`WFM accounts`).
+    pub label: &'static str,
+    /// What one of them is called (`account`).
+    pub noun: &'static str,
+    /// The hub store or connection it acts on.
+    pub target: String,
+    pub summary: PlanSummary,
+    /// The actions, up to [`SHOWN_ACTIONS`], in source id order.
+    pub actions: Vec<TargetAction>,
+    /// Whether `actions` was cut short.
+    pub actions_truncated: bool,
+}
+
+impl FamilyPlan {
+    /// An empty plan of `family` at `target`.
+    pub fn new(
+        family: Family,
+        label: &'static str,
+        noun: &'static str,
+        target: &str,
+    ) -> FamilyPlan {
+        FamilyPlan {
+            family,
+            label,
+            noun,
+            target: target.to_owned(),
+            summary: PlanSummary::default(),
+            actions: Vec::new(),
+            actions_truncated: false,
+        }
+    }
+
+    /// Counts an action and keeps it for display while there is room.
+    pub fn push(&mut self, action: TargetAction) {
+        self.summary.count(action.action);
+        if self.actions.len() < SHOWN_ACTIONS {
+            self.actions.push(action);
+        } else {
+            self.actions_truncated = true;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The end-to-end tests of ccsync, in one test binary (as wasmtime's `tests/all`): each module
+//! drives the real `ccsync` binary against the real connector components (bundled, or the test
+//! connectors beside this folder in `tests/plugins/`) and the platform simulators of `sim/`.
+//! One binary links once, so the suite builds faster than one binary per file.
+
+mod support;
+
+mod acd_sync;
+mod flow_engine;
+mod log;
+mod plugin_inspect;
+mod safety;
+mod sandbox;
+mod serve;
+mod signing;
+mod single_user;
+mod store_open;
+mod wfm_accounts;
