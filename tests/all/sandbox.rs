@@ -123,10 +123,16 @@ fn database(ws: &Workspace) -> Vec<u8> {
 fn plugin_trap_fails_the_run_at_once_with_its_reason_and_no_retry() {
     for (plugin, name, reason) in [
         (test_plugins::SPIN, "test-spin", "CPU deadline"),
+        (
+            test_plugins::HOG,
+            "test-hog",
+            "memory limit of 33554432 bytes",
+        ),
         (test_plugins::PANIC, "test-panic", "panics on purpose"),
         (test_plugins::RECURSE, "test-recurse", "trapped"),
     ] {
-        let ws = Workspace::new(plugin, name, "call_timeout = \"300ms\"", &[]);
+        let runtime = "call_timeout = \"300ms\"\nmemory_limit = \"32MiB\"";
+        let ws = Workspace::new(plugin, name, runtime, &[]);
         let (report, stderr, took) = ws.sync("unused-secret");
         assert_eq!(report["status"], "failed", "{report}");
         let error = report["error"].as_str().unwrap_or_default();
