@@ -162,6 +162,84 @@ fn slow_server(delay: Duration) -> String {
     format!("http://{addr}")
 }
 
+/// A loopback HTTP server that records the head of every request it receives.
+fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            record
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).into_owned());
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[test]
+fn plugin_requests_that_break_the_http_contract_never_leave_the_host() {
+    let (base, seen) = recording_server();
+    let url = format!("{base}/target");
+    let with_userinfo = base.replace("http://", "http://admin:hunter2@");
+    for (settings, refusal) in [
+        (
+            vec![("url", url.as_str()), ("header", "Host: admin.internal")],
+            "header `Host` is not allowed",
+        ),
+        (
+            vec![("url", url.as_str()), ("method", "TRACE")],
+            "is not allowed (allowed: GET, POST, PUT, PATCH, DELETE)",
+        ),
+        (
+            vec![("url", with_userinfo.as_str())],
+            "the URL carries credentials",
+        ),
+    ] {
+        let ws = Workspace::new(test_plugins::SMUGGLER, "test-smuggler", "", &settings);
+        let (report, _, _) = ws.sync("unused-secret");
+        assert_eq!(report["status"], "failed", "{report}");
+        let error = report["error"].as_str().unwrap_or_default();
+        assert!(error.contains(refusal), "{error}");
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    // The control: a request within the contract reaches the server, Host set by the host.
+    let ws = Workspace::new(
+        test_plugins::SMUGGLER,
+        "test-smuggler",
+        "",
+        &[
+            ("url", &url),
+            ("method", "PATCH"),
+            ("header", "X-Custom: 1"),
+        ],
+    );
+    let (report, _, _) = ws.sync("unused-secret");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let seen = seen.lock().unwrap();
+    let [head] = seen.as_slice() else {
+        panic!("{seen:?}")
+    };
+    assert!(head.starts_with("PATCH /target HTTP/1.1\r\n"), "{head}");
+    assert!(head.to_lowercase().contains("host: 127.0.0.1:"), "{head}");
+}
+
 #[test]
 fn wall_deadline_counts_time_in_http_and_fails_the_run_naming_the_limit() {
     let target = format!("{}/slow", slow_server(Duration::from_secs(8)));
