@@ -1010,6 +1010,32 @@ kinds = ["user"]
     }
 
     #[test]
+    fn sandbox_limits_out_of_range_are_each_reported() {
+        let text = with_head(
+            "[runtime]\nwall_timeout = \"soon\"\nmax_requests_per_call = 0\n\
+             max_field_size = \"1MB\"\nmax_record_size = 0\nmax_page_size = -1\n\
+             max_log_message_size = \"x\"\nlog_rate = 0\nlog_burst = -5\n",
+        );
+        let fields: Vec<String> = problems(&text)
+            .iter()
+            .map(|p| p.split(": ").nth(1).unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "runtime.wall_timeout",
+                "runtime.max_requests_per_call",
+                "runtime.max_field_size",
+                "runtime.max_record_size",
+                "runtime.max_page_size",
+                "runtime.max_log_message_size",
+                "runtime.log_rate",
+                "runtime.log_burst",
+            ]
+        );
+    }
+
+    #[test]
     fn unparseable_durations_and_sizes_are_all_reported_in_file_order() {
         let text = with_head(
             "[runtime]\nmemory_limit = \"256MB\"\ncall_timeout = \"soon\"\nmax_response_size = 0\n\
