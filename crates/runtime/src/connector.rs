@@ -276,19 +276,19 @@ impl Connector {
             )
             .await;
             match result {
-                Ok(Ok(Ok(()))) if store.data().sandbox.breach().is_none() => {}
-                Ok(Ok(Err(error))) => {
-                    return Err(self.connector_error("configure", error.into()));
-                }
                 Err(_) => return Err(self.fault("configure", Fault::WallDeadline(wall))),
-                Ok(Ok(Ok(()))) => {
-                    let fault = Fault::Requests(self.plugin.runtime_limits().max_requests_per_call);
-                    return Err(self.fault("configure", fault));
-                }
                 Ok(Err(e)) => {
                     let fault = Fault::from_trap(&store, self.plugin.runtime_limits(), e);
                     return Err(self.fault("configure", fault));
                 }
+                Ok(Ok(_)) if store.data().sandbox.breach() == Some(Breach::Requests) => {
+                    let fault = Fault::Requests(self.plugin.runtime_limits().max_requests_per_call);
+                    return Err(self.fault("configure", fault));
+                }
+                Ok(Ok(Err(error))) => {
+                    return Err(self.connector_error("configure", error.into()));
+                }
+                Ok(Ok(Ok(()))) => {}
             }
             self.live = Some(Live { store, bindings });
         }
