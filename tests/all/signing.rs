@@ -437,9 +437,14 @@ fn code_signed_by_a_revoked_key_stays_refused_with_its_signature_stripped() {
         );
         assert!(out.contains("refused in every mode"), "{out}");
     }
-    // The memory is the trust store's, on disk.
+    // The memory is the trust store's, on disk, and the operator sees it.
     let store = std::fs::read_to_string(ws.dir.path().join("data/trust.json")).unwrap();
     assert!(store.contains("revoked_code"), "{store}");
+    let list = ws.ok(&["trust", "list"]);
+    assert!(
+        list.contains(&format!("(signed by key {id}, seen at")),
+        "{list}"
+    );
     // A different build (other code) is not affected.
     std::fs::write(ws.dir.path().join("plugin.wasm"), test_plugins::PANIC).unwrap();
     std::fs::write(

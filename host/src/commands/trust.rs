@@ -67,6 +67,14 @@ pub fn list(config: &Path, args: TrustListArgs) -> anyhow::Result<ExitCode> {
     if store.list().is_empty() {
         outln!("(no keys: plugins are refused until a vendor key is trusted)")?;
     }
+    for code in store.revoked_code_list() {
+        outln!(
+            "revoked code {} (signed by key {}, seen at {}): refused in every mode",
+            code.digest,
+            code.key_id,
+            code.seen_at
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
