@@ -18,6 +18,12 @@ const TEST_PLUGINS: &[(&str, &str)] = &[
     ("hog", "test-hog"),
     ("intruder", "test-intruder"),
     ("panic", "test-panic"),
+    ("slow-http", "test-slow-http"),
+    ("recurse", "test-recurse"),
+    ("bloat", "test-bloat"),
+    ("chatty", "test-chatty"),
+    ("smuggler", "test-smuggler"),
+    ("leaker", "test-leaker"),
 ];
 
 const TARGET: &str = "wasm32-wasip2";

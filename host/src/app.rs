@@ -19,12 +19,20 @@ const DATABASE: &str = "ccsync.db";
 const CACHE: &str = "cache";
 
 /// The sandbox limits the operator configured.
-fn sandbox_limits(limits: &RuntimeLimits) -> Limits {
+pub(crate) fn sandbox_limits(limits: &RuntimeLimits) -> Limits {
     Limits {
         memory_bytes: limits.memory_limit,
         call_timeout: limits.call_timeout,
+        wall_timeout: limits.wall_timeout,
         http_timeout: limits.http_timeout,
         max_response_bytes: limits.max_response_size,
+        max_requests_per_call: limits.max_requests_per_call,
+        max_field_bytes: limits.max_field_size,
+        max_record_bytes: limits.max_record_size,
+        max_page_bytes: limits.max_page_size,
+        max_log_message_bytes: limits.max_log_message_size,
+        log_rate: limits.log_rate,
+        log_burst: limits.log_burst,
     }
 }
 

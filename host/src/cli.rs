@@ -461,7 +461,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 commands::plugin::embed_manifest(args)
             }
             Command::Plugin(PluginCommand::Verify(args)) => {
-                commands::plugin::verify(&config, allow_unsigned, args)
+                commands::plugin::verify(&config, allow_unsigned, args).await
             }
             Command::Key(KeyCommand::Generate(args)) => commands::trust::generate_key(args),
             Command::Trust(TrustCommand::Add(args)) => commands::trust::add(&config, args),

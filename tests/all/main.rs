@@ -10,6 +10,7 @@ mod flow_engine;
 mod log;
 mod plugin_inspect;
 mod safety;
+mod sandbox;
 mod serve;
 mod signing;
 mod single_user;

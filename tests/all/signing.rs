@@ -316,11 +316,154 @@ fn plugin_whose_describe_disagrees_with_its_signed_manifest_is_refused() {
     .unwrap();
     ws.sign("acme");
     ws.trust("acme");
-    ws.ok(&["plugin", "verify", &ws.path("plugin.wasm")]);
-    let out = ws.fails(&["sync", "users"]);
-    assert!(out.contains("does not match its manifest"), "{out}");
+    // `plugin verify` takes the same decision as the load: it refuses too.
+    for args in [
+        &["plugin", "verify", &ws.path("plugin.wasm")][..],
+        &["sync", "users"][..],
+    ] {
+        let out = ws.fails(args);
+        assert!(
+            out.contains("does not match its manifest"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("http://127.0.0.1:*"),
+            "the undeclared origin is named: {out}"
+        );
+    }
     assert!(
-        out.contains("http://127.0.0.1:*"),
-        "the undeclared origin is named: {out}"
+        !ws.fails(&["plugin", "verify", &ws.path("plugin.wasm")])
+            .contains("would load it")
     );
+}
+
+#[test]
+fn plugin_verify_refuses_a_manifest_claiming_another_plugins_name_and_version() {
+    let ws = Workspace::new();
+    std::fs::write(
+        ws.dir.path().join("plugin.toml"),
+        MANIFEST
+            .replace("test-well-behaved", "cxone-acd")
+            .replace("1.0.0", "9.9.9"),
+    )
+    .unwrap();
+    ws.sign("acme");
+    ws.trust("acme");
+    for args in [
+        &["plugin", "verify", &ws.path("plugin.wasm")][..],
+        &["sync", "users"][..],
+    ] {
+        let out = ws.fails(args);
+        assert!(
+            out.contains("name is `test-well-behaved`, the manifest says `cxone-acd`"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("version is `1.0.0`, the manifest says `9.9.9`"),
+            "{args:?}: {out}"
+        );
+    }
+    let out = ws.fails(&["plugin", "verify", "--json", &ws.path("plugin.wasm")]);
+    assert!(out.contains("\"loads\": false"), "{out}");
+}
+
+#[test]
+fn revoking_a_key_remembers_the_code_of_the_configured_plugins_it_signed() {
+    let ws = Workspace::new();
+    ws.sign("acme");
+    let id = ws.trust("acme");
+    ws.ok(&["sync", "users"]);
+    let out = ws.ok(&["trust", "revoke", &id, "--reason", "key leaked"]);
+    assert!(
+        out.contains("plugin test (") && out.contains("refused in every mode"),
+        "{out}"
+    );
+    // No load between the revocation and the stripping: the revocation itself reached the code.
+    std::fs::write(
+        ws.dir.path().join("plugin.wasm"),
+        test_plugins::WELL_BEHAVED,
+    )
+    .unwrap();
+    ws.ok(&[
+        "plugin",
+        "embed-manifest",
+        "--manifest",
+        &ws.path("plugin.toml"),
+        &ws.path("plugin.wasm"),
+    ]);
+    let out = ws.fails(&["--allow-unsigned", "sync", "users"]);
+    assert!(
+        out.contains(&format!("was seen signed by revoked key {id}")),
+        "{out}"
+    );
+}
+
+#[test]
+fn code_signed_by_a_revoked_key_stays_refused_with_its_signature_stripped() {
+    let ws = Workspace::new();
+    ws.sign("acme");
+    let id = ws.trust("acme");
+    ws.ok(&["trust", "revoke", &id, "--reason", "key leaked"]);
+    // The host sees the signed file once after the revocation (a verify or a load)...
+    let out = ws.fails(&["plugin", "verify", &ws.path("plugin.wasm")]);
+    assert!(out.contains("revoked key"), "{out}");
+    // ...then someone strips the signature and offers the same code as a development build.
+    std::fs::write(
+        ws.dir.path().join("plugin.wasm"),
+        test_plugins::WELL_BEHAVED,
+    )
+    .unwrap();
+    ws.ok(&[
+        "plugin",
+        "embed-manifest",
+        "--manifest",
+        &ws.path("plugin.toml"),
+        &ws.path("plugin.wasm"),
+    ]);
+    for args in [
+        &["--allow-unsigned", "sync", "users"][..],
+        &[
+            "--allow-unsigned",
+            "plugin",
+            "verify",
+            &ws.path("plugin.wasm"),
+        ][..],
+        &["sync", "users"][..],
+    ] {
+        let out = ws.fails(args);
+        assert!(
+            out.contains(&format!("was seen signed by revoked key {id}")),
+            "{args:?}: {out}"
+        );
+        assert!(out.contains("refused in every mode"), "{out}");
+    }
+    // The memory is the trust store's, on disk, and the operator sees it.
+    let store = std::fs::read_to_string(ws.dir.path().join("data/trust.json")).unwrap();
+    assert!(store.contains("revoked_code"), "{store}");
+    let list = ws.ok(&["trust", "list"]);
+    assert!(
+        list.contains(&format!("(signed by key {id}, seen at")),
+        "{list}"
+    );
+    // A different build (other code) is not affected.
+    std::fs::write(ws.dir.path().join("plugin.wasm"), test_plugins::PANIC).unwrap();
+    std::fs::write(
+        ws.dir.path().join("plugin.toml"),
+        MANIFEST.replace("test-well-behaved", "test-panic"),
+    )
+    .unwrap();
+    ws.ok(&[
+        "plugin",
+        "embed-manifest",
+        "--manifest",
+        &ws.path("plugin.toml"),
+        &ws.path("plugin.wasm"),
+    ]);
+    let out = ws.ok(&[
+        "--allow-unsigned",
+        "plugin",
+        "verify",
+        &ws.path("plugin.wasm"),
+    ]);
+    assert!(out.contains("this host would load it"), "{out}");
 }

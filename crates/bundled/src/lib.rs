@@ -47,4 +47,20 @@ pub mod test_plugins {
     pub const INTRUDER: &[u8] = component!("test-intruder");
     /// Panics in `read`.
     pub const PANIC: &[u8] = component!("test-panic");
+    /// GETs its `target` setting `requests` times (default 1) in `read`.
+    pub const SLOW_HTTP: &[u8] = component!("test-slow-http");
+    /// Recurses in `read` until its stack overflows.
+    pub const RECURSE: &[u8] = component!("test-recurse");
+    /// Returns, in `read`, a user `big` with a `big-field`-byte username, a user `wide` with
+    /// `big-record` bytes of roles, and `users` small users (settings; 0 or absent: none).
+    pub const BLOAT: &[u8] = component!("test-bloat");
+    /// Makes `logs` log calls, one log call of `log-bytes` bytes and writes `stdout-bytes`
+    /// bytes to stdout without a newline in `read`.
+    pub const CHATTY: &[u8] = component!("test-chatty");
+    /// Sends the request its settings name (`method`, `url`, `header` as `Name: value`) in
+    /// `read`, and returns the response status as user `1`'s `extra` `status`.
+    pub const SMUGGLER: &[u8] = component!("test-smuggler");
+    /// Copies its `api-key` setting (as is, upper-cased, hex, base64, split in two) into the
+    /// user and invalid record it returns from `read`, and into its log.
+    pub const LEAKER: &[u8] = component!("test-leaker");
 }

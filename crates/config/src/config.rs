@@ -209,8 +209,16 @@ kinds = ["user"]
             RuntimeLimits {
                 memory_limit: 256 * 1024 * 1024,
                 call_timeout: Duration::from_secs(30),
+                wall_timeout: Duration::from_secs(120),
                 http_timeout: Duration::from_secs(30),
                 max_response_size: 16 * 1024 * 1024,
+                max_requests_per_call: 500,
+                max_field_size: 64 * 1024,
+                max_record_size: 1024 * 1024,
+                max_page_size: 64 * 1024 * 1024,
+                max_log_message_size: 8 * 1024,
+                log_rate: 100,
+                log_burst: 1000,
             }
         );
         let flow = config.flow("wfm-east").unwrap();
@@ -254,7 +262,9 @@ kinds = ["user"]
         let text = format!(
             "data_dir = \"/var/lib/ccsync\"\nallow_unsigned = true\n\
              [runtime]\nmemory_limit = \"64MiB\"\ncall_timeout = \"5s\"\nhttp_timeout = \"1m\"\n\
-             max_response_size = 1048576\n{}",
+             max_response_size = 1048576\nwall_timeout = \"10s\"\nmax_requests_per_call = 7\n\
+             max_field_size = \"1KiB\"\nmax_record_size = \"4KiB\"\nmax_page_size = \"1MiB\"\n\
+             max_log_message_size = 512\nlog_rate = 5\nlog_burst = 20\n{}",
             MINIMAL.replace(
                 "target = \"wfm\"\nkinds = [\"user\"]\n",
                 "target = \"wfm\"\nkinds = [\"team\", \"user\"]\ninterval = \"5m\"\nfull_every = \"12h\"\n\
@@ -269,6 +279,16 @@ kinds = ["user"]
         assert_eq!(config.runtime().call_timeout, Duration::from_secs(5));
         assert_eq!(config.runtime().http_timeout, Duration::from_secs(60));
         assert_eq!(config.runtime().max_response_size, 1 << 20);
+        assert_eq!(config.runtime().wall_timeout, Duration::from_secs(10));
+        assert_eq!(config.runtime().max_requests_per_call, 7);
+        assert_eq!(config.runtime().max_field_size, 1 << 10);
+        assert_eq!(config.runtime().max_record_size, 4 << 10);
+        assert_eq!(config.runtime().max_page_size, 1 << 20);
+        assert_eq!(config.runtime().max_log_message_size, 512);
+        assert_eq!(
+            (config.runtime().log_rate, config.runtime().log_burst),
+            (5, 20)
+        );
         let flow = config.flow("wfm-east").unwrap();
         assert_eq!(flow.kinds, [Kind::Team, Kind::User]);
         assert_eq!(flow.interval, Duration::from_secs(300));

@@ -37,8 +37,16 @@ pub(crate) struct RawConfig {
 pub(crate) struct RawRuntime {
     pub memory_limit: Option<Spanned<RawSize>>,
     pub call_timeout: Option<Spanned<String>>,
+    pub wall_timeout: Option<Spanned<String>>,
     pub http_timeout: Option<Spanned<String>>,
     pub max_response_size: Option<Spanned<RawSize>>,
+    pub max_requests_per_call: Option<Spanned<i64>>,
+    pub max_field_size: Option<Spanned<RawSize>>,
+    pub max_record_size: Option<Spanned<RawSize>>,
+    pub max_page_size: Option<Spanned<RawSize>>,
+    pub max_log_message_size: Option<Spanned<RawSize>>,
+    pub log_rate: Option<Spanned<i64>>,
+    pub log_burst: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

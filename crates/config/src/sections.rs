@@ -22,10 +22,26 @@ pub struct RuntimeLimits {
     pub memory_limit: u64,
     /// CPU deadline for one call into a plugin.
     pub call_timeout: Duration,
+    /// Wall-clock deadline for one call into a plugin, its HTTP requests included.
+    pub wall_timeout: Duration,
     /// Deadline for one outbound HTTP request a plugin makes.
     pub http_timeout: Duration,
     /// Largest HTTP response body handed to a plugin, in bytes.
     pub max_response_size: u64,
+    /// Most outbound HTTP requests one call into a plugin may make.
+    pub max_requests_per_call: u32,
+    /// Largest text field of a record a plugin returns, in bytes.
+    pub max_field_size: u64,
+    /// Largest record a plugin returns (all its text), in bytes.
+    pub max_record_size: u64,
+    /// Largest page (or other result) one call may return, in bytes.
+    pub max_page_size: u64,
+    /// Longest log message or output line kept from a plugin, in bytes.
+    pub max_log_message_size: u64,
+    /// Log lines (log calls, stdout and stderr lines) per second one instance may write.
+    pub log_rate: u32,
+    /// Log lines one instance may write in a burst above `log_rate`.
+    pub log_burst: u32,
 }
 
 impl Default for RuntimeLimits {
@@ -33,8 +49,16 @@ impl Default for RuntimeLimits {
         RuntimeLimits {
             memory_limit: 256 << 20,
             call_timeout: Duration::from_secs(30),
+            wall_timeout: Duration::from_secs(120),
             http_timeout: Duration::from_secs(30),
             max_response_size: 16 << 20,
+            max_requests_per_call: 500,
+            max_field_size: 64 << 10,
+            max_record_size: 1 << 20,
+            max_page_size: 64 << 20,
+            max_log_message_size: 8 << 10,
+            log_rate: 100,
+            log_burst: 1000,
         }
     }
 }

@@ -190,6 +190,13 @@ fn runtime(r: &mut Reporter<'_>, raw: &RawRuntime) -> RuntimeLimits {
         defaults.call_timeout,
         MIN_TIMEOUT,
     );
+    let wall_timeout = duration(
+        r,
+        &raw.wall_timeout,
+        field_path(["runtime", "wall_timeout"]),
+        defaults.wall_timeout,
+        MIN_TIMEOUT,
+    );
     let http_timeout = duration(
         r,
         &raw.http_timeout,
@@ -197,11 +204,64 @@ fn runtime(r: &mut Reporter<'_>, raw: &RawRuntime) -> RuntimeLimits {
         defaults.http_timeout,
         MIN_TIMEOUT,
     );
+    let max_requests_per_call = integer(
+        r,
+        &raw.max_requests_per_call,
+        field_path(["runtime", "max_requests_per_call"]),
+        1,
+        defaults.max_requests_per_call,
+    );
+    let max_field_size = size(
+        r,
+        &raw.max_field_size,
+        "max_field_size",
+        defaults.max_field_size,
+    );
+    let max_record_size = size(
+        r,
+        &raw.max_record_size,
+        "max_record_size",
+        defaults.max_record_size,
+    );
+    let max_page_size = size(
+        r,
+        &raw.max_page_size,
+        "max_page_size",
+        defaults.max_page_size,
+    );
+    let max_log_message_size = size(
+        r,
+        &raw.max_log_message_size,
+        "max_log_message_size",
+        defaults.max_log_message_size,
+    );
+    let log_rate = integer(
+        r,
+        &raw.log_rate,
+        field_path(["runtime", "log_rate"]),
+        1,
+        defaults.log_rate,
+    );
+    let log_burst = integer(
+        r,
+        &raw.log_burst,
+        field_path(["runtime", "log_burst"]),
+        1,
+        defaults.log_burst,
+    );
     RuntimeLimits {
         memory_limit,
         call_timeout,
+        wall_timeout,
         http_timeout,
         max_response_size,
+        max_requests_per_call,
+        max_field_size,
+        max_record_size,
+        max_page_size,
+        max_log_message_size,
+        log_rate,
+        log_burst,
     }
 }
 
@@ -946,6 +1006,32 @@ kinds = ["user"]
                 "ccsync.toml:{}: flows.f.kinds: must list at least one kind",
                 pos(&text, "[]")
             )]
+        );
+    }
+
+    #[test]
+    fn sandbox_limits_out_of_range_are_each_reported() {
+        let text = with_head(
+            "[runtime]\nwall_timeout = \"soon\"\nmax_requests_per_call = 0\n\
+             max_field_size = \"1MB\"\nmax_record_size = 0\nmax_page_size = -1\n\
+             max_log_message_size = \"x\"\nlog_rate = 0\nlog_burst = -5\n",
+        );
+        let fields: Vec<String> = problems(&text)
+            .iter()
+            .map(|p| p.split(": ").nth(1).unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "runtime.wall_timeout",
+                "runtime.max_requests_per_call",
+                "runtime.max_field_size",
+                "runtime.max_record_size",
+                "runtime.max_page_size",
+                "runtime.max_log_message_size",
+                "runtime.log_rate",
+                "runtime.log_burst",
+            ]
         );
     }
 

@@ -281,6 +281,9 @@ pub enum ErrorClass {
     Config,
     /// This record was refused; the others go on.
     Rejected,
+    /// The plugin broke a sandbox limit or trapped (a deadline, its memory, a panic, an
+    /// over-size result): its own fault, deterministic for the same input, so never retried.
+    Plugin,
 }
 
 impl ErrorClass {

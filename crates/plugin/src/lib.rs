@@ -25,8 +25,8 @@ pub use manifest::{Difference, Manifest, ManifestError, ManifestMismatch};
 pub use origin::{BadOrigin, OriginPattern, Scheme};
 pub use sections::FormatError;
 pub use signature::{
-    EmbeddedSignature, LayoutError, ReadError, SignError, embed_manifest, read_manifest,
-    read_signatures, sign,
+    EmbeddedSignature, LayoutError, ReadError, SignError, code_digest, embed_manifest,
+    read_manifest, read_signatures, sign,
 };
-pub use trust::{TrustError, TrustStore, TrustedKey};
+pub use trust::{RevokedCode, TrustError, TrustStore, TrustedKey};
 pub use verify::{Policy, Refusal, Signer, SignerStatus, Verified, verify};

@@ -202,6 +202,22 @@ pub fn read_manifest(component: &[u8]) -> Result<Option<Manifest>, ReadError> {
     }
 }
 
+/// The digest of a component's code: SHA-256 of its preamble and every top-level section but
+/// the custom ones. Signing, stripping signatures, embedding another manifest or adding a
+/// custom section leave it unchanged, so the trust store can recognise code it has seen signed
+/// by a revoked key however it is dressed. (Custom sections nested inside the component's
+/// modules are part of their module's bytes, and do count.)
+pub fn code_digest(component: &[u8]) -> Result<[u8; 32], FormatError> {
+    let mut hasher = Sha256::new();
+    hasher.update(&component[..8.min(component.len())]);
+    for section in sections::sections(component)? {
+        if section.custom.is_none() {
+            hasher.update(&component[section.range]);
+        }
+    }
+    Ok(hasher.finalize().into())
+}
+
 /// The signatures a component carries, in order, without checking them.
 pub fn read_signatures(component: &[u8]) -> Result<Vec<EmbeddedSignature>, LayoutError> {
     Ok(layout(component)?.signatures)

@@ -7,8 +7,14 @@
 //! file in the same directory, synced, then renamed over the store: a crash leaves either
 //! the old store or the new one, never a torn file.
 //!
+//! Revocation must reach the code, not only the key: a component seen signed by a revoked key
+//! (and by no trusted one) has its code digest ([`crate::signature::code_digest`], blind to
+//! signatures and manifests) remembered in the store, and such code is refused in every mode,
+//! so stripping the revoked signature does not let it load as "unsigned".
+//!
 //! Concurrent writers from two processes are not coordinated (the last rename wins); the CLI
-//! commands that write are short, operator-driven one-shots.
+//! commands that write are short, operator-driven one-shots. Remembering revoked code re-reads
+//! the file just before it writes, to keep that window small.
 
 use std::fs;
 use std::io::{self, Write};
@@ -39,11 +45,24 @@ impl TrustedKey {
     }
 }
 
+/// Code seen signed by a revoked key: refused in every mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedCode {
+    /// The code digest, hex ([`crate::signature::code_digest`]).
+    pub digest: String,
+    /// The revoked key it was signed by.
+    pub key_id: KeyId,
+    /// When the host first saw it.
+    pub seen_at: Timestamp,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoreFile {
     format: String,
     keys: Vec<TrustedKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    revoked_code: Vec<RevokedCode>,
 }
 
 /// What went wrong with the trust store.
@@ -84,6 +103,7 @@ pub enum TrustError {
 pub struct TrustStore {
     path: PathBuf,
     keys: Vec<TrustedKey>,
+    revoked_code: Vec<RevokedCode>,
 }
 
 impl TrustStore {
@@ -96,6 +116,7 @@ impl TrustStore {
                 return Ok(TrustStore {
                     path,
                     keys: Vec::new(),
+                    revoked_code: Vec::new(),
                 });
             }
             Err(source) => return Err(TrustError::Io { path, source }),
@@ -127,6 +148,7 @@ impl TrustStore {
         Ok(TrustStore {
             path,
             keys: file.keys,
+            revoked_code: file.revoked_code,
         })
     }
 
@@ -146,6 +168,42 @@ impl TrustStore {
     /// The entry for exactly this public key (the id alone is not enough to trust).
     pub fn lookup(&self, key: &PublicKey) -> Option<&TrustedKey> {
         self.keys.iter().find(|k| k.public_key == *key)
+    }
+
+    /// The revoked-code entry for this code digest, if the host has seen the code signed by a
+    /// revoked key.
+    pub fn revoked_code(&self, digest: &[u8; 32]) -> Option<&RevokedCode> {
+        let digest = hex::encode(digest);
+        self.revoked_code.iter().find(|c| c.digest == digest)
+    }
+
+    /// Every code digest seen signed by a revoked key.
+    pub fn revoked_code_list(&self) -> &[RevokedCode] {
+        &self.revoked_code
+    }
+
+    /// Remembers that this code was seen signed by revoked key `key_id`, so it is refused in
+    /// every mode from now on. Re-reads the file before writing (another process may have
+    /// changed it since this store was opened); `false` when it was already remembered.
+    pub fn remember_revoked_code(
+        &mut self,
+        digest: &[u8; 32],
+        key_id: KeyId,
+    ) -> Result<bool, TrustError> {
+        let mut current = TrustStore::open(self.path.clone())?;
+        if current.revoked_code(digest).is_some() {
+            *self = current;
+            return Ok(false);
+        }
+        current.revoked_code.push(RevokedCode {
+            digest: hex::encode(digest),
+            key_id,
+            seen_at: Timestamp::now(),
+        });
+        let keys = current.keys.clone();
+        current.replace(keys)?;
+        *self = current;
+        Ok(true)
     }
 
     /// Trusts `key` under `name`. Refuses a revoked key (revocation is permanent) and a key
@@ -203,6 +261,7 @@ impl TrustStore {
         let file = StoreFile {
             format: STORE_FORMAT.to_owned(),
             keys,
+            revoked_code: self.revoked_code.clone(),
         };
         let mut json = serde_json::to_vec_pretty(&file).map_err(|e| TrustError::Corrupt {
             path: self.path.clone(),
@@ -373,6 +432,7 @@ mod tests {
         let mut blocked = TrustStore {
             path: blocked_path.clone(),
             keys: store.list().to_vec(),
+            revoked_code: Vec::new(),
         };
         let err = blocked.add(&public(), "b").unwrap_err();
         assert!(matches!(err, TrustError::Io { .. }), "{err}");
@@ -405,6 +465,32 @@ mod tests {
         fs::write(&path, text).unwrap();
         let err = TrustStore::open(&path).unwrap_err();
         assert!(err.to_string().contains("public key's id is"), "{err}");
+    }
+
+    #[test]
+    fn revoked_code_is_remembered_once_persisted_and_merged_with_other_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(&dir);
+        let key = public();
+        store.add(&key, "acme").unwrap();
+        // Another process adds a key after this store was opened.
+        let other = public();
+        store_in(&dir).add(&other, "other").unwrap();
+        let digest = [7u8; 32];
+        assert!(store.remember_revoked_code(&digest, key.id()).unwrap());
+        assert!(!store.remember_revoked_code(&digest, key.id()).unwrap());
+        let reopened = store_in(&dir);
+        let entry = reopened.revoked_code(&digest).unwrap();
+        assert_eq!(
+            (entry.key_id, entry.digest.as_str()),
+            (key.id(), &*hex::encode(digest))
+        );
+        assert_eq!(reopened.revoked_code_list().len(), 1);
+        assert!(
+            reopened.get(other.id()).is_some(),
+            "the other process's key survives"
+        );
+        assert!(reopened.revoked_code(&[8u8; 32]).is_none());
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //!    signed at all, it is refused unless the operator allows unsigned plugins (development),
 //!    in which case it loads with a loud warning.
 //! 5. The manifest must be present (it declares the origins the plugin may call) and valid.
+//!
+//! Before rules 3 and 4, code the trust store remembers as seen signed by a revoked key is
+//! refused in every mode, whatever signatures it carries now: a refusal as revoked hands the
+//! caller the code digest to remember ([`TrustStore::remember_revoked_code`]), so stripping
+//! the revoked signature does not turn the code into a loadable "unsigned" plugin.
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
@@ -61,6 +66,9 @@ pub struct Verified {
     pub warnings: Vec<String>,
     /// SHA-256 of the full component bytes: the key of the compile cache.
     pub digest: [u8; 32],
+    /// The digest of the code alone, without custom sections
+    /// ([`crate::signature::code_digest`]).
+    pub code_digest: [u8; 32],
 }
 
 /// Why a component may not be loaded.
@@ -86,6 +94,16 @@ pub enum Refusal {
         key_id: KeyId,
         name: String,
         revoked_at: Timestamp,
+        /// The code digest, for [`TrustStore::remember_revoked_code`].
+        code_digest: [u8; 32],
+    },
+    #[error(
+        "the component's code (digest {digest}) was seen signed by revoked key {key_id} at {seen_at}; revoked code is refused in every mode, however it is signed"
+    )]
+    RevokedCode {
+        digest: String,
+        key_id: KeyId,
+        seen_at: Timestamp,
     },
     #[error(
         "the component carries no `{}` section; embed its plugin.toml (signing does this)",
@@ -141,6 +159,16 @@ pub fn verify(component: &[u8], store: &TrustStore, policy: Policy) -> Result<Ve
         });
     }
 
+    let code_digest =
+        signature::code_digest(component).map_err(|e| Refusal::from(LayoutError::Format(e)))?;
+    if let Some(seen) = store.revoked_code(&code_digest) {
+        return Err(Refusal::RevokedCode {
+            digest: seen.digest.clone(),
+            key_id: seen.key_id,
+            seen_at: seen.seen_at,
+        });
+    }
+
     let signers: Vec<Signer> = layout
         .signatures
         .iter()
@@ -163,7 +191,7 @@ pub fn verify(component: &[u8], store: &TrustStore, policy: Policy) -> Result<Ve
             },
         })
         .collect();
-    let warnings = trust_decision(&signers, policy)?;
+    let warnings = trust_decision(&signers, policy, code_digest)?;
 
     let manifest = match layout.manifest {
         Some(data) => signature::parse_embedded_manifest(data).map_err(Refusal::BadManifest)?,
@@ -178,11 +206,16 @@ pub fn verify(component: &[u8], store: &TrustStore, policy: Policy) -> Result<Ve
         signers,
         warnings,
         digest: Sha256::digest(component).into(),
+        code_digest,
     })
 }
 
 /// Rules 3 and 4: accept (with warnings) or refuse, from the signers' statuses alone.
-fn trust_decision(signers: &[Signer], policy: Policy) -> Result<Vec<String>, Refusal> {
+fn trust_decision(
+    signers: &[Signer],
+    policy: Policy,
+    code_digest: [u8; 32],
+) -> Result<Vec<String>, Refusal> {
     let trusted = signers
         .iter()
         .any(|s| matches!(s.status, SignerStatus::Trusted));
@@ -196,6 +229,7 @@ fn trust_decision(signers: &[Signer], policy: Policy) -> Result<Vec<String>, Ref
                 key_id: signer.key_id,
                 name: signer.name.clone().unwrap_or_default(),
                 revoked_at,
+                code_digest,
             });
         }
         if !policy.allow_unsigned {
@@ -359,6 +393,55 @@ mod tests {
                 other => panic!("expected Revoked, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn code_seen_signed_by_a_revoked_key_is_refused_stripped_or_resigned_in_every_mode() {
+        let mut f = fixture();
+        let bytes = signed_by(&[&f.vendor]);
+        f.store.revoke(f.vendor.id(), "key leaked").unwrap();
+        let Err(Refusal::Revoked { code_digest, .. }) = verify(&bytes, &f.store, DEV) else {
+            panic!("expected Revoked")
+        };
+        let stripped = embed_manifest(&component(), &manifest()).unwrap();
+        assert!(
+            verify(&stripped, &f.store, DEV).is_ok(),
+            "before it is remembered"
+        );
+        f.store
+            .remember_revoked_code(&code_digest, f.vendor.id())
+            .unwrap();
+        let other = SecretKey::generate().unwrap();
+        f.store.add(other.public_key(), "other").unwrap();
+        let resigned = sign(&component(), &manifest(), &other).unwrap();
+        for (what, bytes) in [
+            ("stripped", &stripped),
+            ("re-signed", &resigned),
+            ("bare", &component()),
+        ] {
+            for policy in [STRICT, DEV] {
+                match verify(bytes, &f.store, policy) {
+                    Err(Refusal::RevokedCode { key_id, .. }) => assert_eq!(key_id, f.vendor.id()),
+                    other => panic!("{what}: expected RevokedCode, got {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_code_digest_ignores_signatures_manifests_and_custom_sections() {
+        let f = fixture();
+        let bare = component();
+        let digest = signature::code_digest(&bare).unwrap();
+        let signed = signed_by(&[&f.vendor]);
+        assert_eq!(signature::code_digest(&signed).unwrap(), digest);
+        let mut decorated = bare.clone();
+        crate::sections::append_custom(&mut decorated, "producers", b"anything");
+        assert_eq!(signature::code_digest(&decorated).unwrap(), digest);
+        let code_at = find(&bare, &[0x41, 0x2a]).unwrap(); // i32.const 42
+        let mut changed = bare.clone();
+        changed[code_at + 1] = 0x2b;
+        assert_ne!(signature::code_digest(&changed).unwrap(), digest);
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! The sandbox limits of a plugin instance: how much memory it may grow to and how much CPU
-//! one call may burn, and how a breach is told apart from any other trap.
+//! The sandbox limits of a plugin instance: how much memory it may grow to, how much CPU and
+//! wall-clock time one call may take and how many requests it may make, how much it may
+//! return and log; and how a breach is told apart from any other trap.
 //!
 //! Memory is capped by a [`wasmtime::ResourceLimiter`] that refuses growth past the cap and
 //! remembers that it did; CPU is capped with epoch interruption: a ticker thread advances the
 //! engine's epoch every [`TICK`], and a store's deadline callback counts the ticks during which
-//! its guest was running. Time a guest spends waiting in a host call (an HTTP request) is not
-//! counted, so a slow platform does not look like a runaway plugin.
+//! its guest was running. CPU time alone would let a plugin park in host calls (slow HTTP,
+//! thousands of requests) for ever, so every call also has a wall-clock deadline that counts
+//! its host calls (enforced around the call, see `connector.rs`) and a cap on its requests.
 
 use std::time::Duration;
 
@@ -21,10 +23,30 @@ pub struct Limits {
     pub memory_bytes: u64,
     /// The most CPU time one call into the plugin may use.
     pub call_timeout: Duration,
+    /// The most wall-clock time one call into the plugin may take, its host calls (HTTP
+    /// requests) included.
+    pub wall_timeout: Duration,
     /// The longest one outbound HTTP request may take, body included.
     pub http_timeout: Duration,
     /// The largest response body the host hands to a plugin, in bytes.
     pub max_response_bytes: u64,
+    /// The most outbound HTTP requests one call into the plugin may make.
+    pub max_requests_per_call: u32,
+    /// The largest text field (or id, cursor, watermark, reason) a plugin may return, in bytes.
+    pub max_field_bytes: u64,
+    /// The largest record a plugin may return (the sum of its text), in bytes.
+    pub max_record_bytes: u64,
+    /// The largest result one call may return (a page, a list of users), in bytes. It is also
+    /// the component model's "hostcall fuel": what the guest may transfer to the host in one
+    /// call or return.
+    pub max_page_bytes: u64,
+    /// The longest log message or output line kept from a plugin, in bytes (longer ones are
+    /// truncated).
+    pub max_log_message_bytes: u64,
+    /// Log lines (log calls, stdout and stderr lines) per second one instance may write.
+    pub log_rate: u32,
+    /// Log lines one instance may write at once before `log_rate` applies.
+    pub log_burst: u32,
 }
 
 impl Default for Limits {
@@ -32,8 +54,16 @@ impl Default for Limits {
         Limits {
             memory_bytes: 256 << 20,
             call_timeout: Duration::from_secs(30),
+            wall_timeout: Duration::from_secs(120),
             http_timeout: Duration::from_secs(30),
             max_response_bytes: 16 << 20,
+            max_requests_per_call: 500,
+            max_field_bytes: 64 << 10,
+            max_record_bytes: 1 << 20,
+            max_page_bytes: 64 << 20,
+            max_log_message_bytes: 8 << 10,
+            log_rate: 100,
+            log_burst: 1000,
         }
     }
 }
@@ -50,13 +80,17 @@ impl Limits {
 pub(crate) enum Breach {
     Memory,
     Deadline,
+    /// The call tried to make more requests than allowed.
+    Requests,
 }
 
-/// Per-store bookkeeping of the memory cap and the CPU deadline.
+/// Per-store bookkeeping of the memory cap, the CPU deadline and the request count.
 pub(crate) struct Sandbox {
     memory_cap: usize,
     ticks_allowed: u64,
     ticks_used: u64,
+    requests_allowed: u32,
+    requests_made: u32,
     breach: Option<Breach>,
 }
 
@@ -66,14 +100,33 @@ impl Sandbox {
             memory_cap: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
             ticks_allowed: limits.call_ticks(),
             ticks_used: 0,
+            requests_allowed: limits.max_requests_per_call,
+            requests_made: 0,
             breach: None,
         }
     }
 
-    /// Starts the CPU budget of a new call.
+    /// Starts the CPU and request budgets of a new call.
     pub(crate) fn start_call(&mut self) {
         self.ticks_used = 0;
+        self.requests_made = 0;
         self.breach = None;
+    }
+
+    /// How many requests one call may make.
+    pub(crate) fn requests_allowed(&self) -> u32 {
+        self.requests_allowed
+    }
+
+    /// Counts one outbound request; `false` (and a breach that fails the call) once the call
+    /// has made as many as allowed.
+    pub(crate) fn take_request(&mut self) -> bool {
+        if self.requests_made >= self.requests_allowed {
+            self.breach = Some(Breach::Requests);
+            return false;
+        }
+        self.requests_made += 1;
+        true
     }
 
     /// The breach that stopped the last call, if any.
@@ -147,6 +200,23 @@ mod tests {
         assert!(sandbox.on_tick().is_err());
         assert_eq!(sandbox.breach(), Some(Breach::Deadline));
         sandbox.start_call();
+        assert_eq!(sandbox.breach(), None);
+    }
+
+    #[test]
+    fn requests_past_the_per_call_cap_are_refused_until_the_next_call() {
+        let limits = Limits {
+            max_requests_per_call: 2,
+            ..Limits::default()
+        };
+        let mut sandbox = Sandbox::new(&limits);
+        sandbox.start_call();
+        assert!(sandbox.take_request());
+        assert!(sandbox.take_request());
+        assert!(!sandbox.take_request());
+        assert_eq!(sandbox.breach(), Some(Breach::Requests));
+        sandbox.start_call();
+        assert!(sandbox.take_request());
         assert_eq!(sandbox.breach(), None);
     }
 

@@ -15,8 +15,10 @@ use wasmtime::{Config, Engine, Store};
 use crate::bindings::{Plugin, PluginPre};
 use crate::cache::{CacheError, CacheOutcome, ComponentCache};
 use crate::connector::{Connection, Connector, Fault, begin_call};
-use crate::host::{HostState, OriginPolicy, Redactor};
+use crate::host::{HostState, OriginPolicy};
 use crate::limits::{Limits, TICK};
+use crate::output::OutputGuard;
+use crate::redact::Redactor;
 
 /// Why a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +212,13 @@ impl Runtime {
         let description = plugin
             .describe()
             .await
+            .and_then(|d| {
+                let redactor = Redactor::default();
+                OutputGuard::new(&self.shared.limits, &redactor)
+                    .description(&d)
+                    .map_err(Fault::Oversize)?;
+                Ok(d)
+            })
             .map_err(|fault| LoadError::Describe {
                 source_name: source_name.to_owned(),
                 fault,
@@ -307,6 +316,10 @@ impl LoadedPlugin {
         );
         let mut store = Store::new(&shared.engine, state);
         store.limiter(|state| &mut state.sandbox);
+        // What the guest may hand the host in one transfer (a call's arguments, a result):
+        // wasmtime copies it into host memory before any of our checks can look at it.
+        store
+            .set_hostcall_fuel(usize::try_from(shared.limits.max_page_bytes).unwrap_or(usize::MAX));
         store.epoch_deadline_callback(|mut ctx| ctx.data_mut().sandbox.on_tick());
         begin_call(&mut store);
         match self.inner.pre.instantiate_async(&mut store).await {
@@ -315,17 +328,25 @@ impl LoadedPlugin {
         }
     }
 
+    /// Asks a fresh instance (no network, no secrets) to describe itself, under the call's
+    /// deadlines.
     async fn describe(&self) -> Result<Description, Fault> {
-        let (mut store, bindings) = self.instantiate(Vec::new(), Arc::default()).await?;
-        begin_call(&mut store);
-        match bindings
-            .ccsync_connector_connector()
-            .call_describe(&mut store)
+        let wall = self.inner.shared.limits.wall_timeout;
+        let describe = async {
+            let (mut store, bindings) = self.instantiate(Vec::new(), Arc::default()).await?;
+            begin_call(&mut store);
+            match bindings
+                .ccsync_connector_connector()
+                .call_describe(&mut store)
+                .await
+            {
+                Ok(description) => Ok(description.into()),
+                Err(e) => Err(Fault::from_trap(&store, &self.inner.shared.limits, e)),
+            }
+        };
+        tokio::time::timeout(wall, describe)
             .await
-        {
-            Ok(description) => Ok(description.into()),
-            Err(e) => Err(Fault::from_trap(&store, &self.inner.shared.limits, e)),
-        }
+            .unwrap_or(Err(Fault::WallDeadline(wall)))
     }
 
     /// Instantiates the connector for one connection and configures it.

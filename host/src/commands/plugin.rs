@@ -4,13 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ccsync_config::Config;
 use ccsync_model::{Description, Kind};
 use ccsync_plugin::{Manifest, Policy, SecretKey, SignerStatus, TrustStore};
 use ccsync_runtime::{Runtime, RuntimeOptions};
 use serde_json::json;
 
+use crate::app::sandbox_limits;
 use crate::cli::{EmbedManifestArgs, InspectArgs, SignArgs, VerifyArgs};
 use crate::commands::trust::trust_store_path_for;
+use crate::plugins::check_file;
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
@@ -150,11 +153,33 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// Prints the signers and the load decision; exits 1 when the host would refuse the plugin.
-pub fn verify(config: &Path, allow_unsigned: bool, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+///
+/// The decision is the one a load takes ([`check_file`]): the trust checks, then the plugin
+/// is loaded in the sandbox (no network) and its `describe()` held to its signed manifest.
+pub async fn verify(
+    config: &Path,
+    allow_unsigned: bool,
+    args: VerifyArgs,
+) -> anyhow::Result<ExitCode> {
     let bytes = read(&args.file)?;
     let trust = TrustStore::open(trust_store_path_for(config, args.trust_store.as_deref())?)?;
+    // The operator's config, when there is one, decides the policy and the limits as it does
+    // for `sync`.
+    let loaded = Config::load(config, crate::sync::rules::FAMILIES).ok();
+    let policy = Policy {
+        allow_unsigned: allow_unsigned || loaded.as_ref().is_some_and(Config::allow_unsigned),
+    };
+    let runtime = Runtime::new(RuntimeOptions {
+        limits: loaded
+            .as_ref()
+            .map(|c| sandbox_limits(c.runtime()))
+            .unwrap_or_default(),
+        cache_dir: None,
+    })?;
     let signatures = ccsync_plugin::read_signatures(&bytes).unwrap_or_default();
-    let decision = ccsync_plugin::verify(&bytes, &trust, Policy { allow_unsigned });
+    let decision = check_file(&runtime, &args.file, &trust, policy)
+        .await
+        .map(|checked| checked.verified);
     if args.json {
         let value = match &decision {
             Ok(v) => json!({
@@ -171,7 +196,7 @@ pub fn verify(config: &Path, allow_unsigned: bool, args: VerifyArgs) -> anyhow::
             Err(refusal) => json!({
                 "file": args.file,
                 "loads": false,
-                "reason": refusal.to_string(),
+                "reason": format!("{refusal:#}"),
                 "signatures": signatures.iter().map(|s| s.key_id.to_string()).collect::<Vec<_>>(),
             }),
         };
@@ -203,7 +228,7 @@ pub fn verify(config: &Path, allow_unsigned: bool, args: VerifyArgs) -> anyhow::
                 for signature in &signatures {
                     outln!("  signature by key {}", signature.key_id)?;
                 }
-                outln!("  this host would REFUSE it: {refusal}")?;
+                outln!("  this host would REFUSE it: {refusal:#}")?;
             }
         }
     }

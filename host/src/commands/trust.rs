@@ -9,7 +9,7 @@ use ccsync_config::Config;
 use ccsync_plugin::{KeyId, PublicKey, TrustStore};
 
 use crate::cli::{KeyGenerateArgs, TrustAddArgs, TrustListArgs, TrustRevokeArgs};
-use crate::plugins::trust_store_path;
+use crate::plugins::{remember_if_revoked, trust_store_path};
 
 /// The trust store to use: the explicit one, else the one in the config's data directory.
 pub fn trust_store_path_for(config: &Path, explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -67,6 +67,14 @@ pub fn list(config: &Path, args: TrustListArgs) -> anyhow::Result<ExitCode> {
     if store.list().is_empty() {
         outln!("(no keys: plugins are refused until a vendor key is trusted)")?;
     }
+    for code in store.revoked_code_list() {
+        outln!(
+            "revoked code {} (signed by key {}, seen at {}): refused in every mode",
+            code.digest,
+            code.key_id,
+            code.seen_at
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -79,5 +87,20 @@ pub fn revoke(config: &Path, args: TrustRevokeArgs) -> anyhow::Result<ExitCode> 
         .map_err(|e| anyhow::anyhow!("{:?} is not a key id: {e}", args.key_id))?;
     store.revoke(id, &args.reason)?;
     outln!("revoked key {id}: plugins signed only by it are refused from now on")?;
+    // Revocation reaches the code: the configured plugins now refused as signed by a revoked
+    // key have their code remembered, so it stays refused with the signature stripped.
+    if let Ok(config) = Config::load(config, crate::sync::rules::FAMILIES) {
+        for plugin in config.plugins().values() {
+            match remember_if_revoked(&plugin.path, &mut store) {
+                Ok(true) => outln!(
+                    "  plugin {} ({}): its code is refused in every mode from now on",
+                    plugin.name,
+                    plugin.path.display()
+                )?,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(plugin = %plugin.name, "{e:#}"),
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -92,6 +92,7 @@ pub async fn read_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ccsync_runtime::Fault;
 
     fn connector_error(error: ConnectorError) -> CallError {
         CallError::Connector {
@@ -137,6 +138,26 @@ mod tests {
             ConnectorError::Rejected("no".into()),
         ] {
             assert_eq!(policy.delay(0, &connector_error(error)), None);
+        }
+    }
+
+    #[test]
+    fn sandbox_faults_are_plugin_faults_and_never_retried() {
+        let policy = RetryPolicy::default();
+        for fault in [
+            Fault::Deadline(Duration::from_secs(1)),
+            Fault::WallDeadline(Duration::from_secs(1)),
+            Fault::Memory(1 << 20),
+            Fault::Requests(10),
+            Fault::Oversize("page too large".into()),
+            Fault::Trap("panicked".into()),
+        ] {
+            let error = CallError::Fault {
+                plugin: "p@1".into(),
+                call: "read",
+                fault,
+            };
+            assert_eq!(policy.delay(0, &error), None, "{error}");
         }
     }
 

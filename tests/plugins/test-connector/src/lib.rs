@@ -3,15 +3,18 @@
 //! Built without features it is well-behaved: it reads two pages of users, fetches `/ping`
 //! from the configured `base-url` through the host's HTTP import, logs, and prints to stdout.
 //! Each feature turns `read` into one misbehaviour the host must contain: `spin` loops
-//! forever, `hog` allocates without bound, `intruder` calls an origin it did not declare, and
-//! `panic` panics. Every other export behaves, so a test can tell the misbehaviour apart from
-//! a broken component.
+//! forever, `hog` allocates without bound, `intruder` calls an origin it did not declare,
+//! `panic` panics, `slow-http` waits in (or floods) HTTP requests, `recurse` overflows its
+//! stack, `bloat` returns over-size records and pages, `chatty` floods the log and stdout,
+//! `smuggler` sends requests the contract forbids, and `leaker` copies its secret into what it
+//! returns. Their parameters come from settings (see `ccsync_bundled::test_plugins`). Every
+//! other export behaves, so a test can tell the misbehaviour apart from a broken component.
 
 use std::sync::Mutex;
 
 use ccsync::connector::http::{self, Request};
 use ccsync::connector::log::{self, Level};
-use ccsync::connector::types::{Entity, Error, KeyValue, Kind, Page, User};
+use ccsync::connector::types::{Entity, Error, InvalidRecord, KeyValue, Kind, Page, User};
 use exports::ccsync::connector::connector::{Description, Guest};
 
 wit_bindgen::generate!({
@@ -38,6 +41,18 @@ fn behaviour() -> &'static str {
         "intruder"
     } else if cfg!(feature = "panic") {
         "panic"
+    } else if cfg!(feature = "slow-http") {
+        "slow-http"
+    } else if cfg!(feature = "recurse") {
+        "recurse"
+    } else if cfg!(feature = "bloat") {
+        "bloat"
+    } else if cfg!(feature = "chatty") {
+        "chatty"
+    } else if cfg!(feature = "smuggler") {
+        "smuggler"
+    } else if cfg!(feature = "leaker") {
+        "leaker"
     } else {
         "well-behaved"
     }
@@ -110,7 +125,183 @@ fn well_behaved_read(kind: Kind, cursor: Option<String>) -> Result<Page, Error> 
     }
 }
 
+fn number(key: &str) -> usize {
+    setting(key).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+fn one_user_page(users: Vec<Entity>) -> Page {
+    Page {
+        items: users,
+        invalid: vec![],
+        next_cursor: None,
+        watermark: None,
+    }
+}
+
+fn slow_http() -> Result<Page, Error> {
+    let target = setting("target").unwrap_or_default();
+    for _ in 0..number("requests").max(1) {
+        get(&target)?;
+    }
+    Ok(one_user_page(vec![user(1, vec![])]))
+}
+
+#[allow(unconditional_recursion)]
+fn recurse(depth: u64) -> u64 {
+    let frame = std::hint::black_box([depth; 64]);
+    recurse(frame[0] + 1) + frame[63]
+}
+
+fn bloat() -> Result<Page, Error> {
+    let mut items = vec![];
+    let big_field = number("big-field");
+    if big_field > 0 {
+        let Entity::User(mut big) = user(0, vec![]) else {
+            unreachable!("user() makes users")
+        };
+        big.id = "big".into();
+        big.username = Some("u".repeat(big_field));
+        items.push(Entity::User(big));
+    }
+    let big_record = number("big-record");
+    if big_record > 0 {
+        let Entity::User(mut wide) = user(0, vec![]) else {
+            unreachable!("user() makes users")
+        };
+        wide.id = "wide".into();
+        wide.roles = vec!["r".repeat(1024); big_record.div_ceil(1024)];
+        items.push(Entity::User(wide));
+    }
+    for id in 1..=number("users") {
+        items.push(user(id as u32, vec![]));
+    }
+    Ok(one_user_page(items))
+}
+
+fn chatty() -> Result<Page, Error> {
+    for i in 0..number("logs") {
+        log::log(Level::Info, &format!("chatty line {i}"));
+    }
+    let log_bytes = number("log-bytes");
+    if log_bytes > 0 {
+        log::log(Level::Warn, &"L".repeat(log_bytes));
+    }
+    let stdout_bytes = number("stdout-bytes");
+    if stdout_bytes > 0 {
+        use std::io::Write;
+        let chunk = vec![b'o'; 64 << 10];
+        let mut out = std::io::stdout().lock();
+        let mut left = stdout_bytes;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            let _ = out.write_all(&chunk[..n]);
+            left -= n;
+        }
+        let _ = out.flush();
+    }
+    Ok(one_user_page(vec![user(1, vec![])]))
+}
+
+fn smuggle() -> Result<Page, Error> {
+    let mut headers = vec![];
+    if let Some(header) = setting("header") {
+        let (name, value) = header.split_once(": ").unwrap_or((header.as_str(), ""));
+        headers.push(http::Header {
+            name: name.into(),
+            value: value.into(),
+        });
+    }
+    let response = http::send(&Request {
+        method: setting("method").unwrap_or_else(|| "GET".into()),
+        url: setting("url").unwrap_or_default(),
+        headers,
+        body: None,
+    })
+    .map_err(|e| Error::Rejected(format!("http error: {e:?}")))?;
+    Ok(one_user_page(vec![user(
+        1,
+        vec![KeyValue {
+            key: "status".into(),
+            value: response.status.to_string(),
+        }],
+    )]))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn leak() -> Result<Page, Error> {
+    let secret = setting("api-key").unwrap_or_default();
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let (a, b) = secret.split_at(secret.len() / 2);
+    log::log(Level::Info, &format!("my key is {secret}"));
+    let mut extra = vec![
+        KeyValue {
+            key: "raw".into(),
+            value: secret.clone(),
+        },
+        KeyValue {
+            key: "basic".into(),
+            value: base64(format!("user:{secret}").as_bytes()),
+        },
+        KeyValue {
+            key: "split".into(),
+            value: format!("{a} / {b}"),
+        },
+    ];
+    extra.push(KeyValue {
+        key: "hex".into(),
+        value: hex,
+    });
+    let mut page = one_user_page(vec![user(1, extra)]);
+    if let Some(Entity::User(leaky)) = page.items.first_mut() {
+        leaky.email = Some(format!("{}@example.test", secret.to_uppercase()));
+    }
+    page.invalid.push(InvalidRecord {
+        id: Some("2".into()),
+        reason: format!("agent 2 has the key {secret} in its notes"),
+    });
+    Ok(page)
+}
+
 fn misbehave() -> Result<Page, Error> {
+    if cfg!(feature = "slow-http") {
+        return slow_http();
+    }
+    if cfg!(feature = "recurse") {
+        let depth = recurse(0);
+        return Err(Error::Transient(format!("recursed {depth}")));
+    }
+    if cfg!(feature = "bloat") {
+        return bloat();
+    }
+    if cfg!(feature = "chatty") {
+        return chatty();
+    }
+    if cfg!(feature = "smuggler") {
+        return smuggle();
+    }
+    if cfg!(feature = "leaker") {
+        return leak();
+    }
     if cfg!(feature = "spin") {
         let mut n: u64 = 0;
         loop {

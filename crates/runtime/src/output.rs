@@ -1,0 +1,441 @@
+//! Bounds and cleans what a plugin returns before it leaves the runtime: every caller (the
+//! sync engine, the store, the CLI) gets records that fit the configured sizes and carry no
+//! secret of the connection.
+//!
+//! - A text field (or an id, a reason, a cursor, a watermark) may be at most
+//!   `max_field_bytes`, a record (the sum of its text) at most `max_record_bytes`. An
+//!   over-size record is not returned: it becomes an invalid record of the page, with its id
+//!   (cut to the field limit) and its size, so the run is partial and nothing of it is stored.
+//! - A whole result may be at most `max_page_bytes`; a larger one fails the call (a plugin
+//!   fault): the sync cannot go on without the page. The component model enforces the same
+//!   bound while it copies the result out of the guest (its "hostcall fuel", set per store to
+//!   `max_page_bytes`), so the host never allocates more than that for one result.
+//! - Secrets are redacted from every text field, invalid reason, cursor and error message.
+
+use ccsync_model::{ConnectorError, Description, Entity, InvalidRecord, Page, User};
+
+use crate::limits::Limits;
+use crate::redact::Redactor;
+
+/// The bounds of one result, with the redactor of the connection.
+pub(crate) struct OutputGuard<'a> {
+    limits: &'a Limits,
+    redactor: &'a Redactor,
+}
+
+impl<'a> OutputGuard<'a> {
+    pub(crate) fn new(limits: &'a Limits, redactor: &'a Redactor) -> Self {
+        OutputGuard { limits, redactor }
+    }
+
+    /// Bounds and redacts a page; `Err` (what is too large) when the page as a whole, its
+    /// cursor or its watermark is over its limit.
+    pub(crate) fn page(&self, page: Page) -> Result<Page, String> {
+        let Page {
+            items,
+            invalid,
+            next_cursor,
+            watermark,
+        } = page;
+        let mut total = 0u64;
+        for (what, value) in [("next-cursor", &next_cursor), ("watermark", &watermark)] {
+            if let Some(value) = value {
+                self.check_field_or_fail(what, value)?;
+                total += value.len() as u64;
+            }
+        }
+        let mut kept = Vec::with_capacity(items.len());
+        let mut refused = Vec::new();
+        for mut entity in items {
+            let size = record_size(&mut entity);
+            total += size;
+            self.check_page(total)?;
+            match self.check_record(&mut entity, size) {
+                Ok(()) => {
+                    for_each_text(&mut entity, |_, text| self.redactor.redact_in_place(text));
+                    kept.push(entity);
+                }
+                Err(reason) => refused.push(InvalidRecord {
+                    id: Some(self.short(entity_id(&entity))),
+                    reason,
+                }),
+            }
+        }
+        let mut reported = Vec::with_capacity(invalid.len() + refused.len());
+        for record in invalid {
+            total +=
+                record.reason.len() as u64 + record.id.as_ref().map_or(0, |id| id.len() as u64);
+            self.check_page(total)?;
+            reported.push(InvalidRecord {
+                id: record.id.map(|id| self.short(&id)),
+                reason: self.short(&record.reason),
+            });
+        }
+        reported.extend(refused);
+        Ok(Page {
+            items: kept,
+            invalid: reported,
+            next_cursor: next_cursor.map(|c| self.redactor.redact(&c).into_owned()),
+            watermark: watermark.map(|w| self.redactor.redact(&w).into_owned()),
+        })
+    }
+
+    /// Bounds and redacts a list of users (a search): an over-size user is left out, with a
+    /// warning naming it.
+    pub(crate) fn users(&self, plugin: &str, users: Vec<User>) -> Result<Vec<User>, String> {
+        let mut total = 0u64;
+        let mut kept = Vec::with_capacity(users.len());
+        for user in users {
+            let mut entity = Entity::User(user);
+            let size = record_size(&mut entity);
+            total += size;
+            self.check_page(total)?;
+            if let Err(reason) = self.check_record(&mut entity, size) {
+                tracing::warn!(plugin, id = %self.short(entity_id(&entity)), "user left out: {reason}");
+                continue;
+            }
+            for_each_text(&mut entity, |_, text| self.redactor.redact_in_place(text));
+            if let Entity::User(user) = entity {
+                kept.push(user);
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Checks that every text of a description fits the field limit (it names the plugin in
+    /// logs and errors).
+    pub(crate) fn description(&self, description: &Description) -> Result<(), String> {
+        let Description {
+            name,
+            version,
+            origins,
+            capabilities,
+            ..
+        } = description;
+        self.check_field_or_fail("a name", name)?;
+        self.check_field_or_fail("a version", version)?;
+        for text in origins.iter().chain(capabilities) {
+            self.check_field_or_fail("an origin or capability", text)?;
+        }
+        Ok(())
+    }
+
+    /// Bounds and redacts one id the plugin returned (of a created record).
+    pub(crate) fn id(&self, id: String) -> Result<String, String> {
+        self.check_field_or_fail("the returned id", &id)?;
+        Ok(self.redactor.redact(&id).into_owned())
+    }
+
+    /// Bounds and redacts the message of a connector error.
+    pub(crate) fn error(&self, error: ConnectorError) -> ConnectorError {
+        let clean = |m: String| self.short(&m);
+        match error {
+            ConnectorError::Unauthorized(m) => ConnectorError::Unauthorized(clean(m)),
+            ConnectorError::Transient(m) => ConnectorError::Transient(clean(m)),
+            ConnectorError::InvalidConfig(m) => ConnectorError::InvalidConfig(clean(m)),
+            ConnectorError::NotFound(m) => ConnectorError::NotFound(clean(m)),
+            ConnectorError::Rejected(m) => ConnectorError::Rejected(clean(m)),
+            ConnectorError::Unsupported(m) => ConnectorError::Unsupported(clean(m)),
+            rate @ ConnectorError::RateLimited { .. } => rate,
+        }
+    }
+
+    fn check_page(&self, total: u64) -> Result<(), String> {
+        if total > self.limits.max_page_bytes {
+            return Err(format!(
+                "returned more than the limit of {} bytes in one result (max_page_size)",
+                self.limits.max_page_bytes
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_field_or_fail(&self, what: &str, value: &str) -> Result<(), String> {
+        if value.len() as u64 > self.limits.max_field_bytes {
+            return Err(format!(
+                "returned {what} of {} bytes, over the limit of {} bytes (max_field_size)",
+                value.len(),
+                self.limits.max_field_bytes
+            ));
+        }
+        Ok(())
+    }
+
+    /// Why a record may not be returned, naming the field or the record's size.
+    fn check_record(&self, entity: &mut Entity, size: u64) -> Result<(), String> {
+        let limit = self.limits.max_field_bytes;
+        let mut too_long = None;
+        for_each_text(entity, |field, text| {
+            if too_long.is_none() && text.len() as u64 > limit {
+                too_long = Some((field, text.len()));
+            }
+        });
+        if let Some((field, len)) = too_long {
+            return Err(format!(
+                "field `{field}` is {len} bytes, over the limit of {limit} bytes (max_field_size); the record is {size} bytes"
+            ));
+        }
+        if size > self.limits.max_record_bytes {
+            return Err(format!(
+                "record is {size} bytes, over the limit of {} bytes (max_record_size)",
+                self.limits.max_record_bytes
+            ));
+        }
+        Ok(())
+    }
+
+    /// Redacted and cut to the field limit (on a character boundary), marked when cut.
+    fn short(&self, text: &str) -> String {
+        let limit = usize::try_from(self.limits.max_field_bytes).unwrap_or(usize::MAX);
+        let text = if text.len() > limit {
+            let mut end = limit;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}… [{} bytes cut]", &text[..end], text.len() - end)
+        } else {
+            text.to_owned()
+        };
+        self.redactor.redact(&text).into_owned()
+    }
+}
+
+fn entity_id(entity: &Entity) -> &str {
+    match entity {
+        Entity::User(u) => &u.id,
+        Entity::Team(t) => &t.id,
+        Entity::SecurityProfile(p) => &p.id,
+        Entity::Campaign(i) | Entity::Disposition(i) | Entity::AgentStatus(i) => &i.id,
+    }
+}
+
+/// The record's size: the sum of its text, in bytes.
+fn record_size(entity: &mut Entity) -> u64 {
+    let mut size = 0u64;
+    for_each_text(entity, |_, text| size += text.len() as u64);
+    size
+}
+
+/// Calls `f` with every text of a record and the name of its field.
+fn for_each_text(entity: &mut Entity, mut f: impl FnMut(&'static str, &mut String)) {
+    fn opt(
+        f: &mut impl FnMut(&'static str, &mut String),
+        name: &'static str,
+        v: &mut Option<String>,
+    ) {
+        if let Some(v) = v {
+            f(name, v);
+        }
+    }
+    fn list(f: &mut impl FnMut(&'static str, &mut String), name: &'static str, v: &mut [String]) {
+        for item in v {
+            f(name, item);
+        }
+    }
+    fn extra(f: &mut impl FnMut(&'static str, &mut String), pairs: &mut [(String, String)]) {
+        for (key, value) in pairs {
+            f("extra", key);
+            f("extra", value);
+        }
+    }
+    match entity {
+        Entity::User(u) => {
+            f("id", &mut u.id);
+            opt(&mut f, "username", &mut u.username);
+            opt(&mut f, "first_name", &mut u.first_name);
+            opt(&mut f, "last_name", &mut u.last_name);
+            opt(&mut f, "email", &mut u.email);
+            opt(&mut f, "team_id", &mut u.team_id);
+            opt(&mut f, "security_profile_id", &mut u.security_profile_id);
+            list(&mut f, "roles", &mut u.roles);
+            list(&mut f, "permissions", &mut u.permissions);
+            opt(&mut f, "primary_phone", &mut u.primary_phone);
+            list(&mut f, "phones", &mut u.phones);
+            opt(&mut f, "employee_id", &mut u.employee_id);
+            opt(&mut f, "site_id", &mut u.site_id);
+            extra(&mut f, &mut u.extra);
+        }
+        Entity::Team(t) => {
+            f("id", &mut t.id);
+            f("name", &mut t.name);
+            list(&mut f, "features", &mut t.features);
+        }
+        Entity::SecurityProfile(p) => {
+            f("id", &mut p.id);
+            f("name", &mut p.name);
+            list(&mut f, "permissions", &mut p.permissions);
+        }
+        Entity::Campaign(i) | Entity::Disposition(i) | Entity::AgentStatus(i) => {
+            f("id", &mut i.id);
+            f("name", &mut i.name);
+            extra(&mut f, &mut i.extra);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            max_field_bytes: 16,
+            max_record_bytes: 64,
+            max_page_bytes: 256,
+            ..Limits::default()
+        }
+    }
+
+    fn user(id: &str, email: &str) -> Entity {
+        Entity::User(User {
+            id: id.into(),
+            email: Some(email.into()),
+            ..User::default()
+        })
+    }
+
+    fn page(items: Vec<Entity>) -> Page {
+        Page {
+            items,
+            ..Page::default()
+        }
+    }
+
+    #[test]
+    fn a_field_over_the_limit_makes_the_record_invalid_naming_field_and_size() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let out = guard
+            .page(page(vec![user("1", "a@b.c"), user("2", &"x".repeat(17))]))
+            .unwrap();
+        assert_eq!(out.items, vec![user("1", "a@b.c")]);
+        assert_eq!(
+            out.invalid,
+            vec![InvalidRecord {
+                id: Some("2".into()),
+                reason: "field `email` is 17 bytes, over the limit of 16 bytes (max_field_size); \
+                         the record is 18 bytes"
+                    .into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_record_over_the_limit_is_invalid_with_its_size() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let big = Entity::User(User {
+            id: "7".into(),
+            roles: vec!["r".repeat(16); 4],
+            ..User::default()
+        });
+        let out = guard.page(page(vec![big])).unwrap();
+        assert!(out.items.is_empty());
+        assert_eq!(out.invalid[0].id.as_deref(), Some("7"));
+        assert_eq!(
+            out.invalid[0].reason,
+            "record is 65 bytes, over the limit of 64 bytes (max_record_size)"
+        );
+    }
+
+    #[test]
+    fn a_page_over_the_limit_fails_naming_the_limit() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let items = (0..30)
+            .map(|i| user(&i.to_string(), "abcdefghij"))
+            .collect();
+        let err = guard.page(page(items)).unwrap_err();
+        assert!(
+            err.contains("256 bytes in one result (max_page_size)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_over_size_id_or_reason_of_an_invalid_record_is_cut() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let out = guard
+            .page(Page {
+                invalid: vec![InvalidRecord {
+                    id: Some("i".repeat(20)),
+                    reason: "r".repeat(40),
+                }],
+                ..Page::default()
+            })
+            .unwrap();
+        assert_eq!(
+            out.invalid[0].id.as_deref(),
+            Some("iiiiiiiiiiiiiiii… [4 bytes cut]")
+        );
+        assert!(out.invalid[0].reason.ends_with("[24 bytes cut]"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_from_records_reasons_and_cursors() {
+        let limits = Limits::default();
+        let redactor = Redactor::new(["hunter2-secret".to_owned()]);
+        let guard = OutputGuard::new(&limits, &redactor);
+        let out = guard
+            .page(Page {
+                items: vec![user("1", "HUNTER2-SECRET")],
+                invalid: vec![InvalidRecord {
+                    id: None,
+                    reason: "bad hunter2-secret".into(),
+                }],
+                next_cursor: Some("c-hunter2-secret".into()),
+                watermark: None,
+            })
+            .unwrap();
+        assert_eq!(out.items, vec![user("1", "[redacted]")]);
+        assert_eq!(out.invalid[0].reason, "bad [redacted]");
+        assert_eq!(out.next_cursor.as_deref(), Some("c-[redacted]"));
+    }
+
+    #[test]
+    fn a_record_costs_a_fixed_transfer_size_plus_its_text_as_the_readme_says() {
+        // The component model charges the hostcall fuel (max_page_size) with the host's
+        // representation of a page: this fixed size per record plus its text.
+        let per_record = std::mem::size_of::<crate::bindings::wit::Entity>();
+        println!("transfer size of one record: {per_record} bytes");
+        assert!((300..=400).contains(&per_record), "{per_record}");
+    }
+
+    #[test]
+    fn a_description_with_an_over_size_name_is_refused() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let mut description = Description {
+            name: "ok".into(),
+            version: "1.0.0".into(),
+            reads: vec![],
+            writes: vec![],
+            origins: vec!["https://a.test".into()],
+            capabilities: vec![],
+        };
+        assert_eq!(guard.description(&description), Ok(()));
+        description.name = "n".repeat(17);
+        let err = guard.description(&description).unwrap_err();
+        assert!(err.contains("a name of 17 bytes"), "{err}");
+    }
+
+    #[test]
+    fn an_over_size_cursor_fails_the_page() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let err = guard
+            .page(Page {
+                next_cursor: Some("c".repeat(17)),
+                ..Page::default()
+            })
+            .unwrap_err();
+        assert!(err.contains("next-cursor of 17 bytes"), "{err}");
+    }
+}
