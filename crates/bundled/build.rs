@@ -26,6 +26,12 @@ const TEST_PLUGINS: &[(&str, &str)] = &[
     ("leaker", "test-leaker"),
 ];
 
+/// (package, file name of the component): the other test connectors.
+const OTHER_TEST_PLUGINS: &[(&str, &str)] = &[
+    ("test-target", "test-target"),
+    ("legacy-connector", "test-legacy-0-1"),
+];
+
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "guest";
 
@@ -54,6 +60,10 @@ fn main() {
         for (feature, name) in TEST_PLUGINS {
             build(&workspace, &target_dir, "test-connector", feature);
             copy(&target_dir, "test-connector", &out_dir, name);
+        }
+        for (package, name) in OTHER_TEST_PLUGINS {
+            build(&workspace, &target_dir, package, "");
+            copy(&target_dir, package, &out_dir, name);
         }
     }
     for (package, name) in CONNECTORS {

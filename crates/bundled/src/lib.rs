@@ -63,4 +63,9 @@ pub mod test_plugins {
     /// Copies its `api-key` setting (as is, upper-cased, hex, base64, split in two) into the
     /// user and invalid record it returns from `read`, and into its log.
     pub const LEAKER: &[u8] = component!("test-leaker");
+    /// A writable target for push and mapping flows (`tests/plugins/test-target`).
+    pub const TARGET: &[u8] = component!("test-target");
+    /// Built against `ccsync:connector@0.1.0`: reads two users
+    /// (`tests/plugins/legacy-connector`).
+    pub const LEGACY_0_1: &[u8] = component!("test-legacy-0-1");
 }

@@ -111,6 +111,15 @@ pub struct User {
     pub employee_id: Option<String>,
     /// The site (location) the user works at.
     pub site_id: Option<String>,
+    /// The groups the user belongs to at the platform, by name (a dialer's `Call Center
+    /// Agents`). Left out of the JSON form when empty, so records of sources that have none
+    /// hash as before the field existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Whether the user has a password at the platform; `None` where it does not say. Left
+    /// out of the JSON form when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_set: Option<bool>,
     /// Attributes the contract has no field for, sorted by key.
     pub extra: Vec<(String, String)>,
 }
@@ -148,6 +157,10 @@ pub struct NamedItem {
     pub name: String,
     /// Whether the item is active.
     pub active: bool,
+    /// The list the item is filed in at the platform (a dialer's `CC Campaigns`); `None`
+    /// where the platform has no such lists. Left out of the JSON form when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Attributes the contract has no field for, sorted by key.
     pub extra: Vec<(String, String)>,
 }

@@ -268,13 +268,8 @@ impl Connector {
                 })
                 .collect();
             begin_call(&mut store);
-            let result = tokio::time::timeout(
-                wall,
-                bindings
-                    .ccsync_connector_connector()
-                    .call_configure(&mut store, &settings),
-            )
-            .await;
+            let result =
+                tokio::time::timeout(wall, bindings.call_configure(&mut store, &settings)).await;
             match result {
                 Err(_) => return Err(self.fault("configure", Fault::WallDeadline(wall))),
                 Ok(Err(e)) => {
@@ -328,10 +323,7 @@ impl Connector {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
-        let call = live
-            .bindings
-            .ccsync_connector_connector()
-            .call_describe(&mut live.store);
+        let call = live.bindings.call_describe(&mut live.store);
         let outcome = tokio::time::timeout(wall, call)
             .await
             .map(|r| r.map(Ok::<_, wit::Error>));
@@ -343,10 +335,7 @@ impl Connector {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
-        let call = live
-            .bindings
-            .ccsync_connector_connector()
-            .call_check(&mut live.store);
+        let call = live.bindings.call_check(&mut live.store);
         let outcome = tokio::time::timeout(wall, call).await;
         self.finish("check", outcome)
     }
@@ -362,12 +351,9 @@ impl Connector {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
-        let call = live.bindings.ccsync_connector_connector().call_read(
-            &mut live.store,
-            kind.into(),
-            cursor,
-            since,
-        );
+        let call = live
+            .bindings
+            .call_read(&mut live.store, kind.into(), cursor, since);
         let outcome = tokio::time::timeout(wall, call).await;
         let page: Page = self.finish("read", outcome)?.into();
         self.guard()
@@ -375,16 +361,17 @@ impl Connector {
             .map_err(|what| self.fault("read", Fault::Oversize(what)))
     }
 
-    /// Creates a record and returns the platform's id for it.
-    pub async fn create(&mut self, entity: Entity) -> Result<String, CallError> {
+    /// Creates a record and returns the platform's id for it. `external_id` is the host's
+    /// key of the record, which the connector stores with it so that [`Connector::find`]
+    /// finds the record after a lost reply.
+    pub async fn create(&mut self, entity: Entity, external_id: &str) -> Result<String, CallError> {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
         let entity = wit::Entity::from(entity);
         let call = live
             .bindings
-            .ccsync_connector_connector()
-            .call_create(&mut live.store, &entity);
+            .call_create(&mut live.store, &entity, external_id);
         let outcome = tokio::time::timeout(wall, call).await;
         let id = self.finish("create", outcome)?;
         self.guard()
@@ -398,10 +385,7 @@ impl Connector {
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
         let entity = wit::Entity::from(entity);
-        let call =
-            live.bindings
-                .ccsync_connector_connector()
-                .call_update(&mut live.store, id, &entity);
+        let call = live.bindings.call_update(&mut live.store, id, &entity);
         let outcome = tokio::time::timeout(wall, call).await;
         self.finish("update", outcome)
     }
@@ -411,11 +395,9 @@ impl Connector {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
-        let call = live.bindings.ccsync_connector_connector().call_deactivate(
-            &mut live.store,
-            kind.into(),
-            id,
-        );
+        let call = live
+            .bindings
+            .call_deactivate(&mut live.store, kind.into(), id);
         let outcome = tokio::time::timeout(wall, call).await;
         self.finish("deactivate", outcome)
     }
@@ -425,10 +407,7 @@ impl Connector {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
-        let call = live
-            .bindings
-            .ccsync_connector_connector()
-            .call_search_users(&mut live.store, query);
+        let call = live.bindings.call_search_users(&mut live.store, query);
         let outcome = tokio::time::timeout(wall, call).await;
         let users = self.finish("search-users", outcome)?;
         self.users("search-users", users)
@@ -439,13 +418,59 @@ impl Connector {
         let wall = self.wall();
         let live = self.ensure_live().await?;
         begin_call(&mut live.store);
-        let call = live
-            .bindings
-            .ccsync_connector_connector()
-            .call_find_by_email(&mut live.store, emails);
+        let call = live.bindings.call_find_by_email(&mut live.store, emails);
         let outcome = tokio::time::timeout(wall, call).await;
         let users = self.finish("find-by-email", outcome)?;
         self.users("find-by-email", users)
+    }
+
+    /// The platform id of the record of `kind` created with `external_id`, if any.
+    pub async fn find(
+        &mut self,
+        kind: Kind,
+        external_id: &str,
+    ) -> Result<Option<String>, CallError> {
+        let wall = self.wall();
+        let live = self.ensure_live().await?;
+        begin_call(&mut live.store);
+        let call = live
+            .bindings
+            .call_find(&mut live.store, kind.into(), external_id);
+        let outcome = tokio::time::timeout(wall, call).await;
+        match self.finish("find", outcome)? {
+            Some(id) => self
+                .guard()
+                .id(id)
+                .map(Some)
+                .map_err(|what| self.fault("find", Fault::Oversize(what))),
+            None => Ok(None),
+        }
+    }
+
+    /// One record of `kind` by its platform id, if the platform has it. A record over the
+    /// size limits fails the call.
+    pub async fn get(&mut self, kind: Kind, id: &str) -> Result<Option<Entity>, CallError> {
+        let wall = self.wall();
+        let live = self.ensure_live().await?;
+        begin_call(&mut live.store);
+        let call = live.bindings.call_get(&mut live.store, kind.into(), id);
+        let outcome = tokio::time::timeout(wall, call).await;
+        let Some(entity) = self.finish("get", outcome)? else {
+            return Ok(None);
+        };
+        let page = Page {
+            items: vec![entity.into()],
+            ..Page::default()
+        };
+        let mut checked = self
+            .guard()
+            .page(page)
+            .map_err(|what| self.fault("get", Fault::Oversize(what)))?;
+        match (checked.items.pop(), checked.invalid.pop()) {
+            (Some(entity), _) => Ok(Some(entity)),
+            (None, Some(invalid)) => Err(self.fault("get", Fault::Oversize(invalid.reason))),
+            (None, None) => Ok(None),
+        }
     }
 
     fn users(&self, call: &'static str, users: Vec<wit::User>) -> Result<Vec<User>, CallError> {

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use ccsync_model::Description;
 use ccsync_plugin::{Manifest, OriginPattern};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
-use crate::bindings::{Plugin, PluginPre};
+use crate::bindings::{self, Plugin, PluginPre};
 use crate::cache::{CacheError, CacheOutcome, ComponentCache};
 use crate::connector::{Connection, Connector, Fault, begin_call};
 use crate::host::{HostState, OriginPolicy};
@@ -127,8 +127,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-        Plugin::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
-            .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        bindings::add_to_linker(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         let client = reqwest::Client::builder()
             .timeout(options.limits.http_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -257,7 +256,7 @@ impl Runtime {
 
 pub(crate) struct PluginInner {
     pub(crate) shared: Arc<Shared>,
-    pre: PluginPre<HostState>,
+    pre: PluginPre,
     pub(crate) label: Arc<str>,
     description: Option<Description>,
     pub(crate) declared: Vec<OriginPattern>,
@@ -279,6 +278,11 @@ impl LoadedPlugin {
             .description
             .as_ref()
             .expect("a loaded plugin has described itself")
+    }
+
+    /// The contract version the component speaks (`0.2.0`, `0.1.0`).
+    pub fn contract_version(&self) -> &'static str {
+        self.inner.pre.version()
     }
 
     /// `name@version`, as the plugin is named in logs and errors.
@@ -335,11 +339,7 @@ impl LoadedPlugin {
         let describe = async {
             let (mut store, bindings) = self.instantiate(Vec::new(), Arc::default()).await?;
             begin_call(&mut store);
-            match bindings
-                .ccsync_connector_connector()
-                .call_describe(&mut store)
-                .await
-            {
+            match bindings.call_describe(&mut store).await {
                 Ok(description) => Ok(description.into()),
                 Err(e) => Err(Fault::from_trap(&store, &self.inner.shared.limits, e)),
             }

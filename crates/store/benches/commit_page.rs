@@ -36,6 +36,8 @@ fn user(i: usize, revision: usize) -> Entity {
         phones: vec![format!("+1555{i:07}")],
         employee_id: Some(format!("E{i}")),
         site_id: Some(format!("S{}", i % 12)),
+        groups: vec![],
+        password_set: None,
         extra: vec![("location".into(), "Dallas".into())],
     })
 }

@@ -592,8 +592,25 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().ctx(OP, key)
     }
 
-    /// Selects (or deselects) records for push flow `flow`, logging each change with `reason`
-    /// as an operator's; records already so are left alone. Returns how many changed.
+    /// Every record of a kind selected for push flow `flow`, in id order.
+    pub fn selection(&self, flow: &str, tenant: &str, kind: &str) -> Result<Vec<String>> {
+        const OP: &str = "selection";
+        let key = || format!("flow {flow}, {tenant}/{kind}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source_id FROM selections WHERE flow = ?1 AND tenant = ?2 AND kind = ?3
+                 ORDER BY source_id",
+            )
+            .ctx(OP, key)?;
+        let rows = stmt
+            .query_map(params![flow, tenant, kind], |row| row.get(0))
+            .ctx(OP, key)?;
+        rows.collect::<rusqlite::Result<_>>().ctx(OP, key)
+    }
+
+    /// Selects (or deselects) records for push flow `flow`, logging each change as an
+    /// operator's; records already so are left alone. Returns how many changed.
     pub fn select(
         &mut self,
         flow: &str,

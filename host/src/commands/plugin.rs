@@ -36,14 +36,19 @@ pub async fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
             .load(&bytes, &file.to_string(), None)
             .await
             .with_context(|| format!("inspecting {file}"))?;
-        Some(plugin.description().clone())
+        Some((plugin.description().clone(), plugin.contract_version()))
     };
+    let contract = description
+        .as_ref()
+        .map(|(_, version)| format!("ccsync:connector@{version}"));
+    let description = description.map(|(d, _)| d);
     if args.json {
         let value = json!({
             "file": args.file,
             "manifest": manifest.as_ref().map(manifest_json),
             "signatures": signatures.iter().map(|s| s.key_id.to_string()).collect::<Vec<_>>(),
             "description": description,
+            "contract": contract,
         });
         outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(ExitCode::SUCCESS);
@@ -64,6 +69,9 @@ pub async fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
         "signatures: {}",
         or_none(signatures.iter().map(|s| format!("key {}", s.key_id)))
     )?;
+    if let Some(contract) = &contract {
+        outln!("contract: {contract}")?;
+    }
     if let Some(d) = &description {
         out!("describe():\n{}", describe_text(d))?;
     }

@@ -70,7 +70,7 @@ impl Guest for Component {
         with_client(|client, host| client.read(host, kind, cursor.as_deref(), since.as_deref()))
     }
 
-    fn create(_entity: Entity) -> Result<String, Error> {
+    fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {
         Err(Error::Unsupported(READ_ONLY.into()))
     }
 
@@ -80,6 +80,16 @@ impl Guest for Component {
 
     fn deactivate(_kind: Kind, _id: String) -> Result<(), Error> {
         Err(Error::Unsupported(READ_ONLY.into()))
+    }
+
+    fn find(_kind: Kind, _external_id: String) -> Result<Option<String>, Error> {
+        Err(Error::Unsupported(READ_ONLY.into()))
+    }
+
+    fn get(_kind: Kind, _id: String) -> Result<Option<Entity>, Error> {
+        Err(Error::Unsupported(
+            "no read by id: read the kind's pages".into(),
+        ))
     }
 
     fn search_users(_query: String) -> Result<Vec<User>, Error> {

@@ -124,6 +124,8 @@ fn map_agent(f: Fields<'_>, profiles: &Profiles) -> Result<User, Problem> {
             .collect(),
         employee_id: internal_id.map(str::to_string),
         site_id: location.map(str::to_string),
+        groups: Vec::new(),
+        password_set: None,
         extra,
     })
 }
@@ -166,6 +168,7 @@ fn map_campaign(f: Fields<'_>) -> Result<NamedItem, FieldError> {
         id: f.required_int("id")?.to_string(),
         name: f.required_str("name")?.to_string(),
         active: f.required_bool("isActive")?,
+        group: None,
         extra: sorted_extra([
             (
                 "description",
@@ -185,6 +188,7 @@ fn map_disposition(f: Fields<'_>) -> Result<NamedItem, FieldError> {
         name: f.required_str("dispositionName")?.to_string(),
         // Dispositions have no active flag on CXone.
         active: true,
+        group: None,
         extra: sorted_extra([
             (
                 "classificationId",
@@ -207,6 +211,7 @@ fn map_agent_status(f: Fields<'_>) -> Result<NamedItem, FieldError> {
         id: f.required_int("id")?.to_string(),
         name: f.required_str("name")?.to_string(),
         active: f.required_bool("isActive")?,
+        group: None,
         extra: sorted_extra([
             ("isACW", f.optional_bool("isACW")?.map(|b| b.to_string())),
             (
@@ -289,6 +294,8 @@ mod tests {
                 phones: vec!["+15550001".into()],
                 employee_id: Some("E-9".into()),
                 site_id: Some("S-1".into()),
+                groups: vec![],
+                password_set: None,
                 extra: kv(&[
                     ("lastUpdated", "2026-11-24T07:00:00.000Z"),
                     ("locked", "false"),
@@ -435,6 +442,7 @@ mod tests {
                 id: "3".into(),
                 name: "Sales".into(),
                 active: false,
+                group: None,
                 extra: kv(&[("lastUpdateTime", "2026-01-01T00:00:00Z")]),
             })
         );
@@ -446,6 +454,7 @@ mod tests {
                 id: "4".into(),
                 name: "Sold".into(),
                 active: true,
+                group: None,
                 extra: kv(&[
                     ("classificationId", "2"),
                     ("lastUpdated", "2026-01-02T00:00:00Z")
@@ -460,6 +469,7 @@ mod tests {
                 id: "8".into(),
                 name: "Lunch".into(),
                 active: true,
+                group: None,
                 extra: kv(&[("isACW", "false")]),
             })
         );

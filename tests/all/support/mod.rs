@@ -10,6 +10,8 @@
 // Every test crate that includes this module uses only part of it.
 #![allow(dead_code)]
 
+pub mod target;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -110,6 +112,19 @@ manual = {manual}
     /// The workspace directory.
     pub fn dir(&self) -> &Path {
         self._dir.path()
+    }
+
+    /// Writes `component` with its manifest into `plugins/<name>.wasm`, signed by a fresh
+    /// vendor key that the workspace's trust store trusts.
+    pub fn install_plugin(&self, name: &str, component: &[u8], manifest: &str) {
+        let manifest =
+            Manifest::from_toml_str(manifest, &format!("{name}/plugin.toml")).expect("a manifest");
+        let key = SecretKey::generate().expect("a vendor key");
+        let signed = ccsync_plugin::sign(component, &manifest, &key).expect("signing");
+        std::fs::write(self.dir().join(format!("plugins/{name}.wasm")), signed).unwrap();
+        TrustStore::open(self.dir().join("data/trust.json"))
+            .and_then(|mut trust| trust.add(key.public_key(), name))
+            .expect("trusting the test vendor key");
     }
 
     /// Replaces the workspace's config file.

@@ -9,6 +9,7 @@
 //! a family only through that trait and never name one. Adding a family is adding a folder and
 //! a line in [`for_flow`] and [`FAMILIES`].
 
+pub mod d;
 mod plan;
 pub mod w;
 
@@ -44,7 +45,7 @@ pub struct Cx<'a> {
 }
 
 /// The families this engine runs: the config refuses a flow of any other at load.
-pub const FAMILIES: &[Family] = &[Family::Wfm];
+pub const FAMILIES: &[Family] = &[Family::Wfm, Family::Dialer];
 
 /// One family's rules, bound to one flow's target.
 pub trait Rules {
@@ -124,6 +125,9 @@ pub struct SingleDecision {
 pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
     match (flow.family, &flow.target) {
         (Family::Wfm, ccsync_config::Target::Hub(store)) => Ok(Box::new(w::Wfm::new(&store.name))),
+        (Family::Dialer, ccsync_config::Target::Connection(target)) => {
+            Ok(Box::new(d::Dialer::new(target)))
+        }
         (family, target) => anyhow::bail!(
             "flow {}: family {family} (rules {}) at target {} is not built in this ccsync",
             flow.name,

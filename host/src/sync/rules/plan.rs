@@ -19,6 +19,8 @@ pub struct PlanSummary {
     pub reactivated: u64,
     /// Skips logged by this run (a repeated skip is not logged again, nor counted).
     pub skipped: u64,
+    /// Records the target refused (the others went on).
+    pub rejected: u64,
     /// Objects at the target left as they were.
     pub unchanged: u64,
 }
@@ -31,13 +33,19 @@ impl PlanSummary {
             LogAction::Deactivate => self.deactivated += 1,
             LogAction::Reactivate => self.reactivated += 1,
             LogAction::Skip => self.skipped += 1,
+            LogAction::Error | LogAction::Invalid => self.rejected += 1,
             _ => self.updated += 1,
         }
     }
 
     /// How many actions (skips included) there are.
     pub fn actions(&self) -> u64 {
-        self.created + self.updated + self.deactivated + self.reactivated + self.skipped
+        self.created
+            + self.updated
+            + self.deactivated
+            + self.reactivated
+            + self.skipped
+            + self.rejected
     }
 }
 
@@ -52,7 +60,11 @@ impl fmt::Display for PlanSummary {
             self.reactivated,
             self.unchanged,
             self.skipped
-        )
+        )?;
+        if self.rejected > 0 {
+            write!(f, ", {} rejected", self.rejected)?;
+        }
+        Ok(())
     }
 }
 

@@ -74,6 +74,8 @@ fn user(id: u32, extra: Vec<KeyValue>) -> Entity {
         phones: vec![],
         employee_id: Some(format!("E{id}")),
         site_id: None,
+        groups: vec![],
+        password_set: None,
         extra,
     })
 }
@@ -366,7 +368,7 @@ impl Guest for Component {
         }
     }
 
-    fn create(_entity: Entity) -> Result<String, Error> {
+    fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {
         Err(Error::Unsupported("test-connector is read-only".into()))
     }
 
@@ -376,6 +378,16 @@ impl Guest for Component {
 
     fn deactivate(_kind: Kind, _id: String) -> Result<(), Error> {
         Err(Error::Unsupported("test-connector is read-only".into()))
+    }
+
+    fn find(_kind: Kind, _external_id: String) -> Result<Option<String>, Error> {
+        Err(Error::Unsupported("test-connector is read-only".into()))
+    }
+
+    fn get(_kind: Kind, _id: String) -> Result<Option<Entity>, Error> {
+        Err(Error::Unsupported(
+            "no read by id: read the kind's pages".into(),
+        ))
     }
 
     fn search_users(_query: String) -> Result<Vec<User>, Error> {

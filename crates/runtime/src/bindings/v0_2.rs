@@ -1,8 +1,7 @@
-//! The generated bindings of `wit/connector.wit` and the one place where their types are
-//! converted to and from the domain types of `ccsync-model`.
-//!
-//! Nothing outside this crate sees a generated type: a change of the contract is a change of
-//! this file and the connectors, not of the sync engine or the store.
+//! The latest contract, `ccsync:connector@0.2.0` (`wit/connector.wit`): its generated bindings
+//! and the one place where its types are converted to and from the domain types of
+//! `ccsync-model`. Older versions convert to these types ([`super::v0_1`]), so only the
+//! latest types ever meet the domain.
 
 use ccsync_model as model;
 
@@ -75,6 +74,8 @@ impl From<wit::User> for model::User {
             phones: u.phones,
             employee_id: u.employee_id,
             site_id: u.site_id,
+            groups: u.groups,
+            password_set: u.password_set,
             extra: pairs_from_wit(u.extra),
         }
     }
@@ -97,6 +98,8 @@ impl From<model::User> for wit::User {
             phones: u.phones,
             employee_id: u.employee_id,
             site_id: u.site_id,
+            groups: u.groups,
+            password_set: u.password_set,
             extra: pairs_to_wit(u.extra),
         }
     }
@@ -108,6 +111,7 @@ impl From<wit::NamedItem> for model::NamedItem {
             id: i.id,
             name: i.name,
             active: i.active,
+            group: i.group,
             extra: pairs_from_wit(i.extra),
         }
     }
@@ -119,6 +123,7 @@ impl From<model::NamedItem> for wit::NamedItem {
             id: i.id,
             name: i.name,
             active: i.active,
+            group: i.group,
             extra: pairs_to_wit(i.extra),
         }
     }
@@ -258,6 +263,8 @@ mod tests {
             phones: vec![],
             employee_id: None,
             site_id: None,
+            groups: vec![],
+            password_set: None,
             extra: vec![
                 wit::KeyValue {
                     key: "z".into(),
