@@ -8,6 +8,7 @@ mod support;
 mod acd_sync;
 mod flow_engine;
 mod log;
+mod mapping;
 mod plugin_inspect;
 mod push;
 mod safety;

@@ -10,6 +10,7 @@
 //! a line in [`for_flow`] and [`FAMILIES`].
 
 pub mod d;
+pub mod p;
 mod plan;
 pub mod w;
 
@@ -45,7 +46,7 @@ pub struct Cx<'a> {
 }
 
 /// The families this engine runs: the config refuses a flow of any other at load.
-pub const FAMILIES: &[Family] = &[Family::Wfm, Family::Dialer];
+pub const FAMILIES: &[Family] = &[Family::Wfm, Family::Presence, Family::Dialer];
 
 /// One family's rules, bound to one flow's target.
 pub trait Rules {
@@ -125,6 +126,9 @@ pub struct SingleDecision {
 pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
     match (flow.family, &flow.target) {
         (Family::Wfm, ccsync_config::Target::Hub(store)) => Ok(Box::new(w::Wfm::new(&store.name))),
+        (Family::Presence, ccsync_config::Target::Connection(target)) => {
+            Ok(Box::new(p::Presence::new(target)))
+        }
         (Family::Dialer, ccsync_config::Target::Connection(target)) => {
             Ok(Box::new(d::Dialer::new(target)))
         }
