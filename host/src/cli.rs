@@ -146,6 +146,9 @@ pub struct LinkPinArgs {
     /// Why (kept in the link's log).
     #[arg(long)]
     pub reason: Option<String>,
+    /// Print the link as it now stands, as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -129,6 +129,14 @@ async fn d1_only_selected_users_are_pushed_and_a_second_run_writes_nothing_at_th
     let links = push.links(Some("mapped")).await;
     assert_eq!(links.len(), 5);
     assert!(links.iter().all(|l| l["method"] == "created"), "{links:?}");
+    // The link changes are part of the one history `ccsync log` shows.
+    let history = push.hub.log(&["--kind", "link", "--flow", DIALER]).await;
+    let created: Vec<&Value> = history.iter().filter(|e| e["action"] == "create").collect();
+    assert_eq!(created.len(), 5, "{history:?}");
+    assert!(
+        created.iter().all(|e| e["subject"] == "link"),
+        "{history:?}"
+    );
 
     // Unchanged: no write at all.
     let (posts, puts) = (push.target.requests("POST"), push.target.requests("PUT"));
@@ -273,9 +281,9 @@ async fn a_pinned_link_is_never_overridden_and_an_ignored_record_is_left_alone()
     // Pinned to another target record: the next run updates that one, and keeps the pin.
     let pinned = push
         .hub
-        .run(&["links", "pin", DIALER, &chosen[0], &second_target])
+        .json(&["links", "pin", DIALER, &chosen[0], &second_target, "--json"])
         .await;
-    assert!(pinned.status.success(), "{pinned:?}");
+    assert_eq!(pinned["method"], "manual", "{pinned}");
     let ignored = push
         .hub
         .run(&[

@@ -169,6 +169,11 @@ pub enum ActivitySubject {
         /// The hub store the account lives in.
         store: String,
     },
+    /// A link of a record of this kind to a flow's target (an entry of the link log).
+    Link {
+        /// The linked record's kind.
+        kind: Kind,
+    },
 }
 
 /// One entry of the merged log: a record action or an account action.
@@ -186,8 +191,9 @@ pub struct Activity {
     pub at: Timestamp,
     /// The run that acted; `None` for an operator's mass update of accounts.
     pub run: Option<RunId>,
-    /// `sync` for a run of a flow (every record entry), `mass-update` for an operator's.
-    pub origin: AccountOrigin,
+    /// `sync` for a run of a flow (every record entry), `mass-update` or `operator` for an
+    /// operator's.
+    pub origin: String,
     /// The flow of the run; `None` for a mass update.
     pub flow: Option<String>,
     /// The source tenant of the record or account.
@@ -196,8 +202,9 @@ pub struct Activity {
     pub source_id: Option<String>,
     /// A human name for the record or the account's user.
     pub display: Option<String>,
-    /// What happened.
-    pub action: LogAction,
+    /// What happened: a [`LogAction`] for records and accounts, a
+    /// [`LinkAction`](crate::LinkAction) for links.
+    pub action: String,
     /// Why, in words for an operator; `None` when the writer gave no reason.
     pub reason: Option<String>,
     /// The fields the action changed; empty when it changed none.
@@ -211,12 +218,12 @@ impl From<AccountLogEntry> for Activity {
             id: entry.id,
             at: entry.at,
             run: entry.run,
-            origin: entry.origin,
+            origin: entry.origin.to_string(),
             flow: entry.flow,
             tenant: entry.tenant,
             source_id: Some(entry.source_id),
             display: entry.display,
-            action: entry.action,
+            action: entry.action.to_string(),
             reason: entry.reason,
             changes: entry.changes,
         }
@@ -233,6 +240,8 @@ pub enum ActivityScope {
     Records(Kind),
     /// Only the entries about WFM accounts.
     Accounts,
+    /// Only the entries about links (of map and push flows).
+    Links,
     /// What happened to users: the user records' entries and their accounts' entries, never
     /// a team or profile that happens to share a source id.
     Users,
@@ -246,8 +255,15 @@ impl ActivityScope {
             ActivityScope::All => Some(None),
             ActivityScope::Records(kind) => Some(Some(kind)),
             ActivityScope::Users => Some(Some(Kind::User)),
-            ActivityScope::Accounts => None,
+            ActivityScope::Accounts | ActivityScope::Links => None,
         }
+    }
+
+    fn reads_links(self) -> bool {
+        matches!(
+            self,
+            ActivityScope::All | ActivityScope::Links | ActivityScope::Users
+        )
     }
 
     fn reads_accounts(self) -> bool {
@@ -317,6 +333,21 @@ impl ActivityQuery {
             ));
             args.push(limit.clone());
         }
+        if filter.scope.reads_links() {
+            let mut conditions = Vec::new();
+            if filter.scope == ActivityScope::Users {
+                conditions.push("kind = 'user'");
+            }
+            push_common(&mut conditions, &mut args, filter);
+            branches.push(format!(
+                "SELECT * FROM (
+                     SELECT 2 AS log, id, at, run, origin, flow, tenant, kind, NULL AS store,
+                         source_id, display, action, reason, changes
+                     FROM link_log {} ORDER BY id DESC LIMIT ?)",
+                where_clause(&conditions)
+            ));
+            args.push(limit.clone());
+        }
         args.push(limit);
         ActivityQuery {
             sql: format!(
@@ -353,7 +384,7 @@ fn push_common(conditions: &mut Vec<&str>, args: &mut Vec<Value>, filter: &Activ
 }
 
 impl Store {
-    /// The provisioning log and the account log as one history: the entries matching
+    /// The provisioning log, the account log and the link log as one history: the entries matching
     /// `filter`, oldest first, interleaved by their time (`at`). At the same instant a record
     /// entry comes before an account entry (a run commits a page's records with, or before,
     /// the accounts derived from them), then each log's entries come in id order.
@@ -374,32 +405,34 @@ impl Store {
         while let Some(row) = rows.next().ctx(OP, key)? {
             let log: i64 = row.get("log").ctx(OP, key)?;
             let id: i64 = row.get("id").ctx(OP, key)?;
-            let table = if log == 0 {
-                "provisioning_log"
-            } else {
-                "account_log"
+            let table = match log {
+                0 => "provisioning_log",
+                1 => "account_log",
+                _ => "link_log",
             };
             let r = RowReader::new(row, OP, table, format!("id={id}"));
-            let subject = if log == 0 {
-                ActivitySubject::Record {
+            let subject = match log {
+                0 => ActivitySubject::Record {
                     kind: r.parse("kind")?,
-                }
-            } else {
-                ActivitySubject::Account {
+                },
+                1 => ActivitySubject::Account {
                     store: r.get("store")?,
-                }
+                },
+                _ => ActivitySubject::Link {
+                    kind: r.parse("kind")?,
+                },
             };
             out.push(Activity {
                 subject,
                 id,
                 at: r.timestamp("at")?,
                 run: r.get::<Option<i64>>("run")?.map(RunId),
-                origin: r.parse("origin")?,
+                origin: r.get("origin")?,
                 flow: r.get("flow")?,
                 tenant: r.get("tenant")?,
                 source_id: r.get("source_id")?,
                 display: r.get("display")?,
-                action: r.parse("action")?,
+                action: r.get("action")?,
                 reason: r.get("reason")?,
                 changes: r.json("changes")?,
             });
@@ -596,6 +629,7 @@ mod tests {
                 let what = match &e.subject {
                     ActivitySubject::Record { kind } => kind.to_string(),
                     ActivitySubject::Account { store } => format!("account {store}"),
+                    ActivitySubject::Link { kind } => format!("link {kind}"),
                 };
                 format!(
                     "{what} {}/{} {}",
@@ -634,9 +668,9 @@ mod tests {
         );
         let mass_update = &all[4];
         assert_eq!(mass_update.run, None);
-        assert_eq!(mass_update.origin, AccountOrigin::MassUpdate);
+        assert_eq!(mass_update.origin, AccountOrigin::MassUpdate.as_str());
         assert_eq!(mass_update.flow, None);
-        assert_eq!(all[0].origin, AccountOrigin::Sync);
+        assert_eq!(all[0].origin, AccountOrigin::Sync.as_str());
         assert_eq!(all[0].flow.as_deref(), Some(FLOW));
     }
 

@@ -144,6 +144,19 @@ fn show(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints a record's link as it now stands (`null` once unlinked), as JSON.
+fn print_link(
+    store: &Store,
+    flow: &str,
+    tenant: &str,
+    kind: Kind,
+    record: &str,
+) -> anyhow::Result<ExitCode> {
+    let link = store.link(flow, tenant, kind.as_str(), record)?;
+    outln!("{}", serde_json::to_string_pretty(&link)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The record an operator's link command is about.
 struct Named<'a> {
     flow: &'a str,
@@ -236,6 +249,9 @@ fn pin(config: &Path, args: LinkPinArgs) -> anyhow::Result<ExitCode> {
         LinkAction::Pin,
         Some(reason),
     )?;
+    if args.json {
+        return print_link(&store, &flow_name, tenant, kind, &args.record);
+    }
     outln!(
         "{kind} {tenant}/{} pinned to {} in flow {flow_name}: automation never overrides it",
         args.record,
@@ -275,6 +291,9 @@ fn ignore(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
         LinkAction::Ignore,
         Some(reason),
     )?;
+    if args.json {
+        return print_link(&store, &flow_name, tenant, kind, &args.record);
+    }
     outln!(
         "{kind} {tenant}/{} is ignored by flow {flow_name} until `ccsync links unlink`",
         args.record
@@ -307,6 +326,9 @@ fn unlink(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
         LinkAction::Unlink,
         args.reason,
     )?;
+    if args.json {
+        return print_link(&store, &flow_name, tenant, kind, &args.record);
+    }
     outln!(
         "{kind} {tenant}/{} unlinked from {} in flow {flow_name}",
         args.record,

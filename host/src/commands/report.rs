@@ -122,12 +122,14 @@ pub fn runs(config: &Path, args: RunsArgs) -> anyhow::Result<ExitCode> {
 pub enum LogKind {
     Record(Kind),
     Account,
+    Link,
 }
 
 impl LogKind {
-    /// Every kind of record, then accounts: the values `--kind` accepts.
-    const ALL: [LogKind; Kind::ALL.len() + 1] = {
-        let mut all = [LogKind::Account; Kind::ALL.len() + 1];
+    /// Every kind of record, then accounts and links: the values `--kind` accepts.
+    const ALL: [LogKind; Kind::ALL.len() + 2] = {
+        let mut all = [LogKind::Account; Kind::ALL.len() + 2];
+        all[Kind::ALL.len() + 1] = LogKind::Link;
         let mut i = 0;
         while i < Kind::ALL.len() {
             all[i] = LogKind::Record(Kind::ALL[i]);
@@ -146,6 +148,7 @@ impl ValueEnum for LogKind {
         Some(PossibleValue::new(match self {
             LogKind::Record(kind) => kind.as_str(),
             LogKind::Account => "account",
+            LogKind::Link => "link",
         }))
     }
 }
@@ -157,6 +160,7 @@ fn log_scope(kind: Option<LogKind>, user: bool) -> anyhow::Result<ActivityScope>
         (None, false) => ActivityScope::All,
         (None, true) => ActivityScope::Users,
         (Some(LogKind::Account), _) => ActivityScope::Accounts,
+        (Some(LogKind::Link), _) => ActivityScope::Links,
         (Some(LogKind::Record(kind)), false) | (Some(LogKind::Record(kind @ Kind::User)), true) => {
             ActivityScope::Records(kind)
         }
@@ -202,6 +206,10 @@ pub fn print_activity(entry: &Activity) -> std::io::Result<()> {
     let subject = match &entry.subject {
         ActivitySubject::Record { kind } => format!("{kind} {}/{id}", entry.tenant),
         ActivitySubject::Account { store } => format!("account {store}/{}/{id}", entry.tenant),
+        ActivitySubject::Link { kind } => {
+            let flow = entry.flow.as_deref().unwrap_or("-");
+            format!("link {flow}:{kind} {}/{id}", entry.tenant)
+        }
     };
     let mut line = format!(
         "{} {by} {} {subject}",
@@ -227,7 +235,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn log_kind_accepts_every_record_kind_and_account() {
+    fn log_kind_accepts_every_record_kind_account_and_link() {
         let names: Vec<String> = LogKind::value_variants()
             .iter()
             .filter_map(|v| v.to_possible_value())
@@ -237,7 +245,8 @@ mod tests {
             assert!(names.contains(&kind.as_str().to_owned()), "{names:?}");
         }
         assert!(names.contains(&"account".to_owned()), "{names:?}");
-        assert_eq!(names.len(), Kind::ALL.len() + 1);
+        assert!(names.contains(&"link".to_owned()), "{names:?}");
+        assert_eq!(names.len(), Kind::ALL.len() + 2);
     }
 
     #[test]
