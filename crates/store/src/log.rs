@@ -16,7 +16,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
-use crate::accounts::{AccountLogEntry, AccountOrigin};
+use crate::accounts::AccountLogEntry;
 use crate::codec::{Filters, RowReader, limit_arg, text_enum, where_clause};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::runs::RunId;
@@ -496,7 +496,7 @@ pub(crate) fn append(
 mod tests {
     use super::*;
     use crate::testing::{FLOW, TENANT, create_page, store_with_run};
-    use crate::{AccountChange, AccountContext, PageBatch, RunMode};
+    use crate::{AccountChange, AccountContext, AccountOrigin, PageBatch, RunMode};
 
     #[test]
     fn the_log_is_append_only_updates_and_deletes_fail() {
