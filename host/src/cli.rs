@@ -342,9 +342,10 @@ pub struct LogArgs {
     /// Only entries of this source tenant.
     #[arg(long)]
     pub tenant: Option<String>,
-    /// Only entries about records of this kind, or (`account`) about WFM accounts.
+    /// Only entries about records of this kind, or about WFM accounts (`account`) or links
+    /// (`link`).
     #[arg(long, value_enum)]
-    pub kind: Option<crate::commands::report::LogKind>,
+    pub kind: Option<commands::report::LogKind>,
     /// Only entries about this user (their source id): the user record's and the account's.
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,

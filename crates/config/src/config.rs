@@ -385,6 +385,7 @@ kinds = ["user"]
     }
 
     /// Sets an environment variable for one test. Each test uses its own variable name.
+    #[allow(unsafe_code)] // `set_var` is unsafe since edition 2024; see SAFETY below.
     fn set_env(name: &str, value: &str) {
         // SAFETY: std serialises its own environment reads and writes, and nothing in this test
         // binary reads the environment other than through std.

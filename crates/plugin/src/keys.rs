@@ -93,20 +93,40 @@ impl<'de> Deserialize<'de> for KeyId {
 /// What went wrong with a key or a key file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// A key file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The key file.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: io::Error,
     },
+    /// [`generate_keypair`] would overwrite a file that already exists.
     #[error("{path} already exists; refusing to overwrite a key file")]
-    Exists { path: PathBuf },
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// The text is not a key of the expected kind (public or secret) in the expected form.
     #[error("{origin}: {detail}")]
-    Malformed { origin: String, detail: String },
+    Malformed {
+        /// Where the text came from: a file's path, or what the caller named it.
+        origin: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A secret key file grants group or others any permission (Unix only).
     #[error(
         "{path} is readable by other users (mode {mode:04o}); a secret key file must be private: chmod 600 {path}"
     )]
-    TooOpen { path: PathBuf, mode: u32 },
+    TooOpen {
+        /// The secret key file.
+        path: PathBuf,
+        /// Its permission bits (`mode & 0o7777`).
+        mode: u32,
+    },
+    /// The operating system's random source failed while generating a key.
     #[error("the operating system gave no random bytes for a new key: {0}")]
     Random(getrandom::Error),
 }
@@ -169,10 +189,12 @@ impl PublicKey {
         })
     }
 
+    /// The key's id.
     pub fn id(&self) -> KeyId {
         self.id
     }
 
+    /// The 32 raw bytes of the key.
     pub fn to_bytes(&self) -> [u8; 32] {
         self.key.to_bytes()
     }
@@ -285,10 +307,12 @@ impl SecretKey {
         Ok(SecretKey::from_seed(&seed))
     }
 
+    /// The public half of the key pair.
     pub fn public_key(&self) -> &PublicKey {
         &self.public
     }
 
+    /// The key pair's id (that of its public key).
     pub fn id(&self) -> KeyId {
         self.public.id
     }
@@ -333,7 +357,9 @@ pub struct KeyPairFiles {
     pub secret_key: PathBuf,
     /// `<prefix>.pub`.
     pub public_key_file: PathBuf,
+    /// The public key written to `public_key_file`.
     pub public_key: PublicKey,
+    /// The id of the new key pair.
     pub key_id: KeyId,
 }
 

@@ -9,6 +9,8 @@
 //! - [`trust`]: the operator's trust store (`ccsync trust add|list|revoke`);
 //! - [`verify()`]: the load decision the runtime applies (`ccsync plugin verify`).
 
+#![warn(missing_docs)]
+
 pub mod keys;
 pub mod manifest;
 pub mod origin;

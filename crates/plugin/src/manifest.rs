@@ -42,18 +42,27 @@ pub struct Manifest {
 /// A manifest that could not be read, with where and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
+    /// The manifest file could not be read, or an embedded manifest is not UTF-8 text.
     #[error("{source_name}: {message}")]
     Read {
+        /// Where the manifest came from: a file path, or the component section.
         source_name: String,
+        /// Why it could not be read.
         message: String,
     },
     /// `line` and `column` are 1-based; `field` is set when the problem is in one field's value.
     #[error("{source_name}:{line}:{column}: {}{message}", field_prefix(field))]
     Invalid {
+        /// Where the manifest came from: a file path, or the component section.
         source_name: String,
+        /// The line of the problem (1-based).
         line: usize,
+        /// The column of the problem, in characters (1-based).
         column: usize,
+        /// The field whose value is at fault (`origins[2]`); `None` when the TOML itself is at
+        /// fault (bad syntax, a missing or unknown field).
         field: Option<String>,
+        /// What is wrong.
         message: String,
     },
 }
@@ -195,26 +204,32 @@ impl Manifest {
             .into_bytes()
     }
 
+    /// The plugin's name: lowercase ASCII letters, digits and `-`, starting with a letter.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The plugin's version.
     pub fn version(&self) -> &semver::Version {
         &self.version
     }
 
+    /// Who publishes the plugin.
     pub fn vendor(&self) -> &str {
         &self.vendor
     }
 
+    /// The plugin's description, if the manifest gives one.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
     }
 
+    /// The kinds the plugin reads.
     pub fn reads(&self) -> &BTreeSet<Kind> {
         &self.reads
     }
 
+    /// The kinds the plugin writes.
     pub fn writes(&self) -> &BTreeSet<Kind> {
         &self.writes
     }
@@ -286,6 +301,7 @@ impl Manifest {
 pub struct ManifestMismatch {
     /// `<name> <version>` from the manifest.
     pub plugin: String,
+    /// Every difference found, not just the first.
     pub differences: Vec<Difference>,
 }
 
@@ -300,20 +316,32 @@ fn join(differences: &[Difference]) -> String {
 /// One way a plugin's description differs from its manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
+    /// The plugin describes itself under another name.
     Name {
+        /// The manifest's name.
         manifest: String,
+        /// The name the plugin describes.
         plugin: String,
     },
+    /// The plugin describes another version, or one that is not a semantic version.
     Version {
+        /// The manifest's version.
         manifest: String,
+        /// The version the plugin describes, as it gave it.
         plugin: String,
     },
+    /// The plugin describes another set of kinds it reads.
     Reads {
+        /// The manifest's read kinds.
         manifest: BTreeSet<Kind>,
+        /// The read kinds the plugin describes.
         plugin: BTreeSet<Kind>,
     },
+    /// The plugin describes another set of kinds it writes.
     Writes {
+        /// The manifest's written kinds.
         manifest: BTreeSet<Kind>,
+        /// The written kinds the plugin describes.
         plugin: BTreeSet<Kind>,
     },
     /// The plugin asks for an origin its manifest does not declare (named exactly).

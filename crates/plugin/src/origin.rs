@@ -27,11 +27,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `http` or `https`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scheme {
+    /// Plain HTTP; default port 80.
     Http,
+    /// HTTP over TLS; default port 443.
     Https,
 }
 
 impl Scheme {
+    /// The scheme as written in a URL, lowercase.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
@@ -39,6 +42,7 @@ impl Scheme {
         }
     }
 
+    /// The port a URL of this scheme is on when it names none: 80 or 443.
     pub fn default_port(self) -> u16 {
         match self {
             Scheme::Http => 80,
@@ -88,11 +92,14 @@ pub struct OriginPattern {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid origin `{pattern}`: {reason}")]
 pub struct BadOrigin {
+    /// The string as given.
     pub pattern: String,
+    /// Which rule it breaks.
     pub reason: String,
 }
 
 impl OriginPattern {
+    /// The pattern's scheme.
     pub fn scheme(&self) -> Scheme {
         self.scheme
     }

@@ -18,14 +18,25 @@ const CUSTOM_SECTION_ID: u8 = 0;
 /// Bytes that are not a well-framed component.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
+    /// The bytes do not open with the `\0asm` magic number (or are shorter than the 8-byte
+    /// preamble).
     #[error("not a WebAssembly file (no `\\0asm` magic number)")]
     NotWasm,
+    /// A core WebAssembly module (version 1, layer 0), not a component.
     #[error("a core WebAssembly module, not a component (build for wasm32-wasip2)")]
     CoreModule,
+    /// A version and layer other than a component's (the 4 preamble bytes after the magic).
     #[error("unsupported WebAssembly version or layer {0:02x?} (expected a component)")]
     UnknownVersion([u8; 4]),
+    /// A top-level section is not framed as `id + LEB128 size + payload` (a truncated size,
+    /// a size past the end, a custom section without a valid name).
     #[error("malformed section at byte {offset}: {detail}")]
-    Malformed { offset: usize, detail: String },
+    Malformed {
+        /// Where the problem is, in bytes from the start of the component.
+        offset: usize,
+        /// What is wrong.
+        detail: String,
+    },
 }
 
 /// One top-level section.

@@ -36,21 +36,48 @@ const SIGNATURE_DOMAIN: &[u8] = b"ccsync-plugin-signature-v1\0";
 /// A component whose ccsync sections are not where and what they must be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LayoutError {
+    /// The bytes are not a well-framed component.
     #[error(transparent)]
     Format(#[from] FormatError),
+    /// The component has more than one `ccsync-manifest` section.
     #[error("a second `{MANIFEST_SECTION}` section at byte {offset}")]
-    DuplicateManifest { offset: usize },
+    DuplicateManifest {
+        /// Where the second one starts, in bytes.
+        offset: usize,
+    },
+    /// A section of another kind comes after a `ccsync-signature` section.
     #[error(
         "{what} at byte {offset} comes after a `{SIGNATURE_SECTION}` section; signatures must be the last sections"
     )]
-    AfterSignature { offset: usize, what: String },
+    AfterSignature {
+        /// Where the misplaced section starts, in bytes.
+        offset: usize,
+        /// Which section it is (`section <id>`, or `custom section` and its name).
+        what: String,
+    },
+    /// A `ccsync-signature` section cannot be decoded: empty, an unknown format, the wrong
+    /// length, an invalid or weak public key, or a key id that is not its public key's.
     #[error("malformed `{SIGNATURE_SECTION}` section at byte {offset}: {detail}")]
-    BadSignatureSection { offset: usize, detail: String },
+    BadSignatureSection {
+        /// Where the section starts, in bytes.
+        offset: usize,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Two signature sections are by the same key.
     #[error("two `{SIGNATURE_SECTION}` sections by key {key_id}")]
-    DuplicateSigner { key_id: KeyId },
+    DuplicateSigner {
+        /// The key that signed twice.
+        key_id: KeyId,
+    },
     /// The `ccsync-` section name prefix is reserved: an unknown one is a damaged name.
     #[error("unknown custom section `{name}` at byte {offset} (the `ccsync-` prefix is reserved)")]
-    UnknownReservedSection { offset: usize, name: String },
+    UnknownReservedSection {
+        /// Where the section starts, in bytes.
+        offset: usize,
+        /// The section's name.
+        name: String,
+    },
 }
 
 const RESERVED_PREFIX: &str = "ccsync-";
@@ -58,7 +85,10 @@ const RESERVED_PREFIX: &str = "ccsync-";
 /// One signature carried by a component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmbeddedSignature {
+    /// The id of the signing key (checked to be `public_key`'s when the section is read).
     pub key_id: KeyId,
+    /// The public key the signature claims to be by, carried in the section; the trust store,
+    /// not this, decides whether it is trusted.
     pub public_key: PublicKey,
     signature: Signature,
 }
@@ -178,8 +208,10 @@ pub(crate) fn layout(bytes: &[u8]) -> Result<Layout<'_>, LayoutError> {
 /// Why a manifest could not be read from a component.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
+    /// The component's sections are malformed or out of place.
     #[error(transparent)]
     Layout(#[from] LayoutError),
+    /// The embedded manifest is not UTF-8 text or not a valid manifest.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
 }
@@ -226,20 +258,34 @@ pub fn read_signatures(component: &[u8]) -> Result<Vec<EmbeddedSignature>, Layou
 /// Why a component could not be signed.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
+    /// The component's sections are malformed or out of place.
     #[error(transparent)]
     Layout(#[from] LayoutError),
+    /// The component already embeds a manifest other than the one given.
     #[error(
         "the component already embeds a different manifest ({embedded}); re-signing with another manifest needs a fresh build"
     )]
-    ManifestDiffers { embedded: String },
+    ManifestDiffers {
+        /// The embedded manifest's `<name> <version>`, or why it cannot be read.
+        embedded: String,
+    },
+    /// The component carries signatures but no manifest: it has been tampered with.
     #[error("the component is signed but carries no manifest; it has been tampered with")]
     SignedWithoutManifest,
+    /// A signature already on the component does not verify: it has been tampered with.
     #[error(
         "the component's existing signature by key {key_id} does not verify; refusing to add to a tampered component"
     )]
-    ExistingSignatureInvalid { key_id: KeyId },
+    ExistingSignatureInvalid {
+        /// The key of the signature that does not verify.
+        key_id: KeyId,
+    },
+    /// The component already carries a signature by the signing key.
     #[error("the component is already signed by key {key_id}")]
-    AlreadySigned { key_id: KeyId },
+    AlreadySigned {
+        /// The signing key.
+        key_id: KeyId,
+    },
 }
 
 /// Returns the component with `manifest` embedded: unchanged if it already carries exactly

@@ -30,16 +30,22 @@ const STORE_FORMAT: &str = "ccsync-trust-store-v1";
 /// One key in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrustedKey {
+    /// The key's id (checked to be `public_key`'s when the store is opened).
     pub id: KeyId,
     /// The operator's name for the key (usually the vendor).
     pub name: String,
+    /// The vendor's public key.
     pub public_key: PublicKey,
+    /// When the key was added.
     pub added_at: Timestamp,
+    /// When the key was revoked; `None` while it is trusted.
     pub revoked_at: Option<Timestamp>,
+    /// Why the operator revoked it; `None` while it is trusted.
     pub revoke_reason: Option<String>,
 }
 
 impl TrustedKey {
+    /// Whether the key has been revoked (revocation is permanent).
     pub fn is_revoked(&self) -> bool {
         self.revoked_at.is_some()
     }
@@ -68,34 +74,66 @@ struct StoreFile {
 /// What went wrong with the trust store.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
+    /// The store file could not be read or written.
     #[error("trust store {path}: {source}")]
     Io {
+        /// The store file.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: io::Error,
     },
+    /// The store file is not a valid trust store: malformed JSON, another format, an entry
+    /// whose id is not its public key's, or a key listed twice.
     #[error("trust store {path} is damaged: {detail}")]
-    Corrupt { path: PathBuf, detail: String },
+    Corrupt {
+        /// The store file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// [`TrustStore::add`] of a key the store already trusts.
     #[error("key {id} is already trusted as `{name}`")]
-    AlreadyTrusted { id: KeyId, name: String },
+    AlreadyTrusted {
+        /// The key's id.
+        id: KeyId,
+        /// The name it is trusted under.
+        name: String,
+    },
+    /// [`TrustStore::add`] of a key that was revoked: revocation is permanent.
     #[error(
         "key {id} (`{name}`) was revoked at {revoked_at}; a revoked key cannot be trusted again"
     )]
     RevokedKey {
+        /// The key's id.
         id: KeyId,
+        /// The name it was trusted under.
         name: String,
+        /// When it was revoked.
         revoked_at: Timestamp,
     },
+    /// [`TrustStore::revoke`] of a key that is already revoked.
     #[error("key {id} (`{name}`) is already revoked (at {revoked_at})")]
     AlreadyRevoked {
+        /// The key's id.
         id: KeyId,
+        /// The name it was trusted under.
         name: String,
+        /// When it was revoked.
         revoked_at: Timestamp,
     },
+    /// [`TrustStore::revoke`] of a key id the store does not hold.
     #[error("no key {0} in the trust store (see `ccsync trust list`)")]
     UnknownKey(KeyId),
+    /// A key name or revocation reason is empty, holds control characters or is longer than
+    /// 200 characters.
     #[error("invalid {field}: {detail}")]
-    InvalidText { field: &'static str, detail: String },
+    InvalidText {
+        /// Which text: `key name` or `revocation reason`.
+        field: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
 }
 
 /// The trust store, loaded from its file; each change is written back before it returns.
@@ -152,6 +190,7 @@ impl TrustStore {
         })
     }
 
+    /// The store file.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -161,6 +200,7 @@ impl TrustStore {
         &self.keys
     }
 
+    /// The entry with this key id, revoked or not.
     pub fn get(&self, id: KeyId) -> Option<&TrustedKey> {
         self.keys.iter().find(|k| k.id == id)
     }

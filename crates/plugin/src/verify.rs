@@ -38,9 +38,13 @@ pub struct Policy {
 /// How the trust store sees one signer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignerStatus {
+    /// In the trust store and not revoked.
     Trusted,
+    /// In the trust store, revoked.
     Revoked {
+        /// When the key was revoked.
         revoked_at: Timestamp,
+        /// The operator's reason for revoking it; `None` if the store records none.
         reason: Option<String>,
     },
     /// Not in the trust store.
@@ -50,15 +54,18 @@ pub enum SignerStatus {
 /// One valid signature on an accepted component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signer {
+    /// The signing key's id.
     pub key_id: KeyId,
     /// The trust store's name for the key, if it knows the key.
     pub name: Option<String>,
+    /// How the trust store sees the key.
     pub status: SignerStatus,
 }
 
 /// A component that may be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
+    /// The embedded manifest, validated: what the plugin is, reads, writes and may call.
     pub manifest: Manifest,
     /// Every signature, in section order; all of them verified.
     pub signers: Vec<Signer>,
@@ -74,42 +81,66 @@ pub struct Verified {
 /// Why a component may not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// The bytes are not a component: not WebAssembly, a core module, or another version.
     #[error("not a plugin component: {detail}")]
-    NotAComponent { detail: String },
+    NotAComponent {
+        /// What the bytes are instead.
+        detail: String,
+    },
+    /// The component's framing, section layout or signatures are broken (rules 1 and 2).
     #[error("the component has been tampered with: {detail}")]
-    Tampered { detail: String },
+    Tampered {
+        /// What is broken.
+        detail: String,
+    },
+    /// The component carries no signature, and unsigned plugins are not allowed.
     #[error(
         "the component is not signed; sign it with `ccsync plugin sign`, or allow unsigned plugins for development only"
     )]
     Unsigned,
+    /// Every signer is unknown to the trust store, and unsigned plugins are not allowed.
     #[error(
         "the component is signed only by keys the trust store does not know: {}; trust the vendor's key with `ccsync trust add` if you mean to",
         join_ids(key_ids)
     )]
-    UnknownKey { key_ids: Vec<KeyId> },
+    UnknownKey {
+        /// The signers' key ids, in section order.
+        key_ids: Vec<KeyId>,
+    },
+    /// A signer is revoked and none is trusted; refused in every mode.
     #[error(
         "the component is signed by revoked key {key_id} (`{name}`, revoked at {revoked_at}) and by no trusted key"
     )]
     Revoked {
+        /// The revoked signer's key id (the first, if several are revoked).
         key_id: KeyId,
+        /// The trust store's name for the key.
         name: String,
+        /// When the key was revoked.
         revoked_at: Timestamp,
         /// The code digest, for [`TrustStore::remember_revoked_code`].
         code_digest: [u8; 32],
     },
+    /// The trust store remembers this code as seen signed by a revoked key; refused in every
+    /// mode.
     #[error(
         "the component's code (digest {digest}) was seen signed by revoked key {key_id} at {seen_at}; revoked code is refused in every mode, however it is signed"
     )]
     RevokedCode {
+        /// The code digest, hex ([`crate::signature::code_digest`]).
         digest: String,
+        /// The revoked key it was seen signed by.
         key_id: KeyId,
+        /// When the host first saw it.
         seen_at: Timestamp,
     },
+    /// The component carries no manifest (rule 5); only an unsigned one can get here.
     #[error(
         "the component carries no `{}` section; embed its plugin.toml (signing does this)",
         signature::MANIFEST_SECTION
     )]
     NoManifest,
+    /// The embedded manifest is not UTF-8 text or not a valid manifest (rule 5).
     #[error("the component's manifest is invalid: {0}")]
     BadManifest(ManifestError),
 }

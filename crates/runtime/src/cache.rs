@@ -33,14 +33,22 @@ type HmacSha256 = Hmac<Sha256>;
 /// An error of the cache itself (not of compilation).
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
+    /// The cache directory or its key file could not be created, read or written (or the key
+    /// could not be generated) when the cache was opened.
     #[error("cannot use the component cache at {path}: {source}")]
     Io {
+        /// The directory or file that failed.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// The key file exists but does not hold exactly 32 bytes.
     #[error("the cache key {path} is malformed (expected 32 bytes); delete it to start afresh")]
-    BadKey { path: PathBuf },
+    BadKey {
+        /// The key file, `cache.key` in the cache directory.
+        path: PathBuf,
+    },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
@@ -137,6 +145,8 @@ impl ComponentCache {
 
     /// Returns the compiled form of `bytes`, from the cache when a valid entry exists, else by
     /// compiling it (with `compile`) and storing the result.
+    // The one `unsafe` of the host: deserialising a compiled artifact (see SAFETY below).
+    #[allow(unsafe_code)]
     pub fn load_or_compile(
         &self,
         engine: &Engine,

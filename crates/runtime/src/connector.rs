@@ -145,15 +145,21 @@ pub enum CallError {
     /// The connector answered with one of the contract's errors.
     #[error("plugin {plugin}: {call}: {error}")]
     Connector {
+        /// The plugin's label, `name@version`.
         plugin: String,
+        /// The call that failed (`configure`, `read`, `create`…).
         call: &'static str,
+        /// The error the connector returned.
         error: ConnectorError,
     },
     /// The sandbox stopped the call.
     #[error("plugin {plugin}: {call}: {fault}")]
     Fault {
+        /// The plugin's label, `name@version`.
         plugin: String,
+        /// The call that was stopped (`instantiate`, `configure`, `read`…).
         call: &'static str,
+        /// Why the sandbox stopped it.
         fault: Fault,
     },
 }

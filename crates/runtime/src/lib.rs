@@ -10,6 +10,8 @@
 //! stand in for another component. The generated WIT bindings stay inside this crate; callers
 //! see the domain types of `ccsync-model`.
 
+#![warn(missing_docs)]
+
 mod bindings;
 mod cache;
 mod connector;

@@ -401,7 +401,7 @@ mod tests {
     fn a_record_costs_a_fixed_transfer_size_plus_its_text_as_the_readme_says() {
         // The component model charges the hostcall fuel (max_page_size) with the host's
         // representation of a page: this fixed size per record plus its text.
-        let per_record = std::mem::size_of::<crate::bindings::wit::Entity>();
+        let per_record = size_of::<crate::bindings::wit::Entity>();
         println!("transfer size of one record: {per_record} bytes");
         assert!((300..=400).contains(&per_record), "{per_record}");
     }

@@ -23,39 +23,66 @@ use crate::redact::Redactor;
 /// Why a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The plugin file could not be read ([`Runtime::load_file`]).
     #[error("cannot read plugin {path}: {source}")]
     Read {
+        /// The plugin file.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// wasmtime could not compile the bytes as a component (not a component, or invalid).
     #[error("plugin {source_name} is not a usable component: {message}")]
     Compile {
+        /// The plugin as the caller named it (its path, usually).
         source_name: String,
+        /// wasmtime's error, with its causes.
         message: String,
     },
+    /// The component's imports and exports match no supported version of the
+    /// `ccsync:connector` contract.
     #[error(
         "plugin {source_name} cannot be linked against the ccsync:connector contract: {message}"
     )]
     Link {
+        /// The plugin as the caller named it (its path, usually).
         source_name: String,
+        /// wasmtime's error, with its causes.
         message: String,
     },
+    /// The load-time `describe()` call faulted, or its description was over a size limit.
     #[error("plugin {source_name}: describe() failed: {fault}")]
-    Describe { source_name: String, fault: Fault },
+    Describe {
+        /// The plugin as the caller named it (its path, usually).
+        source_name: String,
+        /// Why the sandbox stopped the call.
+        fault: Fault,
+    },
+    /// The plugin's `describe()` disagrees with the manifest verified with its signature.
     #[error("{source_name}: {mismatch}")]
     ManifestMismatch {
+        /// The plugin as the caller named it (its path, usually).
         source_name: String,
+        /// Where the description and the manifest differ.
         mismatch: ccsync_plugin::ManifestMismatch,
     },
+    /// Loaded without a manifest, the plugin's `describe()` declares an origin that is not a
+    /// valid origin pattern.
     #[error("plugin {source_name} declares an invalid origin {origin:?}: {reason}")]
     BadOrigin {
+        /// The plugin as the caller named it (its path, usually).
         source_name: String,
+        /// The origin as the plugin declared it.
         origin: String,
+        /// Why it is not a valid origin pattern.
         reason: String,
     },
+    /// The compiled-component cache could not be opened ([`Runtime::new`]).
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// The engine, the host imports, the HTTP client or the epoch ticker thread could not be
+    /// set up ([`Runtime::new`]); the message says which and why.
     #[error("cannot start the plugin engine: {0}")]
     Engine(String),
 }
@@ -119,6 +146,8 @@ impl Drop for EpochTicker {
 }
 
 impl Runtime {
+    /// Starts a runtime: the engine, the linked host imports, the HTTP client of `http.send`,
+    /// the cache (if `cache_dir` is set) and the epoch ticker thread that drives CPU deadlines.
     pub fn new(options: RuntimeOptions) -> Result<Self, LoadError> {
         let mut config = Config::new();
         config.epoch_interruption(true);

@@ -65,7 +65,8 @@ CREATE TABLE link_log (
     reason     TEXT,
     changes    TEXT    NOT NULL DEFAULT '[]'
 ) STRICT;
-CREATE INDEX link_log_by_record ON link_log (flow, source_id, id);
+-- The merged log reads a record's entries by source id alone, and a run's by run.
+CREATE INDEX link_log_by_source_id ON link_log (source_id, id);
 CREATE INDEX link_log_by_run ON link_log (run, id);
 CREATE TRIGGER link_log_no_update BEFORE UPDATE ON link_log
 BEGIN

@@ -873,7 +873,11 @@ mod tests {
                     run: Some(RunId(1)),
                     ..ActivityFilter::default()
                 },
-                ["provisioning_log_by_run", "account_log_by_run"],
+                [
+                    "provisioning_log_by_run",
+                    "account_log_by_run",
+                    "link_log_by_run",
+                ],
             ),
             (
                 ActivityFilter {
@@ -881,7 +885,11 @@ mod tests {
                     source_id: Some("42"),
                     ..ActivityFilter::default()
                 },
-                ["provisioning_log_by_source_id", "account_log_by_source_id"],
+                [
+                    "provisioning_log_by_source_id",
+                    "account_log_by_source_id",
+                    "link_log_by_source_id",
+                ],
             ),
         ];
         for (filter, indexes) in expectations {

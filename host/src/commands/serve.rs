@@ -263,7 +263,7 @@ mod tests {
                 name: "wfm".into(),
                 kind: ccsync_config::HubKind::Wfm,
             }),
-            family: ccsync_config::Family::Wfm,
+            family: Family::Wfm,
             kinds: vec![],
             interval: Duration::from_secs(900),
             full_every: Duration::from_secs(86400),

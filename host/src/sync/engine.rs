@@ -31,9 +31,10 @@ use ccsync_store::{
 use serde::Serialize;
 
 use super::SHOWN_ACTIONS;
+use super::pages::Pages;
 use super::plan::{Action, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
-use super::retry::{RetryPolicy, read_page};
+use super::retry::RetryPolicy;
 use super::rules::{self, Cx, FamilyPlan, Rules};
 
 /// Records planned and applied per transaction.
@@ -401,27 +402,19 @@ impl FlowRunner<'_> {
             sweep: false,
             count: 0,
         };
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = read_page(
-                self.connector,
-                &self.retry,
-                &self.flow.name,
-                kind,
-                cursor.as_deref(),
-                since.as_deref(),
-            )
-            .await
-            .with_context(|| format!("reading {kind} records"))?;
+        let mut pages = Pages::new(
+            self.connector,
+            &self.retry,
+            &self.flow.name,
+            kind,
+            since.as_deref(),
+        );
+        while let Some(page) = pages.next().await? {
             self.store.stage(kind, &page.items)?;
             self.progress.read(page.items.len() as u64);
             read.invalid.extend(page.invalid);
             if page.watermark.is_some() {
                 read.watermark = page.watermark;
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
             }
         }
         read.count = self.store.staged_count(kind)?;

@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod engine;
+pub mod pages;
 pub mod plan;
 pub mod progress;
 pub mod retry;

@@ -26,8 +26,9 @@ use ccsync_store::{
 };
 use serde::Serialize;
 
+use super::pages::Pages;
 use super::plan::{Action, PlannedAction, plan_page};
-use super::retry::{RetryPolicy, read_page};
+use super::retry::RetryPolicy;
 use super::rules::{self, Rules, Subject, TargetAction};
 
 /// One step of a single-user sync and how it ended.
@@ -426,31 +427,21 @@ impl SingleUserSync<'_> {
         kind: Kind,
         mut take: impl FnMut(Page) -> Option<T>,
     ) -> anyhow::Result<Scan<T>> {
-        let mut cursor: Option<String> = None;
-        let mut pages = 0;
+        let mut pages = Pages::new(self.connector, &self.retry, &self.flow.name, kind, None);
         let mut records = 0;
-        loop {
-            let page = read_page(
-                self.connector,
-                &self.retry,
-                &self.flow.name,
-                kind,
-                cursor.as_deref(),
-                None,
-            )
-            .await
-            .with_context(|| format!("page {}", pages + 1))?;
-            pages += 1;
+        while let Some(page) = pages.next().await? {
             records += page.items.len() as u64;
-            let next = page.next_cursor.clone();
             if let Some(item) = take(page) {
-                return Ok(Scan::Found { item, page: pages });
-            }
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(Scan::End { pages, records }),
+                return Ok(Scan::Found {
+                    item,
+                    page: pages.read,
+                });
             }
         }
+        Ok(Scan::End {
+            pages: pages.read,
+            records,
+        })
     }
 }
 
