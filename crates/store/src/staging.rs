@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn unstaged_active_lists_active_records_the_read_did_not_return() {
+    fn deactivations_by_absence_are_counted_in_sql_and_listed_a_chunk_at_a_time() {
         let (mut store, run) = store_with_run();
         let mut page = PageBatch::new(run, "wfm", "t", Kind::User);
         for (id, status) in [
