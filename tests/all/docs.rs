@@ -63,7 +63,10 @@ fn markdown_links_point_at_files_in_the_repository() {
             }
         }
     }
-    assert!(broken.is_empty(), "links to files not in the repository: {broken:#?}");
+    assert!(
+        broken.is_empty(),
+        "links to files not in the repository: {broken:#?}"
+    );
 }
 
 #[test]

@@ -19,7 +19,8 @@ struct Push {
 }
 
 impl Push {
-    async fn start(agents: usize, runtime: &str) -> Push {
+    /// `extra`: config lines after the push flow's (its own keys, or further tables).
+    async fn start(agents: usize, extra: &str) -> Push {
         let hub = Hub::start(agents, 100).await;
         let target = Target::start().await;
         hub.install_plugin(
@@ -47,8 +48,7 @@ target = "target"
 family = "dialer"
 kinds = ["user"]
 manual = true
-
-{runtime}
+{extra}
 "#,
             hub.config_text(100, true)
         );
@@ -355,5 +355,34 @@ async fn a_push_through_a_connector_that_cannot_write_fails_the_run_with_its_rea
     assert!(
         error.contains("legacy-connector reads users only"),
         "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_flow_whose_actions_leave_out_update_never_updates_and_says_why() {
+    let push = Push::start(10, "actions = [\"create\"]").await;
+    push.push().await;
+    let chosen = push.ids(1);
+    push.select("--add", &chosen).await;
+    push.push().await;
+    push.hub
+        .sim
+        .update_agent(chosen[0].parse().unwrap(), |a| {
+            a.first_name = Some("Changed".into())
+        })
+        .unwrap();
+    let report = push.push().await;
+    assert_eq!(report["family"]["summary"]["updated"], 0, "{report}");
+    assert_eq!(push.target.requests("PUT"), 0);
+    let shown = push
+        .hub
+        .json(&["links", "show", DIALER, &chosen[0], "--json"])
+        .await;
+    assert!(
+        shown["link"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("leave out update"),
+        "{shown}"
     );
 }

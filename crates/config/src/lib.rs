@@ -25,6 +25,6 @@ pub use secret::{
 };
 pub use sections::{
     ConnectionConfig, Family, FlowConfig, HubKind, HubStore, Percent, PluginConfig, RuntimeLimits,
-    Safety, Shape, Target,
+    Safety, Shape, Target, WriteAction,
 };
 pub use user_field::{UnknownUserField, UserField};

@@ -89,6 +89,7 @@ pub(crate) struct RawFlow {
     pub max_deactivation_percent: Option<Spanned<i64>>,
     pub max_shrink_percent: Option<Spanned<i64>>,
     pub quarantine_after: Option<Spanned<i64>>,
+    pub actions: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A size as written: a bare integer (bytes) or a string with a unit.

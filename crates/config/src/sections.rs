@@ -343,6 +343,62 @@ pub struct FlowConfig {
     pub required_fields: Vec<UserField>,
     /// The thresholds that stop the flow before it does damage.
     pub safety: Safety,
+    /// What a push flow may do at its target (`actions`); empty for the other shapes, which
+    /// write nothing to a connection.
+    pub actions: Vec<WriteAction>,
+}
+
+/// A write a push flow may make at its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteAction {
+    /// Create a record the target does not have.
+    Create,
+    /// Update a record the flow created (or an operator pinned).
+    Update,
+    /// Deactivate a record at the target.
+    Deactivate,
+    /// Delete a record at the target.
+    Delete,
+}
+
+impl WriteAction {
+    /// Every action, as written in the config.
+    pub const ALL: [WriteAction; 4] = [
+        WriteAction::Create,
+        WriteAction::Update,
+        WriteAction::Deactivate,
+        WriteAction::Delete,
+    ];
+
+    /// The name used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteAction::Create => "create",
+            WriteAction::Update => "update",
+            WriteAction::Deactivate => "deactivate",
+            WriteAction::Delete => "delete",
+        }
+    }
+}
+
+impl fmt::Display for WriteAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for WriteAction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<WriteAction, String> {
+        WriteAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown action \"{s}\" (actions: create, update, deactivate, delete)")
+            })
+    }
 }
 
 impl FlowConfig {

@@ -19,7 +19,7 @@ use crate::raw::{Name, RawConfig, RawConnection, RawFlow, RawRuntime, RawSecretR
 use crate::secret::{ConfigPosition, SecretRef, SecretSource};
 use crate::sections::{
     ConnectionConfig, Family, FlowConfig, HubKind, HubStore, Percent, PluginConfig, RuntimeLimits,
-    Safety, Shape, Target,
+    Safety, Shape, Target, WriteAction,
 };
 use crate::units::{parse_duration, parse_size};
 use crate::user_field::UserField;
@@ -602,6 +602,7 @@ fn flow(
 
     let target = target?;
     let family = family(r, n, raw, &target, engine)?;
+    let actions = actions(r, n, raw, family);
     source_ok.then(|| FlowConfig {
         name: n.to_owned(),
         source: source.clone(),
@@ -615,7 +616,47 @@ fn flow(
         full_every,
         required_fields,
         safety,
+        actions,
     })
+}
+
+/// What a push flow may do at its target: `create` and `update` by default, or the subset
+/// `actions` lists. A push never deactivates or deletes (rule D4), and the other shapes write
+/// nothing to a connection, so those are refused here, not ignored.
+fn actions(r: &mut Reporter<'_>, flow: &str, raw: &RawFlow, family: Family) -> Vec<WriteAction> {
+    let field = field_path(["flows", flow, "actions"]);
+    let Some(written) = &raw.actions else {
+        return match family.shape() {
+            Shape::Push => vec![WriteAction::Create, WriteAction::Update],
+            Shape::Project | Shape::Map => Vec::new(),
+        };
+    };
+    if family.shape() != Shape::Push {
+        r.at(
+            written.span(),
+            field,
+            format!(
+                "flow \"{flow}\" is a {} flow: only a push flow writes to its target",
+                family.shape()
+            ),
+        );
+        return Vec::new();
+    }
+    let rule = format!(
+        "a {family} flow never deactivates or deletes at its target (rule {}4): allowed are \
+         create and update",
+        family.rules()
+    );
+    let actions = distinct(r, written.get_ref(), &field, |s| {
+        match s.parse::<WriteAction>()? {
+            WriteAction::Deactivate | WriteAction::Delete => Err(rule.clone()),
+            action => Ok(action),
+        }
+    });
+    if written.get_ref().is_empty() {
+        r.at(written.span(), field, "must list at least one action");
+    }
+    actions
 }
 
 /// The flow's rule family: implied by a hub target (an explicit `family` must agree), named by
@@ -1218,6 +1259,36 @@ kinds = ["user"]
                     last_pos(&text, "\"wfm\"")
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_push_flow_may_create_and_update_but_never_deactivate_or_delete_rule_d4() {
+        let text = with_head(
+            "[flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n\
+             actions = [\"create\", \"delete\"]\n\
+             [flows.w]\nsource = \"acd-west\"\ntarget = \"wfm\"\nkinds = [\"user\"]\nactions = [\"create\"]\n",
+        );
+        assert_eq!(
+            problems(&text),
+            [
+                format!(
+                    "ccsync.toml:{}: flows.d.actions[1]: a dialer flow never deactivates or deletes at its target (rule D4): allowed are create and update",
+                    pos(&text, "\"delete\"")
+                ),
+                format!(
+                    "ccsync.toml:{}: flows.w.actions: flow \"w\" is a project flow: only a push flow writes to its target",
+                    pos(&text, "[\"create\"]")
+                ),
+            ]
+        );
+        let ok = with_head(
+            "[flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n",
+        );
+        let config = Config::from_str(&ok, "ccsync.toml", &Family::ALL).unwrap();
+        assert_eq!(
+            config.flow("d").unwrap().actions,
+            [crate::WriteAction::Create, crate::WriteAction::Update]
         );
     }
 

@@ -270,6 +270,7 @@ mod tests {
             manual: false,
             required_fields: vec![],
             safety: ccsync_config::Safety::default(),
+            actions: vec![],
         }
     }
 

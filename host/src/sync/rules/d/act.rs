@@ -140,6 +140,7 @@ fn decided<'r>(
                 hash: &hash,
                 link: links.get(&record.source_id),
                 selected: selected.contains(&record.source_id),
+                actions: &flow.actions,
             });
             (record, hash, decision)
         })

@@ -9,12 +9,17 @@
 //! - A record is pushed again only when its content hash differs from the hash this flow last
 //!   pushed, so what a flow pushes never depends on which flow last refreshed the hub.
 
+use ccsync_config::WriteAction;
 use ccsync_store::{Link, LinkStatus, RecordState, RecordStatus};
 
 /// Why a linked record is left as it is at the target (rule D4).
 pub const DESELECTED: &str = "deselected: stays at the target (rule D4)";
 /// Why a linked record gone or inactive at the source is left at the target (rule D4).
 pub const GONE: &str = "gone or inactive at the source: stays at the target (rule D4)";
+/// Why a selected record is not created: the flow's `actions` leave out `create`.
+pub const NO_CREATE: &str = "not created: the flow's actions leave out create";
+/// Why a changed record is not updated: the flow's `actions` leave out `update`.
+pub const NO_UPDATE: &str = "not updated: the flow's actions leave out update";
 
 /// What the flow does with one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +46,8 @@ pub struct Input<'a> {
     pub link: Option<&'a Link>,
     /// Whether the operator selected the record for the flow (rule D1).
     pub selected: bool,
+    /// What the flow may do at its target (its `actions`).
+    pub actions: &'a [WriteAction],
 }
 
 /// What the flow does with one record.
@@ -63,12 +70,15 @@ pub fn decide(input: &Input<'_>) -> Decision {
             let pushed = link.and_then(|l| l.pushed_hash.as_deref());
             if pushed == Some(input.hash) {
                 Decision::Unchanged
+            } else if !input.actions.contains(&WriteAction::Update) {
+                note(NO_UPDATE)
             } else {
                 Decision::Update {
                     target_id: target_id.to_owned(),
                 }
             }
         }
+        (None, false, true) if !input.actions.contains(&WriteAction::Create) => note(NO_CREATE),
         (None, false, true) => Decision::Create {
             lookup_first: link.is_some_and(|l| l.attempts > 0),
         },
@@ -105,14 +115,26 @@ mod tests {
         }
     }
 
-    fn decide_for(status: RecordStatus, link: Option<&Link>, selected: bool) -> Decision {
+    const BOTH: [WriteAction; 2] = [WriteAction::Create, WriteAction::Update];
+
+    fn decide_with(
+        status: RecordStatus,
+        link: Option<&Link>,
+        selected: bool,
+        actions: &[WriteAction],
+    ) -> Decision {
         let record = record(status);
         decide(&Input {
             record: &record,
             hash: "h1",
             link,
             selected,
+            actions,
         })
+    }
+
+    fn decide_for(status: RecordStatus, link: Option<&Link>, selected: bool) -> Decision {
+        decide_with(status, link, selected, &BOTH)
     }
 
     #[test]
@@ -172,6 +194,24 @@ mod tests {
         assert_eq!(
             decide_for(RecordStatus::Active, Some(&attempted), true),
             Decision::Create { lookup_first: true }
+        );
+    }
+
+    #[test]
+    fn a_flow_whose_actions_leave_out_create_or_update_notes_why_instead() {
+        assert_eq!(
+            decide_with(RecordStatus::Active, None, true, &[WriteAction::Update]),
+            Decision::Note { reason: NO_CREATE }
+        );
+        let changed = linked("h0");
+        assert_eq!(
+            decide_with(
+                RecordStatus::Active,
+                Some(&changed),
+                true,
+                &[WriteAction::Create]
+            ),
+            Decision::Note { reason: NO_UPDATE }
         );
     }
 
