@@ -36,6 +36,20 @@ pub(crate) fn sandbox_limits(limits: &RuntimeLimits) -> Limits {
     }
 }
 
+/// A run refused because an operator paused the flow: not a failure of the flow.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "flow {flow} is paused since {} ({}): `ccsync resume {flow}` first, or use --dry-run",
+    pause.since,
+    pause.reason
+)]
+pub struct FlowPaused {
+    /// The paused flow.
+    pub flow: String,
+    /// Since when, and why.
+    pub pause: ccsync_store::Pause,
+}
+
 /// A loaded configuration with its store and runtime.
 pub struct App {
     pub config: Config,
@@ -153,9 +167,9 @@ impl App {
     }
 
     /// Takes the flow's run lock (one run of a flow at a time, across processes; released when
-    /// the returned file is dropped). Holding it, any run of the flow still marked running was
-    /// left by a dead process: those are marked interrupted. Dry runs write nothing and need
-    /// no lock.
+    /// the returned file is dropped), and refuses a paused flow ([`FlowPaused`]). Holding it,
+    /// any run of the flow still marked running was left by a dead process: those are marked
+    /// interrupted. Dry runs write nothing and need no lock.
     pub fn lock_flow(&mut self, flow: &str) -> anyhow::Result<std::fs::File> {
         let path = self
             .config
@@ -163,6 +177,15 @@ impl App {
             .join("locks")
             .join(format!("{flow}.lock"));
         let lock = try_lock(&path, &format!("another run of flow {flow}"))?;
+        // Checked holding the lock: a pause that lands before it is seen, and none can land
+        // between this check and the run's writes.
+        if let Some(pause) = self.store.flow_state(flow)?.and_then(|s| s.paused) {
+            return Err(FlowPaused {
+                flow: flow.to_owned(),
+                pause,
+            }
+            .into());
+        }
         let interrupted = self.store.mark_interrupted_runs(flow)?;
         if interrupted > 0 {
             tracing::warn!(

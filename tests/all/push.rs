@@ -207,11 +207,6 @@ async fn a_record_the_target_refuses_is_logged_rejected_and_the_others_land() {
     let report = push.push().await;
     assert_eq!(report["family"]["summary"]["created"], 2, "{report}");
     assert_eq!(report["family"]["summary"]["rejected"], 1, "{report}");
-    let runs = push.hub.runs().await;
-    assert_eq!(
-        runs[0]["counts"]["invalid"], 1,
-        "the run counts the refusal: {runs:?}"
-    );
     let failed = push.links(Some("failed")).await;
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0]["source_id"], chosen[1]);
@@ -324,38 +319,72 @@ async fn a_pinned_link_is_never_overridden_and_an_ignored_record_is_left_alone()
         .collect();
     assert_eq!(actions, ["select", "create", "pin", "update"], "{shown}");
 
-    let unlinked = push.hub.run(&["links", "unlink", DIALER, &chosen[2]]).await;
-    assert!(unlinked.status.success(), "{unlinked:?}");
-    assert_eq!(push.links(Some("ignored")).await.len(), 0);
+    // A record this flow created cannot be unlinked (ignored or not): the next run would
+    // create it a second time. A pin can be.
+    let refused = push.hub.run(&["links", "unlink", DIALER, &chosen[2]]).await;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("create it a second time"), "{stderr}");
+    assert_eq!(push.links(Some("ignored")).await.len(), 1);
+    let unlinked = push
+        .hub
+        .json(&["links", "unlink", DIALER, &chosen[0], "--json"])
+        .await;
+    assert_eq!(unlinked, Value::Null, "the link is gone");
+}
+
+/// Replaces the push flow's target plugin with `name`, signed with `manifest`.
+fn retarget(push: &Push, name: &str, component: &[u8], manifest: &str) {
+    push.hub.install_plugin(name, component, manifest);
+    let config = std::fs::read_to_string(push.hub.dir().join("ccsync.toml"))
+        .unwrap()
+        .replace("plugin = \"test-target\"", &format!("plugin = \"{name}\""))
+        .replace(
+            "[plugins.test-target]",
+            &format!("[plugins.{name}]\npath = \"plugins/{name}.wasm\"\n\n[plugins.test-target]"),
+        );
+    push.hub.write_config(&config);
+}
+
+/// A push run that must fail; its error.
+async fn failing_push(push: &Push) -> String {
+    let output = push.hub.run(&["sync", DIALER, "--json"]).await;
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["error"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_through_a_connector_that_cannot_write_fails_the_run_with_its_reason() {
     let push = Push::start(5, "").await;
-    push.hub.install_plugin(
+    retarget(
+        &push,
+        "reader",
+        ccsync_bundled::test_plugins::WELL_BEHAVED,
+        "name = \"test-well-behaved\"\nversion = \"1.0.0\"\nvendor = \"tests\"\n\
+         reads = [\"user\"]\nwrites = []\norigins = [\"http://127.0.0.1:*\"]\n",
+    );
+    push.push().await;
+    push.select("--add", &push.ids(1)).await;
+    let error = failing_push(&push).await;
+    assert!(error.contains("create: not supported"), "{error}");
+    assert!(error.contains("test-connector is read-only"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_to_a_target_that_speaks_contract_0_1_0_is_refused_with_why() {
+    let push = Push::start(5, "").await;
+    retarget(
+        &push,
         "legacy",
         ccsync_bundled::test_plugins::LEGACY_0_1,
         include_str!("../plugins/legacy-connector/plugin.toml"),
     );
-    let config = std::fs::read_to_string(push.hub.dir().join("ccsync.toml"))
-        .unwrap()
-        .replace("plugin = \"test-target\"", "plugin = \"legacy\"")
-        .replace(
-            "[plugins.test-target]",
-            "[plugins.legacy]\npath = \"plugins/legacy.wasm\"\n\n[plugins.test-target]",
-        );
-    push.hub.write_config(&config);
     push.push().await;
     push.select("--add", &push.ids(1)).await;
-    let output = push.hub.run(&["sync", DIALER, "--json"]).await;
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let error = report["error"].as_str().unwrap();
-    assert!(error.contains("create: not supported"), "{error}");
-    assert!(
-        error.contains("legacy-connector reads users only"),
-        "{error}"
-    );
+    let error = failing_push(&push).await;
+    assert!(error.contains("speaks ccsync:connector@0.1.0"), "{error}");
+    assert!(error.contains("create a record twice"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

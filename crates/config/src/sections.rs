@@ -302,8 +302,8 @@ pub struct Safety {
     pub max_deactivations: u32,
     /// … or more than this share of the target's active accounts.
     pub max_deactivation_percent: Percent,
-    /// A full read returning at least this much fewer records than the last good full read
-    /// never causes deactivations.
+    /// A full read returning at least this much fewer records than the last complete full
+    /// read causes no deactivation by absence (until a next full read confirms the size).
     pub max_shrink_percent: Percent,
     /// Failing runs in a row before the flow is quarantined.
     pub quarantine_after: u32,

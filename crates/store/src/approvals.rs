@@ -141,6 +141,27 @@ impl Store {
         if let Some(at) = approval.approved_at {
             return Err(invalid(format!("the run was already approved at {at}")));
         }
+        // A later run that reached its safety check planned afresh: approving this one would
+        // let the next run act on a plan nobody looked at.
+        let later: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM runs
+                 WHERE flow = ?1 AND id > ?2 AND dry_run = 0 AND mode <> 'single'
+                   AND status IN ('succeeded', 'partial', 'needs-approval')
+                 ORDER BY id LIMIT 1",
+            )
+            .ctx(OP, || format!("run {run}"))?
+            .query_row(params![approval.flow, run], |row| row.get(0))
+            .optional()
+            .ctx(OP, || format!("run {run}"))?;
+        if let Some(later) = later {
+            return Err(invalid(format!(
+                "run {later} of flow {} ran since and planned afresh: approve the latest run \
+                 that stopped for approval (`ccsync runs --flow {}`)",
+                approval.flow, approval.flow
+            )));
+        }
         self.conn
             .prepare_cached("UPDATE approvals SET approved_at = ?2 WHERE run = ?1")
             .ctx(OP, || format!("run {run}"))?
@@ -195,8 +216,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::Deactivations;
-    use crate::RunMode;
     use crate::testing::{FLOW, store_with_run};
+    use crate::{RunCounts, RunMode, RunStatus};
 
     const PLANNED: Deactivations = Deactivations {
         records: 12,
@@ -231,6 +252,26 @@ mod tests {
         let next = store.start_run(FLOW, RunMode::Full, false).unwrap();
         assert_eq!(store.take_approval(FLOW, next).unwrap(), None);
         assert_eq!(store.pending_approval(FLOW).unwrap(), None);
+    }
+
+    #[test]
+    fn a_run_superseded_by_a_later_run_cannot_be_approved() {
+        let (mut store, stopped) = store_with_run();
+        store.request_approval(stopped, FLOW, PLANNED).unwrap();
+        store
+            .finish_run(
+                stopped,
+                RunStatus::NeedsApproval,
+                &RunCounts::default(),
+                None,
+            )
+            .unwrap();
+        let later = store.start_run(FLOW, RunMode::Full, false).unwrap();
+        store
+            .finish_run(later, RunStatus::Succeeded, &RunCounts::default(), None)
+            .unwrap();
+        let err = store.approve(stopped).unwrap_err().to_string();
+        assert!(err.contains("ran since and planned afresh"), "{err}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::Store;
 use crate::codec::{Filters, RowReader, limit_arg, now_text, text_enum};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::FieldChange;
-use crate::runs::{self, RunCounts, RunId};
+use crate::runs::{self, RunId};
 
 /// Part of migration 6: links, their log and push selections.
 pub(crate) const MIGRATION: &str = r#"
@@ -457,14 +457,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Commits link changes in one transaction: the links, their log entries and, for a run,
-    /// its counters. Nothing is stored if any change fails (a link changed since it was read
-    /// fails the batch).
+    /// Commits link changes in one transaction: the links and their log entries. Nothing is
+    /// stored if any change fails (a link changed since it was read fails the batch). A run's
+    /// counters are its records'; what it did to links is in the link log.
     pub fn commit_links(
         &mut self,
         context: &LinkContext<'_>,
         changes: &[LinkChange],
-        counts: &RunCounts,
     ) -> Result<()> {
         const OP: &str = "commit_links";
         let key = || format!("flow {}, {} changes", context.flow, changes.len());
@@ -478,7 +477,6 @@ impl Store {
             if dry_run {
                 return Err(StoreError::DryRun { run });
             }
-            runs::add_counts(&tx, OP, run, counts)?;
         }
         for change in changes {
             match (&change.link, change.action) {
@@ -492,23 +490,32 @@ impl Store {
         Ok(())
     }
 
-    /// The log of one record's link in `flow` (every record's with `None`), oldest first.
-    pub fn link_log(&self, flow: &str, source_id: Option<&str>) -> Result<Vec<LinkLogEntry>> {
+    /// The log of one record's link in `flow`, oldest first.
+    pub fn link_log(
+        &self,
+        flow: &str,
+        tenant: &str,
+        kind: &str,
+        source_id: &str,
+    ) -> Result<Vec<LinkLogEntry>> {
         const OP: &str = "link_log";
+        let key = || format!("flow {flow}, {tenant}/{kind}/{source_id}");
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT id, at, flow, tenant, kind, source_id, display, origin, run, action,
                         reason, changes
-                 FROM link_log WHERE flow = ?1 AND (?2 IS NULL OR source_id = ?2) ORDER BY id",
+                 FROM link_log
+                 WHERE source_id = ?4 AND flow = ?1 AND tenant = ?2 AND kind = ?3
+                 ORDER BY id",
             )
-            .ctx(OP, || format!("flow {flow}"))?;
+            .ctx(OP, key)?;
         let mut rows = stmt
-            .query(params![flow, source_id])
-            .ctx(OP, || format!("flow {flow}"))?;
+            .query(params![flow, tenant, kind, source_id])
+            .ctx(OP, key)?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().ctx(OP, || format!("flow {flow}"))? {
-            let r = RowReader::new(row, OP, "link_log", format!("flow={flow}"));
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            let r = RowReader::new(row, OP, "link_log", key());
             out.push(LinkLogEntry {
                 id: r.get("id")?,
                 at: r.timestamp("at")?,
@@ -697,65 +704,95 @@ fn write_link(
             what: "the candidates",
             source,
         })?;
-    let expected = change.expected.map(crate::codec::timestamp_text);
-    let written = conn
-        .prepare_cached(
-            "INSERT INTO links (flow, tenant, kind, source_id, target_id, method, status,
-                 attempts, pushed_hash, reason, candidates, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
-             ON CONFLICT (flow, tenant, kind, source_id) DO UPDATE SET
-                 target_id = excluded.target_id,
-                 method = excluded.method,
-                 status = excluded.status,
-                 attempts = excluded.attempts,
-                 pushed_hash = excluded.pushed_hash,
-                 reason = excluded.reason,
-                 candidates = excluded.candidates,
-                 updated_at = excluded.updated_at
-             WHERE ?13 IS NOT NULL AND links.updated_at = ?13",
-        )
-        .ctx(OP, key)?
-        .execute(params![
-            context.flow,
-            link.tenant,
-            link.kind,
-            link.source_id,
-            link.target_id,
-            link.method.map(LinkMethod::as_str),
-            link.status.as_str(),
-            link.attempts,
-            link.pushed_hash,
-            link.reason,
-            candidates,
-            now,
-            expected,
-        ])
-        .ctx(OP, key)?;
+    let written = match change.expected {
+        // A new link: a row that exists already was made since it was read.
+        None => conn
+            .prepare_cached(
+                "INSERT INTO links (flow, tenant, kind, source_id, target_id, method, status,
+                     attempts, pushed_hash, reason, candidates, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
+                 ON CONFLICT (flow, tenant, kind, source_id) DO NOTHING",
+            )
+            .ctx(OP, key)?
+            .execute(params![
+                context.flow,
+                link.tenant,
+                link.kind,
+                link.source_id,
+                link.target_id,
+                link.method.map(LinkMethod::as_str),
+                link.status.as_str(),
+                link.attempts,
+                link.pushed_hash,
+                link.reason,
+                candidates,
+                now,
+            ])
+            .ctx(OP, key)?,
+        // A change: only of the version it was computed from (never of a row unlinked since).
+        Some(expected) => conn
+            .prepare_cached(
+                "UPDATE links SET target_id = ?5, method = ?6, status = ?7, attempts = ?8,
+                     pushed_hash = ?9, reason = ?10, candidates = ?11, updated_at = ?12
+                 WHERE flow = ?1 AND tenant = ?2 AND kind = ?3 AND source_id = ?4
+                   AND updated_at = ?13",
+            )
+            .ctx(OP, key)?
+            .execute(params![
+                context.flow,
+                link.tenant,
+                link.kind,
+                link.source_id,
+                link.target_id,
+                link.method.map(LinkMethod::as_str),
+                link.status.as_str(),
+                link.attempts,
+                link.pushed_hash,
+                link.reason,
+                candidates,
+                now,
+                crate::codec::timestamp_text(expected),
+            ])
+            .ctx(OP, key)?,
+    };
     if written != 1 {
-        return Err(StoreError::InvalidInput {
-            op: OP,
-            key: key(),
-            detail: "the link changed since it was read (a concurrent run or operator command); \
-                     nothing was written, try again"
-                .into(),
-        });
+        return Err(changed_since(OP, key()));
     }
     Ok(())
 }
 
+/// The error of a compare-and-set that lost: nothing of the batch is written.
+fn changed_since(op: &'static str, key: String) -> StoreError {
+    StoreError::InvalidInput {
+        op,
+        key,
+        detail: "the link changed since it was read (a concurrent run or operator command); \
+                 nothing was written, try again"
+            .into(),
+    }
+}
+
 fn remove_link(conn: &Connection, context: &LinkContext<'_>, change: &LinkChange) -> Result<()> {
     const OP: &str = "commit_links: unlink";
-    conn.prepare_cached(
-        "DELETE FROM links WHERE flow = ?1 AND tenant = ?2 AND kind = ?3 AND source_id = ?4",
-    )
-    .ctx(OP, || change.source_id.clone())?
-    .execute(params![
-        context.flow,
-        change.tenant,
-        change.kind,
-        change.source_id
-    ])
-    .ctx(OP, || change.source_id.clone())?;
+    let key = || format!("flow {}, {}", context.flow, change.source_id);
+    let expected = change.expected.map(crate::codec::timestamp_text);
+    let removed = conn
+        .prepare_cached(
+            "DELETE FROM links WHERE flow = ?1 AND tenant = ?2 AND kind = ?3 AND source_id = ?4
+               AND updated_at = ?5",
+        )
+        .ctx(OP, key)?
+        .execute(params![
+            context.flow,
+            change.tenant,
+            change.kind,
+            change.source_id,
+            expected
+        ])
+        .ctx(OP, key)?;
+    if removed != 1 {
+        return Err(changed_since(OP, key()));
+    }
     Ok(())
 }
 
@@ -836,51 +873,32 @@ mod tests {
             origin: LinkOrigin::Sync,
             run: Some(run),
         };
-        let counts = RunCounts::default();
-        store
-            .commit_links(
-                &context,
-                &[change(Some(mapped("rc-1")), None, LinkAction::Map)],
-                &counts,
-            )
-            .unwrap();
+        let map = |target: &str, expected| change(Some(mapped(target)), expected, LinkAction::Map);
+        store.commit_links(&context, &[map("rc-1", None)]).unwrap();
         let stored = store.link(FLOW, TENANT, "user", "42").unwrap().unwrap();
         assert_eq!(stored.target_id.as_deref(), Some("rc-1"));
         assert_eq!(stored.status, LinkStatus::Mapped);
 
         // Inserting again as new is a conflict: nothing of the batch is stored.
         let err = store
-            .commit_links(
-                &context,
-                &[change(Some(mapped("rc-2")), None, LinkAction::Map)],
-                &counts,
-            )
+            .commit_links(&context, &[map("rc-2", None)])
             .unwrap_err();
         assert!(
             err.to_string().contains("changed since it was read"),
             "{err}"
         );
-        let pinned = Link {
-            method: Some(LinkMethod::Manual),
-            ..mapped("rc-3")
-        };
         let operator = LinkContext {
             flow: FLOW,
             origin: LinkOrigin::Operator,
             run: None,
         };
-        store
-            .commit_links(
-                &operator,
-                &[change(
-                    Some(pinned),
-                    Some(stored.updated_at),
-                    LinkAction::Pin,
-                )],
-                &counts,
-            )
-            .unwrap();
-        let log = store.link_log(FLOW, Some("42")).unwrap();
+        let pinned = Link {
+            method: Some(LinkMethod::Manual),
+            ..mapped("rc-3")
+        };
+        let pin = change(Some(pinned), Some(stored.updated_at), LinkAction::Pin);
+        store.commit_links(&operator, &[pin]).unwrap();
+        let log = store.link_log(FLOW, TENANT, "user", "42").unwrap();
         let actions: Vec<LinkAction> = log.iter().map(|e| e.action).collect();
         assert_eq!(actions, [LinkAction::Map, LinkAction::Pin]);
         assert_eq!(log[1].origin, LinkOrigin::Operator);
@@ -889,19 +907,25 @@ mod tests {
             Some(&1)
         );
 
-        store
-            .commit_links(
-                &operator,
-                &[change(None, None, LinkAction::Unlink)],
-                &counts,
-            )
-            .unwrap();
+        // An unlink computed from an older version is refused; from the current one it goes.
+        let current = store.link(FLOW, TENANT, "user", "42").unwrap().unwrap();
+        let stale = change(None, Some(stored.updated_at), LinkAction::Unlink);
+        assert!(store.commit_links(&operator, &[stale]).is_err());
+        let unlink = change(None, Some(current.updated_at), LinkAction::Unlink);
+        store.commit_links(&operator, &[unlink]).unwrap();
         assert_eq!(store.link(FLOW, TENANT, "user", "42").unwrap(), None);
         assert_eq!(
-            store.link_log(FLOW, None).unwrap().len(),
+            store.link_log(FLOW, TENANT, "user", "42").unwrap().len(),
             3,
             "the log keeps all"
         );
+        // A change computed from a version unlinked since never brings the link back.
+        assert!(
+            store
+                .commit_links(&context, &[map("rc-9", Some(current.updated_at))])
+                .is_err()
+        );
+        assert_eq!(store.link(FLOW, TENANT, "user", "42").unwrap(), None);
     }
 
     #[test]
@@ -923,11 +947,11 @@ mod tests {
                 .unwrap(),
             1
         );
-        let log = store.link_log(FLOW, None).unwrap();
-        let actions: Vec<LinkAction> = log.iter().map(|e| e.action).collect();
-        assert_eq!(
-            actions,
-            [LinkAction::Select, LinkAction::Select, LinkAction::Deselect]
-        );
+        let actions = |id: &str| -> Vec<LinkAction> {
+            let log = store.link_log(FLOW, TENANT, "user", id).unwrap();
+            log.iter().map(|e| e.action).collect()
+        };
+        assert_eq!(actions("1"), [LinkAction::Select]);
+        assert_eq!(actions("2"), [LinkAction::Select, LinkAction::Deselect]);
     }
 }

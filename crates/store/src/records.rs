@@ -46,7 +46,8 @@ pub struct StoredRecord {
     pub source_active: bool,
     /// The run that first wrote the record.
     pub first_seen_run: RunId,
-    /// The last run whose read returned this record.
+    /// The last run that wrote this record having read it (as `updated_run`, since migration
+    /// 6 stopped marking unchanged records, which cost a write per record and run).
     pub last_seen_run: RunId,
     /// The last run that wrote this record.
     pub updated_run: RunId,

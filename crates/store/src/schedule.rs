@@ -194,6 +194,35 @@ impl Store {
         state_from_row(row, OP)
     }
 
+    /// Makes a parked flow due now (after an approval): clears its failures and health like
+    /// [`Store::resume`], but leaves a pause alone, so a paused flow stays paused.
+    pub fn unpark(&mut self, flow: &str) -> Result<FlowState> {
+        const OP: &str = "unpark";
+        let key = || format!("flow {flow}");
+        let now = now_text();
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "INSERT INTO flow_state (flow, next_run_at, next_full_at, consecutive_failures,
+                     health, reason, last_run, updated_at)
+                 VALUES (?1, ?2, ?2, 0, 'ok', NULL, NULL, ?2)
+                 ON CONFLICT (flow) DO UPDATE SET
+                     next_run_at = excluded.next_run_at,
+                     consecutive_failures = 0,
+                     health = 'ok',
+                     reason = NULL,
+                     updated_at = excluded.updated_at
+                 RETURNING {STATE_COLUMNS}"
+            ))
+            .ctx(OP, key)?;
+        let mut rows = stmt.query(params![flow, now]).ctx(OP, key)?;
+        let row = rows
+            .next()
+            .ctx(OP, key)?
+            .ok_or_else(|| returned_nothing(OP, flow))?;
+        state_from_row(row, OP)
+    }
+
     /// Pauses a flow for `reason`: `serve` skips it until [`Store::resume`]. Persisted, and
     /// logged in the flow's history with the reason. Pausing a paused flow is refused.
     pub fn pause(&mut self, flow: &str, reason: &str) -> Result<FlowState> {

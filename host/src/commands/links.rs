@@ -5,6 +5,7 @@
 //! compare-and-set against a run changing the same link. A pin is never overridden by
 //! automation; an ignored record is left alone until unlinked.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ use ccsync_config::{Config, FlowConfig, Shape, Target};
 use ccsync_model::Kind;
 use ccsync_store::{
     Link, LinkAction, LinkChange, LinkContext, LinkFilter, LinkMethod, LinkOrigin, LinkStatus,
-    RecordFilter, RunCounts, Store,
+    RecordFilter, Store,
 };
 use serde_json::json;
 
@@ -111,7 +112,7 @@ fn show(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
     let (flow, tenant) = linked_flow(&config, &args.flow)?;
     let kind = kind(&args.kind)?;
     let link = store.link(&flow.name, tenant, kind.as_str(), &args.record)?;
-    let log = store.link_log(&flow.name, Some(&args.record))?;
+    let log = store.link_log(&flow.name, tenant, kind.as_str(), &args.record)?;
     if args.json {
         outln!(
             "{}",
@@ -200,7 +201,7 @@ fn commit(
         origin: LinkOrigin::Operator,
         run: None,
     };
-    store.commit_links(&context, &[change], &RunCounts::default())?;
+    store.commit_links(&context, &[change])?;
     Ok(())
 }
 
@@ -312,6 +313,16 @@ fn unlink(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
             args.record
         );
     };
+    if flow.family.shape() == Shape::Push && old.method == Some(LinkMethod::Created) {
+        bail!(
+            "flow {} created {kind} {tenant}/{} at its target as {}: unlinking would make the \
+             next run create it a second time. Pin it to another target id (`ccsync links \
+             pin`), or leave it alone (`ccsync links ignore`)",
+            flow.name,
+            args.record,
+            old.target_id.as_deref().unwrap_or("an unknown id")
+        );
+    }
     let flow_name = flow.name.clone();
     commit(
         &mut store,
@@ -437,9 +448,10 @@ pub fn select(config: &Path, args: SelectArgs) -> anyhow::Result<ExitCode> {
     } else {
         (args.remove.clone(), false)
     };
+    let known: HashSet<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
     let unknown: Vec<&String> = ids
         .iter()
-        .filter(|id| !records.iter().any(|r| &r.source_id == *id))
+        .filter(|id| !known.contains(id.as_str()))
         .collect();
     if !unknown.is_empty() {
         let unknown: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();

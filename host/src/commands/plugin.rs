@@ -173,7 +173,17 @@ pub async fn verify(
     let trust = TrustStore::open(trust_store_path_for(config, args.trust_store.as_deref())?)?;
     // The operator's config, when there is one, decides the policy and the limits as it does
     // for `sync`.
-    let loaded = Config::load(config, crate::sync::rules::FAMILIES).ok();
+    // No config file: the defaults. A config that exists but does not load is an error, not
+    // a silent fallback to laxer limits than `sync` would use.
+    let loaded = if config.exists() {
+        Some(
+            Config::load(config, crate::sync::rules::FAMILIES).with_context(|| {
+                format!("loading {} for the policy and limits", config.display())
+            })?,
+        )
+    } else {
+        None
+    };
     let policy = Policy {
         allow_unsigned: allow_unsigned || loaded.as_ref().is_some_and(Config::allow_unsigned),
     };

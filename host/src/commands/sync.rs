@@ -27,17 +27,6 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
             flow.interval
         );
     }
-    if !args.dry_run
-        && let Some(pause) = app.store.flow_state(&flow.name)?.and_then(|s| s.paused)
-    {
-        bail!(
-            "flow {} is paused since {} ({}): `ccsync resume {}` first, or use --dry-run",
-            flow.name,
-            pause.since,
-            pause.reason,
-            flow.name
-        );
-    }
     if let Some(user) = &args.user {
         return single_user(&mut app, &flow, user, &args).await;
     }
@@ -139,22 +128,23 @@ pub async fn plan(config: &Path, allow_unsigned: bool, args: PlanArgs) -> anyhow
 pub fn approve(config: &Path, args: ApproveArgs) -> anyhow::Result<ExitCode> {
     let (_, mut store) = open_store(config)?;
     let approval = store.approve(RunId(args.run))?;
-    // Approving makes a parked flow due again, but never lifts an operator's pause.
-    let paused = store.flow_state(&approval.flow)?.and_then(|s| s.paused);
-    if paused.is_none() {
-        store.resume(&approval.flow)?;
-    }
+    // A parked flow is due again; a paused one stays paused.
+    let state = store.unpark(&approval.flow)?;
+    let full = store
+        .run(approval.run)?
+        .is_some_and(|r| r.mode == RunMode::Full);
     outln!(
         "approved run {}: the next run of {} (that one only) may deactivate up to {} records \
-         and {} at its target; it runs at once under `ccsync serve` (or run `ccsync sync {}` \
+         and {} at its target; it runs at once under `ccsync serve` (or run `ccsync sync {}{}` \
          where on-demand runs are allowed)",
         approval.run,
         approval.flow,
         approval.deactivations.records,
         approval.deactivations.target,
-        approval.flow
+        approval.flow,
+        if full { " --full" } else { "" }
     )?;
-    if let Some(pause) = paused {
+    if let Some(pause) = state.paused {
         outln!(
             "the flow stays paused (since {}: {}): `ccsync resume {}` runs it again",
             pause.since,

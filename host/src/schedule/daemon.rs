@@ -31,7 +31,7 @@ use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
 use super::{Attempt, Cadence, Due, after_run, due, store_next, until};
-use crate::app::{App, open_store};
+use crate::app::{App, FlowPaused, open_store};
 use crate::sync::{Progress, RunOptions};
 
 /// How often a waiting worker re-reads its flow's state: how soon a change made by another
@@ -303,6 +303,12 @@ async fn run_and_record(
                 error: report.error,
             },
         ),
+        // Paused between the schedule's look and the run's lock: not a failure; the worker
+        // sees the pause on its next look.
+        Err(e) if e.downcast_ref::<FlowPaused>().is_some() => {
+            info!(flow = %flow.name, "{e:#}");
+            return true;
+        }
         Err(e) => (
             None,
             Attempt {

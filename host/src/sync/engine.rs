@@ -116,6 +116,8 @@ struct KindRead {
     sweep: bool,
     /// How many records the read staged.
     count: u64,
+    /// Whether the read was a full one.
+    full: bool,
 }
 
 /// Runs one flow against one connector instance.
@@ -347,7 +349,8 @@ impl FlowRunner<'_> {
     /// Why a full read looks suspiciously short, if it does: it returned fewer records than
     /// the last complete full read of the flow (or, before one, than the hub holds active) by
     /// more than the flow's `max_shrink_percent`. Such a read (a source answering with a
-    /// partial list) never deactivates by absence.
+    /// partial list) never deactivates by absence; the next full read, compared with it, does
+    /// when the source returns the smaller size again.
     fn shrunk(&self, read: &KindRead, active: u64) -> anyhow::Result<Option<String>> {
         let (base, what) = match self
             .store
@@ -401,6 +404,7 @@ impl FlowRunner<'_> {
             watermark: since.clone(),
             sweep: false,
             count: 0,
+            full: mode == RunMode::Full,
         };
         let mut pages = Pages::new(
             self.connector,
@@ -478,12 +482,14 @@ impl FlowRunner<'_> {
         // The kind's last commit carries the watermark: the read is only behind us once
         // everything it returned is applied. A partial read keeps the old watermark so the
         // records it could not map are read again. A complete full read also leaves its size,
-        // the base of the next full read's shrink guard.
+        // the base of the next full read's shrink guard, whether or not it shrank: one short
+        // read never deactivates by absence, and the next full read that confirms the smaller
+        // size does (within the deactivation limits), so the guard never sticks.
         let complete = read.invalid.is_empty();
         let cursor = complete.then(|| CursorUpdate {
             page_cursor: None,
             watermark: Some(read.watermark.clone()),
-            full_count: read.sweep.then_some(read.count),
+            full_count: read.full.then_some(read.count),
         });
         self.commit(chunk(Vec::new(), cursor), options, report)
     }

@@ -2,7 +2,9 @@
 //! each page read with the retry policy, until the connector says there is no next page. A
 //! run stages every page; a single-user sync stops at the page that holds its user.
 
-use anyhow::Context;
+use std::collections::HashSet;
+
+use anyhow::{Context, bail};
 use ccsync_model::{Kind, Page};
 use ccsync_runtime::Connector;
 
@@ -16,6 +18,8 @@ pub struct Pages<'a> {
     kind: Kind,
     since: Option<&'a str>,
     cursor: Option<String>,
+    /// Every cursor the read was given: a connector handing one out twice would loop.
+    given: HashSet<String>,
     done: bool,
     /// Pages read so far.
     pub read: u32,
@@ -37,6 +41,7 @@ impl<'a> Pages<'a> {
             kind,
             since,
             cursor: None,
+            given: HashSet::new(),
             done: false,
             read: 0,
         }
@@ -59,6 +64,12 @@ impl<'a> Pages<'a> {
         .with_context(|| format!("reading {} records, page {}", self.kind, self.read + 1))?;
         self.read += 1;
         match &page.next_cursor {
+            Some(next) if !self.given.insert(next.clone()) => bail!(
+                "reading {} records: the connector gave the cursor {next:?} a second time (page \
+                 {}): the read would never end",
+                self.kind,
+                self.read
+            ),
             Some(next) => self.cursor = Some(next.clone()),
             None => self.done = true,
         }

@@ -6,6 +6,9 @@ use std::time::Duration;
 use ccsync_model::{ConnectorError, Kind, Page};
 use ccsync_runtime::{CallError, Connector};
 
+/// The longest a Retry-After is waited out before the call is tried again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+
 /// How often and how patiently a call is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -35,7 +38,9 @@ impl RetryPolicy {
             return None;
         }
         if let Some(ConnectorError::RateLimited { retry_after_ms }) = error.connector_error() {
-            return Some(Duration::from_millis(*retry_after_ms));
+            // A plugin's wait is honoured up to a bound: an untrusted component must not park
+            // a run (and its flow's lock) for ever.
+            return Some(Duration::from_millis(*retry_after_ms).min(MAX_RETRY_AFTER));
         }
         let backoff = self
             .base_delay
@@ -109,6 +114,15 @@ mod tests {
             retry_after_ms: 45_000,
         });
         assert_eq!(policy.delay(0, &error), Some(Duration::from_secs(45)));
+    }
+
+    #[test]
+    fn a_plugins_retry_after_is_honoured_up_to_a_bound() {
+        let policy = RetryPolicy::default();
+        let error = connector_error(ConnectorError::RateLimited {
+            retry_after_ms: u64::MAX,
+        });
+        assert_eq!(policy.delay(0, &error), Some(MAX_RETRY_AFTER));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use serde::Serialize;
 use super::pages::Pages;
 use super::plan::{Action, PlannedAction, plan_page};
 use super::retry::RetryPolicy;
-use super::rules::{self, Rules, Subject, TargetAction};
+use super::rules::{self, SingleUser, Subject, TargetAction};
 
 /// One step of a single-user sync and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,6 +127,17 @@ impl SingleUserSync<'_> {
                     .join(", ")
             );
         }
+        let rules = rules::for_flow(self.flow)?;
+        let Some(single) = rules.single_user() else {
+            bail!(
+                "flow {} is a {} flow into connection {}: a single-user sync is for flows that \
+                 keep hub accounts; run `ccsync sync {}`",
+                self.flow.name,
+                self.flow.family.shape(),
+                self.flow.target.name(),
+                self.flow.name
+            );
+        };
         let run = if dry_run {
             None
         } else {
@@ -150,11 +161,7 @@ impl SingleUserSync<'_> {
             family_action: None,
             error: None,
         };
-        let outcome = match rules::for_flow(self.flow) {
-            Ok(rules) => self.steps(user_id, &*rules, &mut report).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = outcome {
+        if let Err(e) = self.steps(user_id, single, &mut report).await {
             report.status = RunStatus::Failed;
             report.error = Some(format!("{e:#}"));
         }
@@ -174,7 +181,7 @@ impl SingleUserSync<'_> {
     async fn steps(
         &mut self,
         user_id: &str,
-        rules: &dyn Rules,
+        rules: &dyn SingleUser,
         report: &mut SingleUserReport,
     ) -> anyhow::Result<()> {
         let found = self.find(user_id).await?;

@@ -1,8 +1,9 @@
 //! The rule families: what a flow does with the hub records once its source is read into them.
 //!
 //! Every flow runs the same engine (read -> stage -> safety -> apply the records), then hands
-//! the hub over to its family, which acts at its own target: W keeps WFM accounts, H (later) WFO
-//! accounts, P (later) links to a directory, D (later) records pushed to a target connection.
+//! the hub over to its family, which acts at its own target: W keeps WFM accounts, P links hub
+//! users to a directory connection, D pushes records to a target connection (H, WFO
+//! accounts, is not built yet).
 //! Each family is one folder with the same files (`decide.rs`: the pure rules, unit-tested by
 //! rule id; `act.rs`: its I/O on the hub or the target; `report.rs`: how it speaks to the
 //! operator) and one [`Rules`] value; the engine, the single-user path and the reports reach
@@ -22,6 +23,10 @@ use std::pin::Pin;
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Team, User};
 use ccsync_runtime::Connector;
+use std::collections::HashMap;
+
+use anyhow::Context;
+use ccsync_model::{Entity, Kind};
 use ccsync_store::{AccountBatch, RecordState, RecordView, RunId, Store};
 
 use super::RetryPolicy;
@@ -50,15 +55,6 @@ pub const FAMILIES: &[Family] = &[Family::Wfm, Family::Presence, Family::Dialer]
 
 /// One family's rules, bound to one flow's target.
 pub trait Rules {
-    /// Which family this is.
-    fn family(&self) -> Family;
-
-    /// What the family acts on: a hub store's name, or a connection's.
-    fn target(&self) -> &str;
-
-    /// What one object of the family at its target is called (`account`, `link`).
-    fn noun(&self) -> &'static str;
-
     /// What pausing the flow means for the people it serves, if the family knows (a WFM
     /// flow: agents cannot see their schedules).
     fn while_paused(&self) -> Option<&'static str>;
@@ -82,6 +78,18 @@ pub trait Rules {
 
     /// Acts on the hub records (and the target) as `run`, and reports what it did.
     fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan>;
+
+    /// The family's part in a single-user sync, if it takes part: only a family that keeps
+    /// hub accounts does; a sync of one user of a map or push flow is refused before it reads.
+    fn single_user(&self) -> Option<&dyn SingleUser> {
+        None
+    }
+}
+
+/// A family's decisions in a single-user sync.
+pub trait SingleUser {
+    /// What one object of the family at its target is called (`account`).
+    fn noun(&self) -> &'static str;
 
     /// What the family holds for one user now, continuing the `match` step's sentence
     /// (`; WFM account wfm/acme/42 (active)`).
@@ -139,4 +147,29 @@ pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
             target.name()
         ),
     }
+}
+
+/// One flag per record of `kind` of `tenant`, by id, as `view` shows them (a team's
+/// feature, a profile's permission), walked a chunk at a time.
+/// Records read per chunk by [`flags_by_id`].
+const FLAG_CHUNK: usize = 1000;
+
+pub(crate) fn flags_by_id(
+    store: &Store,
+    view: RecordView<'_>,
+    tenant: &str,
+    kind: Kind,
+    flag: impl Fn(Entity) -> Option<(String, bool)>,
+) -> anyhow::Result<HashMap<String, bool>> {
+    let mut flags = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let chunk = store
+            .records_after(view, tenant, kind, after.as_deref(), FLAG_CHUNK)
+            .with_context(|| format!("reading the {kind} records of tenant {tenant}"))?;
+        let Some(last) = chunk.last() else { break };
+        after = Some(last.source_id.clone());
+        flags.extend(chunk.into_iter().filter_map(|record| flag(record.entity)));
+    }
+    Ok(flags)
 }

@@ -16,7 +16,7 @@ use ccsync_model::{ConnectorError, Entity, ErrorClass, Kind};
 use ccsync_runtime::{CallError, Connector};
 use ccsync_store::{
     Link, LinkAction, LinkChange, LinkContext, LinkMethod, LinkOrigin, LinkStatus, LogAction,
-    RecordState, RecordView, RunCounts, RunId, Store,
+    RecordState, RecordView, RunId, Store,
 };
 
 use super::decide::{Decision, Input, decide};
@@ -70,6 +70,20 @@ pub async fn push(
                 format!("flow {}: a push needs its target connection", flow.name)
             })?;
             let decisions = decided(store, flow, tenant, kind, &records)?;
+            let version = connector.plugin().contract_version();
+            let writes = decisions
+                .iter()
+                .any(|(_, _, d)| matches!(d, Decision::Create { .. } | Decision::Update { .. }));
+            if writes && version == "0.1.0" {
+                anyhow::bail!(
+                    "flow {}: the target's plugin {} speaks ccsync:connector@{version}, which \
+                     cannot look a record up by its external id: a push through it could \
+                     create a record twice after a lost reply. Upgrade the plugin to a build \
+                     against 0.2.0",
+                    flow.name,
+                    connector.plugin().label()
+                );
+            }
             let creating: Vec<&str> = decisions
                 .iter()
                 .filter(|(_, _, d)| matches!(d, Decision::Create { .. }))
@@ -82,7 +96,7 @@ pub async fn push(
             let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
             let links = store.links_by_ids(&flow.name, tenant, kind.as_str(), &ids)?;
             let mut changes = Vec::new();
-            let mut counts = RunCounts::default();
+            let mut failed = None;
             for (record, hash, decision) in decisions {
                 let link = links.get(&record.source_id);
                 let change = match &decision {
@@ -93,17 +107,19 @@ pub async fn push(
                     }
                     Decision::Note { reason } => note(&flow.name, record, link, reason),
                     Decision::Create { .. } | Decision::Update { .. } => {
-                        let outcome =
-                            write(connector, &retry, flow, tenant, record, &decision).await?;
-                        pushed(&flow.name, record, link, &hash, &decision, outcome)
+                        match write(connector, &retry, flow, tenant, record, &decision).await {
+                            Ok(outcome) => {
+                                pushed(&flow.name, record, link, &hash, &decision, outcome)
+                            }
+                            // What already reached the target is committed first: its links
+                            // are what keeps the next run from writing it again.
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
                     }
                 };
-                match change.action {
-                    LinkAction::Create => counts.created += 1,
-                    LinkAction::Update => counts.updated += 1,
-                    LinkAction::Rejected => counts.invalid += 1,
-                    _ => counts.skipped += 1,
-                }
                 plan.push(target_action(&change));
                 changes.push(change);
             }
@@ -113,8 +129,11 @@ pub async fn push(
                 run: Some(run),
             };
             store
-                .commit_links(&context, &changes, &counts)
+                .commit_links(&context, &changes)
                 .with_context(|| format!("recording what flow {} pushed", flow.name))?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
         }
     }
     Ok(plan)
@@ -216,21 +235,35 @@ async fn write(
                 }
             }
         }
-        Decision::Update { target_id } => loop {
-            match connector.update(target_id, entity.clone()).await {
-                Ok(()) => return Ok(Ok(target_id.clone())),
-                Err(e) => {
-                    if let Some(reason) = refusal(&e) {
-                        return Ok(Err(reason));
-                    }
-                    if !backoff(policy, &mut retry, &e, &flow.name, "update").await {
-                        return Err(e).with_context(what);
-                    }
-                }
-            }
-        },
+        Decision::Update { target_id } => update(connector, policy, flow, target_id, entity).await,
         Decision::Out | Decision::Unchanged | Decision::Note { .. } => {
             anyhow::bail!("{}: nothing to write", what())
+        }
+    }
+}
+
+/// Updates the target record `target_id` to `entity`, retrying as reads are.
+async fn update(
+    connector: &mut Connector,
+    policy: &RetryPolicy,
+    flow: &FlowConfig,
+    target_id: &str,
+    entity: &Entity,
+) -> anyhow::Result<Outcome> {
+    let mut retry = 0;
+    loop {
+        match connector.update(target_id, entity.clone()).await {
+            Ok(()) => return Ok(Ok(target_id.to_owned())),
+            Err(e) => {
+                if let Some(reason) = refusal(&e) {
+                    return Ok(Err(reason));
+                }
+                if !backoff(policy, &mut retry, &e, &flow.name, "update").await {
+                    return Err(e).with_context(|| {
+                        format!("updating {} {target_id} at the target", entity.kind())
+                    });
+                }
+            }
         }
     }
 }

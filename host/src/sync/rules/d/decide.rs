@@ -2,7 +2,7 @@
 //! operator selected it, to what the flow does at its target. No I/O; unit-tested by rule id.
 //!
 //! - D1: only records the operator selected are pushed; a record never selected is out of
-//!   the flow's scope and costs nothing.
+//!   the flow's scope: nothing is written for it, at the target or in its links.
 //! - D4: create or update only. There is no decision that deactivates or deletes at the
 //!   target: a record deselected, or gone or inactive at the source, stays there, and its
 //!   link says so (once).

@@ -1,4 +1,4 @@
-//! Rules D: the push family (seed 004, the dialer): selected hub records created and updated
+//! Rules D: the push family (the dialer): selected hub records created and updated
 //! at a target connection, never deleted or deactivated there.
 //!
 //! D1 (selection) and D4 (create or update only) are decided here; which group or list a
@@ -9,13 +9,12 @@ mod act;
 pub mod decide;
 pub mod report;
 
-use anyhow::bail;
-use ccsync_config::{Family, FlowConfig};
+use ccsync_config::Family;
 use ccsync_store::{RecordView, RunId, Store};
 
 pub use act::external_id;
 
-use super::{Cx, FamilyPlan, Rules, SingleDecision, Step, Subject};
+use super::{Cx, FamilyPlan, Rules, Step};
 
 /// The push family, bound to one target connection.
 #[derive(Debug, Clone)]
@@ -33,18 +32,6 @@ impl Dialer {
 }
 
 impl Rules for Dialer {
-    fn family(&self) -> Family {
-        Family::Dialer
-    }
-
-    fn target(&self) -> &str {
-        &self.target
-    }
-
-    fn noun(&self) -> &'static str {
-        report::NOUN
-    }
-
     fn while_paused(&self) -> Option<&'static str> {
         None
     }
@@ -68,24 +55,5 @@ impl Rules for Dialer {
 
     fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan> {
         Box::pin(act::push(cx, &self.target, RecordView::Hub, Some(run)))
-    }
-
-    fn matched(&self, _store: &Store, _tenant: &str, _user_id: &str) -> anyhow::Result<String> {
-        Ok(String::new())
-    }
-
-    fn single(
-        &self,
-        _store: &Store,
-        flow: &FlowConfig,
-        _subject: Subject<'_>,
-    ) -> anyhow::Result<SingleDecision> {
-        bail!(
-            "flow {} pushes to connection {}: a single-user sync is for flows into a hub store; \
-             run `ccsync sync {}`, which pushes only the selected records that changed",
-            flow.name,
-            self.target,
-            flow.name
-        )
     }
 }

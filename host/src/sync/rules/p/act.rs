@@ -15,14 +15,14 @@ use ccsync_model::{Entity, Kind};
 use ccsync_runtime::Connector;
 use ccsync_store::{
     Link, LinkAction, LinkChange, LinkContext, LinkOrigin, LinkStatus, LogAction, RecordView,
-    RunCounts, RunId, Store,
+    RunId, Store,
 };
 
 use super::decide::{Before, Input, USER_MAPPING_MAP, after_look_up, before, normalized, unmapped};
 use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
 use crate::sync::retry::backoff;
-use crate::sync::rules::{Cx, FamilyPlan, TargetAction};
+use crate::sync::rules::{Cx, FamilyPlan, TargetAction, flags_by_id};
 
 /// Users decided and committed per transaction.
 const CHUNK: usize = 500;
@@ -89,7 +89,6 @@ pub async fn map(
         let matches = look_up(connector, &retry, &flow.name, &emails).await?;
 
         let mut changes = Vec::new();
-        let mut counts = RunCounts::default();
         for (record, old, decision) in decided {
             let base = old
                 .cloned()
@@ -116,10 +115,6 @@ pub async fn map(
                 LinkStatus::Mapped => (LinkAction::Map, LogAction::Create),
                 _ => (LinkAction::Unmap, LogAction::Skip),
             };
-            match action {
-                LinkAction::Map => counts.created += 1,
-                _ => counts.skipped += 1,
-            }
             let display = Some(record.entity.display_name());
             plan.push(TargetAction {
                 source_id: record.source_id.clone(),
@@ -147,7 +142,7 @@ pub async fn map(
                 run: Some(run),
             };
             store
-                .commit_links(&context, &changes, &counts)
+                .commit_links(&context, &changes)
                 .with_context(|| format!("recording what flow {} mapped", flow.name))?;
         }
     }
@@ -160,21 +155,19 @@ fn mapping_profiles(
     view: RecordView<'_>,
     tenant: &str,
 ) -> anyhow::Result<HashMap<String, bool>> {
-    let mut out = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let chunk =
-            store.records_after(view, tenant, Kind::SecurityProfile, after.as_deref(), CHUNK)?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.source_id.clone());
-        for record in chunk {
-            if let Entity::SecurityProfile(profile) = record.entity {
+    flags_by_id(
+        store,
+        view,
+        tenant,
+        Kind::SecurityProfile,
+        |entity| match entity {
+            Entity::SecurityProfile(profile) => {
                 let granted = profile.permissions.iter().any(|p| p == USER_MAPPING_MAP);
-                out.insert(profile.id, granted);
+                Some((profile.id, granted))
             }
-        }
-    }
-    Ok(out)
+            _ => None,
+        },
+    )
 }
 
 /// The directory users of each (normalized) email, by asking for [`BATCH`] addresses a

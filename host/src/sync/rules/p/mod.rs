@@ -1,4 +1,4 @@
-//! Rules P: the mapping family (seed 003, presence): hub users linked to the users of a
+//! Rules P: the mapping family (presence): hub users linked to the users of a
 //! directory connection (RingCentral's), by email and by hand; nothing is written to either
 //! platform. P5 (each tenant's own schedule) is every flow's own `interval`.
 
@@ -6,11 +6,10 @@ mod act;
 pub mod decide;
 pub mod report;
 
-use anyhow::bail;
-use ccsync_config::{Family, FlowConfig};
+use ccsync_config::Family;
 use ccsync_store::{RecordView, RunId, Store};
 
-use super::{Cx, FamilyPlan, Rules, SingleDecision, Step, Subject};
+use super::{Cx, FamilyPlan, Rules, Step};
 
 /// The mapping family, bound to one directory connection.
 #[derive(Debug, Clone)]
@@ -28,18 +27,6 @@ impl Presence {
 }
 
 impl Rules for Presence {
-    fn family(&self) -> Family {
-        Family::Presence
-    }
-
-    fn target(&self) -> &str {
-        &self.target
-    }
-
-    fn noun(&self) -> &'static str {
-        report::NOUN
-    }
-
     fn while_paused(&self) -> Option<&'static str> {
         None
     }
@@ -63,25 +50,5 @@ impl Rules for Presence {
 
     fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan> {
         Box::pin(act::map(cx, &self.target, RecordView::Hub, Some(run)))
-    }
-
-    fn matched(&self, _store: &Store, _tenant: &str, _user_id: &str) -> anyhow::Result<String> {
-        Ok(String::new())
-    }
-
-    fn single(
-        &self,
-        _store: &Store,
-        flow: &FlowConfig,
-        _subject: Subject<'_>,
-    ) -> anyhow::Result<SingleDecision> {
-        bail!(
-            "flow {} maps users to connection {}: a single-user sync is for flows into a hub \
-             store; run `ccsync sync {}`, or map the user by hand with `ccsync links search` \
-             and `ccsync links pin`",
-            flow.name,
-            self.target,
-            flow.name
-        )
     }
 }

@@ -16,7 +16,7 @@ use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store};
 
 use super::decide::{Input, decide, is_wfm_team, shows_schedule};
 use super::report::{LABEL, NOUN};
-use crate::sync::rules::{FamilyPlan, TargetAction};
+use crate::sync::rules::{FamilyPlan, TargetAction, flags_by_id};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -34,9 +34,9 @@ pub enum Projection<'a> {
 /// chunk commits in its own transaction; a crash between chunks loses nothing, since the
 /// next run decides again from the same records.
 ///
-/// Previewed over the hub (after a run applied its records), the plan says what applying
-/// would do, which the engine checks against the flow's safety limits first; previewed over
-/// the planned view of a staged read, it is a dry run's account plan.
+/// Previewed over the planned view of a staged read (the hub as the run will leave it), the
+/// plan says what applying would do: what the engine's safety gate counts before a run writes
+/// anything, and a dry run's account plan.
 pub fn project(
     store: &mut Store,
     flow: &FlowConfig,
@@ -126,7 +126,7 @@ fn wfm_teams(
     view: RecordView<'_>,
     tenant: &str,
 ) -> anyhow::Result<HashMap<String, bool>> {
-    by_id(store, view, tenant, Kind::Team, |entity| match entity {
+    flags_by_id(store, view, tenant, Kind::Team, |entity| match entity {
         Entity::Team(team) => Some((team.id.clone(), is_wfm_team(&team))),
         _ => None,
     })
@@ -141,7 +141,7 @@ fn schedule_profiles(
     view: RecordView<'_>,
     tenant: &str,
 ) -> anyhow::Result<HashMap<String, bool>> {
-    by_id(
+    flags_by_id(
         store,
         view,
         tenant,
@@ -154,25 +154,4 @@ fn schedule_profiles(
             _ => None,
         },
     )
-}
-
-/// One flag per record of `kind`, by id, as `view` shows them.
-fn by_id(
-    store: &Store,
-    view: RecordView<'_>,
-    tenant: &str,
-    kind: Kind,
-    flag: impl Fn(Entity) -> Option<(String, bool)>,
-) -> anyhow::Result<HashMap<String, bool>> {
-    let mut flags = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let chunk = store
-            .records_after(view, tenant, kind, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the {kind} records of tenant {tenant}"))?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.source_id.clone());
-        flags.extend(chunk.into_iter().filter_map(|record| flag(record.entity)));
-    }
-    Ok(flags)
 }

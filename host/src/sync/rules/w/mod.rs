@@ -1,5 +1,5 @@
 //! Rules W: the IEX WFM employee accounts of a hub store, projected from a tenant's user
-//! records (seeds 000 and 001). W1 (nothing is written back to a source) and W2 (scheduled,
+//! records. W1 (nothing is written back to a source) and W2 (scheduled,
 //! `manual = false` refusing on-demand runs) hold for the engine as a whole; W3–W6 live here.
 
 mod act;
@@ -14,7 +14,7 @@ pub use act::Projection;
 use act::project;
 use decide::{Input, decide, ineligible, is_wfm_team, shows_schedule};
 
-use super::{Cx, FamilyPlan, Rules, SingleDecision, Step, Subject, TargetAction};
+use super::{Cx, FamilyPlan, Rules, SingleDecision, SingleUser, Step, Subject, TargetAction};
 
 /// The WFM family, bound to one WFM hub store.
 #[derive(Debug, Clone)]
@@ -32,18 +32,6 @@ impl Wfm {
 }
 
 impl Rules for Wfm {
-    fn family(&self) -> Family {
-        Family::Wfm
-    }
-
-    fn target(&self) -> &str {
-        &self.store
-    }
-
-    fn noun(&self) -> &'static str {
-        report::NOUN
-    }
-
     fn while_paused(&self) -> Option<&'static str> {
         Some(report::WHILE_PAUSED)
     }
@@ -68,6 +56,16 @@ impl Rules for Wfm {
     fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan> {
         let projection = Projection::Apply(run);
         Box::pin(async move { project(cx.store, cx.flow, &self.store, cx.tenant, projection) })
+    }
+
+    fn single_user(&self) -> Option<&dyn SingleUser> {
+        Some(self)
+    }
+}
+
+impl SingleUser for Wfm {
+    fn noun(&self) -> &'static str {
+        report::NOUN
     }
 
     fn matched(&self, store: &Store, tenant: &str, user_id: &str) -> anyhow::Result<String> {

@@ -10,7 +10,7 @@ use super::decide::WFM_ADVANCED;
 pub const LABEL: &str = "WFM accounts";
 /// One of them.
 pub const NOUN: &str = "account";
-/// What a paused WFM flow means (seed 000: the sync stays on except in special circumstances).
+/// What a paused WFM flow means: WFM sync stays on except in special circumstances.
 pub const WHILE_PAUSED: &str = "WFM sync is off: agents cannot see their schedules until the \
      flow is resumed";
 
