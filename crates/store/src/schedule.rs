@@ -198,29 +198,7 @@ impl Store {
     /// [`Store::resume`], but leaves a pause alone, so a paused flow stays paused.
     pub fn unpark(&mut self, flow: &str) -> Result<FlowState> {
         const OP: &str = "unpark";
-        let key = || format!("flow {flow}");
-        let now = now_text();
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "INSERT INTO flow_state (flow, next_run_at, next_full_at, consecutive_failures,
-                     health, reason, last_run, updated_at)
-                 VALUES (?1, ?2, ?2, 0, 'ok', NULL, NULL, ?2)
-                 ON CONFLICT (flow) DO UPDATE SET
-                     next_run_at = excluded.next_run_at,
-                     consecutive_failures = 0,
-                     health = 'ok',
-                     reason = NULL,
-                     updated_at = excluded.updated_at
-                 RETURNING {STATE_COLUMNS}"
-            ))
-            .ctx(OP, key)?;
-        let mut rows = stmt.query(params![flow, now]).ctx(OP, key)?;
-        let row = rows
-            .next()
-            .ctx(OP, key)?
-            .ok_or_else(|| returned_nothing(OP, flow))?;
-        state_from_row(row, OP)
+        make_due(&self.conn, OP, flow, false, &now_text())
     }
 
     /// Pauses a flow for `reason`: `serve` skips it until [`Store::resume`]. Persisted, and
@@ -305,31 +283,7 @@ impl Store {
         let now = now_text();
         let was_paused = self.flow_state(flow)?.and_then(|s| s.paused);
         let tx = self.conn.transaction().ctx(OP, key)?;
-        let mut stmt = tx
-            .prepare_cached(&format!(
-                "INSERT INTO flow_state (flow, next_run_at, next_full_at, consecutive_failures,
-                     health, reason, last_run, updated_at)
-                 VALUES (?1, ?2, ?2, 0, 'ok', NULL, NULL, ?2)
-                 ON CONFLICT (flow) DO UPDATE SET
-                     next_run_at = excluded.next_run_at,
-                     consecutive_failures = 0,
-                     health = 'ok',
-                     reason = NULL,
-                     paused_at = NULL,
-                     paused_reason = NULL,
-                     updated_at = excluded.updated_at
-                 RETURNING {STATE_COLUMNS}"
-            ))
-            .ctx(OP, key)?;
-        let state = {
-            let mut rows = stmt.query(params![flow, now]).ctx(OP, key)?;
-            let row = rows
-                .next()
-                .ctx(OP, key)?
-                .ok_or_else(|| returned_nothing(OP, flow))?;
-            state_from_row(row, OP)?
-        };
-        drop(stmt);
+        let state = make_due(&tx, OP, flow, true, &now)?;
         if let Some(pause) = was_paused {
             let reason = format!("paused since {}: {}", pause.since, pause.reason);
             append_event(&tx, OP, flow, "resumed", Some(&reason), &now)?;
@@ -337,6 +291,40 @@ impl Store {
         tx.commit().ctx(OP, key)?;
         Ok(state)
     }
+}
+
+/// Makes a flow due now with a clean health (its failures, quarantine or parking cleared),
+/// creating its state if it has none; with `unpause`, its pause too.
+fn make_due(
+    conn: &rusqlite::Connection,
+    op: &'static str,
+    flow: &str,
+    unpause: bool,
+    now: &str,
+) -> Result<FlowState> {
+    let key = || format!("flow {flow}");
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "INSERT INTO flow_state (flow, next_run_at, next_full_at, consecutive_failures,
+                 health, reason, last_run, updated_at)
+             VALUES (?1, ?2, ?2, 0, 'ok', NULL, NULL, ?2)
+             ON CONFLICT (flow) DO UPDATE SET
+                 next_run_at = excluded.next_run_at,
+                 consecutive_failures = 0,
+                 health = 'ok',
+                 reason = NULL,
+                 paused_at = CASE WHEN ?3 THEN NULL ELSE flow_state.paused_at END,
+                 paused_reason = CASE WHEN ?3 THEN NULL ELSE flow_state.paused_reason END,
+                 updated_at = excluded.updated_at
+             RETURNING {STATE_COLUMNS}"
+        ))
+        .ctx(op, key)?;
+    let mut rows = stmt.query(params![flow, now, unpause]).ctx(op, key)?;
+    let row = rows
+        .next()
+        .ctx(op, key)?
+        .ok_or_else(|| returned_nothing(op, flow))?;
+    state_from_row(row, op)
 }
 
 fn append_event(
@@ -508,6 +496,26 @@ mod tests {
         assert!(resumed.next_run_at >= before && resumed.next_run_at <= Timestamp::now());
         assert_eq!(resumed.next_full_at, full);
         assert_eq!(store.flow_state("wfm").unwrap().unwrap(), resumed);
+    }
+
+    #[test]
+    fn a_pause_is_logged_kept_by_unpark_and_lifted_by_resume() {
+        let mut store = Store::open_in_memory().unwrap();
+        let paused = store.pause("wfm", "IEX upgrade").unwrap();
+        assert_eq!(paused.paused.unwrap().reason, "IEX upgrade");
+        assert!(store.pause("wfm", "again").is_err(), "already paused");
+        assert!(
+            store.unpark("wfm").unwrap().paused.is_some(),
+            "unpark keeps it"
+        );
+        assert!(store.resume("wfm").unwrap().paused.is_none());
+        let events: Vec<String> = store
+            .flow_events("wfm")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(events, ["paused", "resumed"]);
     }
 
     #[test]

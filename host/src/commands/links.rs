@@ -213,93 +213,113 @@ fn hub_record(store: &Store, tenant: &str, kind: Kind, record: &str) -> anyhow::
     Ok(())
 }
 
-fn pin(config: &Path, args: LinkPinArgs) -> anyhow::Result<ExitCode> {
+/// What an operator's `pin` or `ignore` does to one record's link.
+struct Operation<'a> {
+    flow: &'a str,
+    record: &'a str,
+    kind: &'a str,
+    action: LinkAction,
+    reason: String,
+    json: bool,
+}
+
+/// Sets a record's link as `change` makes it from the current one (or a new one), logged
+/// as the operator's `action`, and prints what `said` says (or the link, with `--json`).
+fn operate(
+    config: &Path,
+    op: Operation<'_>,
+    change: impl FnOnce(Link, &str) -> Link,
+    said: impl FnOnce(&str, &str) -> String,
+) -> anyhow::Result<ExitCode> {
     let (config, mut store) = open_store(config)?;
-    let (flow, tenant) = linked_flow(&config, &args.flow)?;
-    let kind = kind(&args.kind)?;
-    hub_record(&store, tenant, kind, &args.record)?;
-    let old = store.link(&flow.name, tenant, kind.as_str(), &args.record)?;
+    let (flow, tenant) = linked_flow(&config, op.flow)?;
+    let kind = kind(op.kind)?;
+    hub_record(&store, tenant, kind, op.record)?;
+    let old = store.link(&flow.name, tenant, kind.as_str(), op.record)?;
     let base = old
         .clone()
-        .unwrap_or_else(|| Link::new(&flow.name, tenant, kind.as_str(), &args.record));
-    let reason = args
-        .reason
-        .unwrap_or_else(|| "pinned by an operator".into());
-    let new = Link {
-        target_id: Some(args.target_id.clone()),
-        method: Some(LinkMethod::Manual),
-        status: LinkStatus::Mapped,
-        attempts: 0,
-        // A pushed record is brought in line with the pinned one on the next run.
-        pushed_hash: None,
-        reason: Some(reason.clone()),
-        candidates: Vec::new(),
-        ..base
+        .unwrap_or_else(|| Link::new(&flow.name, tenant, kind.as_str(), op.record));
+    let new = change(base, &op.reason);
+    let named = Named {
+        flow: &flow.name,
+        tenant,
+        kind,
+        record: op.record,
     };
-    let flow_name = flow.name.clone();
     commit(
         &mut store,
-        &Named {
-            flow: &flow_name,
-            tenant,
-            kind,
-            record: &args.record,
-        },
+        &named,
         old.as_ref(),
         Some(new),
-        LinkAction::Pin,
-        Some(reason),
+        op.action,
+        Some(op.reason),
     )?;
-    if args.json {
-        return print_link(&store, &flow_name, tenant, kind, &args.record);
+    if op.json {
+        return print_link(&store, &flow.name, tenant, kind, op.record);
     }
-    outln!(
-        "{kind} {tenant}/{} pinned to {} in flow {flow_name}: automation never overrides it",
-        args.record,
-        args.target_id
-    )?;
+    let subject = format!("{kind} {tenant}/{}", op.record);
+    outln!("{}", said(&subject, &flow.name))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn ignore(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
-    let (config, mut store) = open_store(config)?;
-    let (flow, tenant) = linked_flow(&config, &args.flow)?;
-    let kind = kind(&args.kind)?;
-    hub_record(&store, tenant, kind, &args.record)?;
-    let old = store.link(&flow.name, tenant, kind.as_str(), &args.record)?;
-    let base = old
-        .clone()
-        .unwrap_or_else(|| Link::new(&flow.name, tenant, kind.as_str(), &args.record));
-    let reason = args
-        .reason
-        .unwrap_or_else(|| "ignored by an operator".into());
-    let new = Link {
-        status: LinkStatus::Ignored,
-        reason: Some(reason.clone()),
-        ..base
+fn pin(config: &Path, args: LinkPinArgs) -> anyhow::Result<ExitCode> {
+    let op = Operation {
+        flow: &args.flow,
+        record: &args.record,
+        kind: &args.kind,
+        action: LinkAction::Pin,
+        reason: args
+            .reason
+            .clone()
+            .unwrap_or_else(|| "pinned by an operator".into()),
+        json: args.json,
     };
-    let flow_name = flow.name.clone();
-    commit(
-        &mut store,
-        &Named {
-            flow: &flow_name,
-            tenant,
-            kind,
-            record: &args.record,
+    let target = args.target_id.clone();
+    operate(
+        config,
+        op,
+        |base, reason| Link {
+            target_id: Some(target.clone()),
+            method: Some(LinkMethod::Manual),
+            status: LinkStatus::Mapped,
+            attempts: 0,
+            // A pushed record is brought in line with the pinned one on the next run.
+            pushed_hash: None,
+            reason: Some(reason.to_owned()),
+            candidates: Vec::new(),
+            ..base
         },
-        old.as_ref(),
-        Some(new),
-        LinkAction::Ignore,
-        Some(reason),
-    )?;
-    if args.json {
-        return print_link(&store, &flow_name, tenant, kind, &args.record);
-    }
-    outln!(
-        "{kind} {tenant}/{} is ignored by flow {flow_name} until `ccsync links unlink`",
-        args.record
-    )?;
-    Ok(ExitCode::SUCCESS)
+        |subject, flow| {
+            format!(
+                "{subject} pinned to {} in flow {flow}: automation never overrides it",
+                args.target_id
+            )
+        },
+    )
+}
+
+fn ignore(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
+    let op = Operation {
+        flow: &args.flow,
+        record: &args.record,
+        kind: &args.kind,
+        action: LinkAction::Ignore,
+        reason: args
+            .reason
+            .clone()
+            .unwrap_or_else(|| "ignored by an operator".into()),
+        json: args.json,
+    };
+    operate(
+        config,
+        op,
+        |base, reason| Link {
+            status: LinkStatus::Ignored,
+            reason: Some(reason.to_owned()),
+            ..base
+        },
+        |subject, flow| format!("{subject} is ignored by flow {flow} until `ccsync links unlink`"),
+    )
 }
 
 fn unlink(config: &Path, args: LinkArgs) -> anyhow::Result<ExitCode> {
