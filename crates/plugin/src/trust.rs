@@ -100,6 +100,17 @@ pub enum TrustError {
         /// The name it is trusted under.
         name: String,
     },
+    /// [`TrustStore::add`] of a key whose id another trusted key already has.
+    #[error(
+        "another key, `{name}`, already has id {id}: this key cannot be told apart from it; \
+         ask the vendor for a new key"
+    )]
+    KeyIdTaken {
+        /// The id both keys share.
+        id: KeyId,
+        /// The name the other key is trusted under.
+        name: String,
+    },
     /// [`TrustStore::add`] of a key that was revoked: revocation is permanent.
     #[error(
         "key {id} (`{name}`) was revoked at {revoked_at}; a revoked key cannot be trusted again"
@@ -263,6 +274,14 @@ impl TrustStore {
                 },
             });
         }
+        // Key ids are a prefix of the key: two keys may share one, and the store (looked up,
+        // revoked and listed by id) must never hold both.
+        if let Some(taken) = self.keys.iter().find(|k| k.id == key.id()) {
+            return Err(TrustError::KeyIdTaken {
+                id: taken.id,
+                name: taken.name.clone(),
+            });
+        }
         let mut keys = self.keys.clone();
         keys.push(TrustedKey {
             id: key.id(),
@@ -296,12 +315,22 @@ impl TrustStore {
         self.replace(keys)
     }
 
-    /// Writes `keys` to disk, then (only on success) makes them the store's keys.
+    /// Writes `keys` to disk, then (only on success) makes them the store's keys. The code
+    /// remembered as revoked is merged with what the file holds now: another process may have
+    /// remembered some since this store was opened, and that memory must never be lost.
     fn replace(&mut self, keys: Vec<TrustedKey>) -> Result<(), TrustError> {
+        let mut revoked_code = self.revoked_code.clone();
+        if self.path.exists() {
+            for code in TrustStore::open(self.path.clone())?.revoked_code {
+                if !revoked_code.iter().any(|c| c.digest == code.digest) {
+                    revoked_code.push(code);
+                }
+            }
+        }
         let file = StoreFile {
             format: STORE_FORMAT.to_owned(),
             keys,
-            revoked_code: self.revoked_code.clone(),
+            revoked_code,
         };
         let mut json = serde_json::to_vec_pretty(&file).map_err(|e| TrustError::Corrupt {
             path: self.path.clone(),
@@ -313,6 +342,7 @@ impl TrustStore {
             source,
         })?;
         self.keys = file.keys;
+        self.revoked_code = file.revoked_code;
         Ok(())
     }
 }
@@ -531,6 +561,19 @@ mod tests {
             "the other process's key survives"
         );
         assert!(reopened.revoked_code(&[8u8; 32]).is_none());
+
+        // A store opened before the code was remembered keeps it when it writes keys.
+        let mut stale = store_in(&dir);
+        store_in(&dir)
+            .remember_revoked_code(&[9u8; 32], key.id())
+            .unwrap();
+        stale.revoke(other.id(), "compromised").unwrap();
+        let after = store_in(&dir);
+        assert!(after.revoked_code(&digest).is_some());
+        assert!(
+            after.revoked_code(&[9u8; 32]).is_some(),
+            "a revoke never drops revoked code another process remembered"
+        );
     }
 
     #[test]
