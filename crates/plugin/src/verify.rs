@@ -530,10 +530,14 @@ mod tests {
                 let mut copy = bytes.clone();
                 copy[position] ^= mask;
                 let result = verify(&copy, &f.store, DEV);
+                // A flip in the manifest section's name makes it a foreign section: the
+                // component then has no manifest, and is refused for that.
                 assert!(
                     matches!(
                         result,
-                        Err(Refusal::Tampered { .. } | Refusal::NotAComponent { .. })
+                        Err(Refusal::Tampered { .. }
+                            | Refusal::NotAComponent { .. }
+                            | Refusal::NoManifest)
                     ),
                     "byte {position} ^ {mask:#x}: {result:?}"
                 );
