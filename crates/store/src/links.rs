@@ -139,8 +139,6 @@ text_enum! {
         Unmap = "unmap",
         /// The target refused the record; other records went on.
         Rejected = "rejected",
-        /// Writing the record failed for another reason.
-        Failed = "failed",
         /// An operator pinned the link to a target id.
         Pin = "pin",
         /// An operator told automation to leave the record alone.

@@ -401,7 +401,7 @@ fn target_action(change: &LinkChange) -> TargetAction {
         action: match change.action {
             LinkAction::Create => LogAction::Create,
             LinkAction::Update => LogAction::Update,
-            LinkAction::Rejected | LinkAction::Failed => LogAction::Error,
+            LinkAction::Rejected => LogAction::Error,
             _ => LogAction::Skip,
         },
         reason: change.reason.clone(),
