@@ -85,6 +85,28 @@ pub enum Command {
     /// The records an operator selected for a push flow (rule D1): list, select all, clear
     /// all, add or remove ids.
     Select(SelectArgs),
+    /// A push flow's users at the dialer.
+    #[command(subcommand)]
+    Dialer(DialerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DialerCommand {
+    /// The users the flow pushed that have no password at the dialer yet (rule D2): they
+    /// cannot log in until someone sets one there.
+    NeedsPassword(NeedsPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NeedsPasswordArgs {
+    /// The push flow.
+    pub flow: String,
+    /// List every pushed user with how its password stands, not only those needing one.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +230,10 @@ pub struct SyncArgs {
     /// diff, action. Never deactivates a user it does not find.
     #[arg(long, value_name = "ID", conflicts_with = "full")]
     pub user: Option<String>,
+    /// Push only the records of this kind (a push flow's users and each list kind can be
+    /// synchronised on their own).
+    #[arg(long, value_name = "KIND", conflicts_with = "user")]
+    pub kind: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -589,7 +615,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Resume(args) => commands::serve::resume(&config, args),
             Command::Pause(args) => commands::serve::pause(&config, args),
             Command::Links(command) => commands::links::run(&config, allow_unsigned, command).await,
-            Command::Select(args) => commands::links::select(&config, args),
+            Command::Select(args) => commands::dialer::select(&config, args),
+            Command::Dialer(command) => {
+                commands::dialer::run(&config, allow_unsigned, command).await
+            }
         }
     })
 }

@@ -603,16 +603,29 @@ fn flow(
     let target = target?;
     let family = family(r, n, raw, &target, engine)?;
     let actions = actions(r, n, raw, family);
+    let scheduled = raw.interval.is_some() || family.shape() != Shape::Push;
+    let manual = raw
+        .manual
+        .as_ref()
+        .map_or_else(|| FlowConfig::default_manual(&target), |m| *m.get_ref());
+    if !scheduled && !manual {
+        let at = raw.manual.as_ref().map_or(0..0, |m| m.span());
+        r.at(
+            at,
+            field("manual"),
+            "a push flow without `interval` runs on demand only, so `manual = false` would \
+             never let it run: give it an `interval`, or allow on-demand runs",
+        );
+    }
     source_ok.then(|| FlowConfig {
         name: n.to_owned(),
         source: source.clone(),
-        manual: raw
-            .manual
-            .unwrap_or_else(|| FlowConfig::default_manual(&target)),
+        manual,
         target,
         family,
         kinds,
         interval,
+        scheduled,
         full_every,
         required_fields,
         safety,
@@ -1226,6 +1239,35 @@ kinds = ["user"]
             [Family::Wfm, Family::Wfo, Family::Dialer]
         );
         assert_eq!(Family::Dialer.shape(), crate::Shape::Push);
+    }
+
+    #[test]
+    fn a_push_flow_runs_on_demand_unless_given_an_interval() {
+        let text = with_head(
+            "[flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n\
+             [flows.e]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"campaign\"]\n\
+             interval = \"1h\"\n\
+             [flows.w]\nsource = \"acd-west\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n",
+        );
+        let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
+        let scheduled = |f: &str| config.flow(f).unwrap().scheduled;
+        assert_eq!(
+            [scheduled("d"), scheduled("e"), scheduled("w")],
+            [false, true, true]
+        );
+    }
+
+    #[test]
+    fn a_push_flow_on_demand_only_that_refuses_on_demand_runs_is_refused() {
+        let text = with_head(
+            "[flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n\
+             manual = false\n",
+        );
+        let message = Config::from_str(&text, "ccsync.toml", &Family::ALL)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("flows.d.manual"), "{message}");
+        assert!(message.contains("never let it run"), "{message}");
     }
 
     #[test]

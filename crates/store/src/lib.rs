@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod approvals;
 pub mod cursors;
+pub mod directories;
 pub mod error;
 pub mod links;
 pub mod log;
@@ -26,6 +27,7 @@ pub mod page;
 pub mod records;
 pub mod runs;
 pub mod schedule;
+pub mod selections;
 mod staging;
 pub mod view;
 
@@ -45,6 +47,7 @@ pub use accounts::{
 pub use approvals::{Approval, Deactivations};
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
+pub use directories::DirectoryRead;
 pub use error::{Result, StoreError};
 pub use links::{
     Link, LinkAction, LinkChange, LinkContext, LinkFilter, LinkLogEntry, LinkMethod, LinkOrigin,
@@ -58,6 +61,7 @@ pub use page::{AccountBatch, PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
 pub use schedule::{FlowEvent, FlowHealth, FlowOutcome, FlowState, Pause};
+pub use selections::SelectionSummary;
 pub use view::{RecordState, RecordView};
 
 /// How long a statement waits for another connection's write lock before failing.

@@ -23,6 +23,7 @@ macro_rules! out {
 pub mod accounts;
 pub mod bench;
 pub mod demo;
+pub mod dialer;
 pub mod links;
 pub mod plugin;
 pub mod report;

@@ -48,6 +48,9 @@ pub struct Cx<'a> {
     pub target: Option<&'a mut Connector>,
     /// How calls to the target are retried.
     pub retry: RetryPolicy,
+    /// Whether the run is a full reconciliation: a family that can also reconciles its
+    /// target in full (a mapping reads the whole directory).
+    pub full: bool,
 }
 
 /// The families this engine runs: the config refuses a flow of any other at load.
@@ -78,6 +81,10 @@ pub trait Rules {
 
     /// Acts on the hub records (and the target) as `run`, and reports what it did.
     fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan>;
+
+    /// What the family has to tell the operator about the flow in `ccsync status` (a push
+    /// flow's selection; a mapping's links), one line each.
+    fn notes(&self, store: &Store, flow: &FlowConfig, tenant: &str) -> anyhow::Result<Vec<String>>;
 
     /// The family's part in a single-user sync, if it takes part: only a family that keeps
     /// hub accounts does; a sync of one user of a map or push flow is refused before it reads.

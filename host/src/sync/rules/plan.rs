@@ -106,6 +106,9 @@ pub struct FamilyPlan {
     pub actions: Vec<TargetAction>,
     /// Whether `actions` was cut short.
     pub actions_truncated: bool,
+    /// What the family wants the operator to know about how it went (how a mapping reached
+    /// the directory, and why).
+    pub notes: Vec<String>,
 }
 
 impl FamilyPlan {
@@ -124,6 +127,7 @@ impl FamilyPlan {
             summary: PlanSummary::default(),
             actions: Vec::new(),
             actions_truncated: false,
+            notes: Vec::new(),
         }
     }
 

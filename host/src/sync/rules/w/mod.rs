@@ -48,6 +48,19 @@ impl Rules for Wfm {
         Ok(store.count_active_accounts(&self.store, tenant)?)
     }
 
+    fn notes(
+        &self,
+        store: &Store,
+        _flow: &FlowConfig,
+        tenant: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let active = store.count_active_accounts(&self.store, tenant)?;
+        Ok(vec![format!(
+            "accounts: {active} active in store {} for tenant {tenant}",
+            self.store
+        )])
+    }
+
     fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan> {
         let projection = Projection::Preview(view);
         Box::pin(async move { project(cx.store, cx.flow, &self.store, cx.tenant, projection) })
