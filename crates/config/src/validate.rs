@@ -603,6 +603,25 @@ fn flow(
     let target = target?;
     let family = family(r, n, raw, &target, engine)?;
     let actions = actions(r, n, raw, family);
+    if family == Family::Wfo {
+        let missing: Vec<&str> = [Kind::Team, Kind::SecurityProfile, Kind::User]
+            .into_iter()
+            .filter(|k| !kinds.contains(k))
+            .map(Kind::as_str)
+            .collect();
+        if !missing.is_empty() {
+            r.at(
+                raw.kinds.span(),
+                field("kinds"),
+                format!(
+                    "a WFO flow reads team, security-profile and user (rules H: a user's team \
+                     decides its phones and billing, its security profile whether it is a WFO \
+                     user): add {}",
+                    missing.join(", ")
+                ),
+            );
+        }
+    }
     let scheduled = raw.interval.is_some() || family.shape() != Shape::Push;
     let manual = raw
         .manual
@@ -1190,7 +1209,7 @@ kinds = ["user"]
         let text = with_head(
             "[flows.east]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
              [flows.west]\nsource = \"acd-west\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
-             [flows.east-wfo]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n\
+             [flows.east-wfo]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"team\", \"security-profile\", \"user\"]\n\
              [flows.east-teams]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"team\"]\n",
         );
         let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
@@ -1229,7 +1248,7 @@ kinds = ["user"]
     fn family_is_implied_by_a_hub_target_and_named_for_a_connection_target() {
         let text = with_head(
             "[flows.w]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
-             [flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nfamily = \"wfo\"\nkinds = [\"user\"]\n\
+             [flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nfamily = \"wfo\"\nkinds = [\"team\", \"security-profile\", \"user\"]\n\
              [flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n",
         );
         let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
@@ -1239,6 +1258,17 @@ kinds = ["user"]
             [Family::Wfm, Family::Wfo, Family::Dialer]
         );
         assert_eq!(Family::Dialer.shape(), crate::Shape::Push);
+    }
+
+    #[test]
+    fn a_wfo_flow_that_reads_no_teams_or_profiles_is_refused_naming_what_to_add() {
+        let text =
+            with_head("[flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n");
+        let message = Config::from_str(&text, "ccsync.toml", &Family::ALL)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("flows.h.kinds"), "{message}");
+        assert!(message.contains("add team, security-profile"), "{message}");
     }
 
     #[test]
@@ -1337,7 +1367,7 @@ kinds = ["user"]
     #[test]
     fn a_flow_of_a_family_the_engine_cannot_run_is_refused_at_load_naming_the_flow() {
         let text = with_head(
-            "[flows.wfo-east]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n",
+            "[flows.wfo-east]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"team\", \"security-profile\", \"user\"]\n",
         );
         let problems: Vec<String> = match Config::from_str(&text, "ccsync.toml", &[Family::Wfm]) {
             Ok(_) => Vec::new(),

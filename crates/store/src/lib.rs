@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod selections;
 mod staging;
 pub mod view;
+pub mod wfo;
 
 mod codec;
 #[cfg(test)]
@@ -63,6 +64,7 @@ pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
 pub use schedule::{FlowEvent, FlowHealth, FlowOutcome, FlowState, Pause};
 pub use selections::SelectionSummary;
 pub use view::{RecordState, RecordView};
+pub use wfo::{Deactivator, WfoAccount, WfoChange};
 
 /// How long a statement waits for another connection's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -30,3 +30,4 @@ pub mod report;
 pub mod serve;
 pub mod sync;
 pub mod trust;
+pub mod wfo;
