@@ -941,7 +941,7 @@ mod tests {
         let mut page = crate::testing::create_page(run, &["1"]);
         page.accounts = Some(crate::AccountBatch {
             store: STORE.into(),
-            changes: vec![create(account("1", TENANT))],
+            changes: crate::AccountChanges::Wfm(vec![create(account("1", TENANT))]),
         });
         store.commit_page(&page).unwrap();
         assert!(
@@ -964,7 +964,7 @@ mod tests {
         let mut page = crate::testing::create_page(run, &["2"]);
         page.accounts = Some(crate::AccountBatch {
             store: STORE.into(),
-            changes: vec![create(account("2", TENANT)), stale],
+            changes: crate::AccountChanges::Wfm(vec![create(account("2", TENANT)), stale]),
         });
         let err = store.commit_page(&page).unwrap_err();
         assert!(err.to_string().contains("changed"), "{err}");

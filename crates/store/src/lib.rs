@@ -58,7 +58,7 @@ pub use log::{
     Activity, ActivityFilter, ActivityScope, ActivitySubject, FieldChange, LogAction, LogEntry,
     LogFilter, NewLogEntry,
 };
-pub use page::{AccountBatch, PageBatch, PageCommit};
+pub use page::{AccountBatch, AccountChanges, PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
 pub use schedule::{FlowEvent, FlowHealth, FlowOutcome, FlowState, Pause};

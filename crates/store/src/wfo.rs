@@ -324,25 +324,35 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .ctx(OP, key)?;
-        let now = now_text();
-        for change in changes {
-            if let Some(account) = &change.account {
-                write(&tx, account, change.expected, &now)?;
-            }
-            append_entry(
-                &tx,
-                context,
-                &change.tenant,
-                &change.source_id,
-                change.display.as_deref(),
-                change.action,
-                change.reason.as_deref(),
-                &change.changes,
-                &now,
-            )?;
-        }
+        write_changes(&tx, context, changes, &now_text())?;
         tx.commit().ctx(OP, key)
     }
+}
+
+/// Writes WFO account changes and their log entries inside the caller's transaction.
+pub(crate) fn write_changes(
+    conn: &Connection,
+    context: &AccountContext<'_>,
+    changes: &[WfoChange],
+    now: &str,
+) -> Result<()> {
+    for change in changes {
+        if let Some(account) = &change.account {
+            write(conn, account, change.expected, now)?;
+        }
+        append_entry(
+            conn,
+            context,
+            &change.tenant,
+            &change.source_id,
+            change.display.as_deref(),
+            change.action,
+            change.reason.as_deref(),
+            &change.changes,
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 fn write(

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use ccsync_config::Family;
-use ccsync_store::{AccountChange, FieldChange, LogAction};
+use ccsync_store::{AccountChange, FieldChange, LogAction, WfoChange};
 use serde::Serialize;
 
 use crate::sync::SHOWN_ACTIONS;
@@ -77,6 +77,18 @@ pub struct TargetAction {
     pub reason: Option<String>,
     /// Changed fields, old -> new.
     pub changes: Vec<FieldChange>,
+}
+
+impl From<&WfoChange> for TargetAction {
+    fn from(change: &WfoChange) -> Self {
+        Self {
+            source_id: change.source_id.clone(),
+            display: change.display.clone(),
+            action: change.action,
+            reason: change.reason.clone(),
+            changes: change.changes.clone(),
+        }
+    }
 }
 
 impl From<&AccountChange> for TargetAction {

@@ -59,13 +59,7 @@ pub fn project(
             };
             match decide(&input) {
                 Some(change) => {
-                    plan.push(TargetAction {
-                        source_id: change.source_id.clone(),
-                        display: change.display.clone(),
-                        action: change.action,
-                        reason: change.reason.clone(),
-                        changes: change.changes.clone(),
-                    });
+                    plan.push(TargetAction::from(&change));
                     changes.push(change);
                 }
                 None if input.existing.is_some() => plan.summary.unchanged += 1,

@@ -8,7 +8,7 @@ pub mod report;
 
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Entity, Kind};
-use ccsync_store::{AccountBatch, RecordView, RunId, Store};
+use ccsync_store::{AccountBatch, AccountChanges, RecordView, RunId, Store};
 
 pub use act::Projection;
 use act::project;
@@ -161,7 +161,7 @@ impl SingleUser for Wfm {
             action: change.as_ref().map(TargetAction::from),
             write: change.map(|change| AccountBatch {
                 store: self.store.clone(),
-                changes: vec![change],
+                changes: AccountChanges::Wfm(vec![change]),
             }),
         })
     }
