@@ -10,6 +10,12 @@
 #![warn(missing_docs)]
 
 pub mod acd;
+mod clock;
+mod guard;
+mod iso;
 mod rng;
+mod server;
+mod tokens;
+mod traffic;
 
 pub use acd::{AcdSim, AcdSimConfig};
