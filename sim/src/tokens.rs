@@ -1,17 +1,16 @@
-//! Access tokens issued by `POST /auth/token`: which are valid, until when, and the control to
-//! invalidate them all at once.
+//! Access tokens issued by a simulator's token endpoint: which are valid, until when, and the
+//! control to invalidate them all at once.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::rng::mix;
 
-/// Lifetime of an access token, as CXone announces it in `expires_in`.
-pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
-
+/// The tokens one simulator issued and when each expires.
 #[derive(Debug)]
 pub struct TokenStore {
     seed: u64,
+    lifetime: Duration,
     issued: u64,
     valid: HashMap<String, Instant>,
 }
@@ -24,9 +23,11 @@ pub struct IssuedToken {
 }
 
 impl TokenStore {
-    pub fn new(seed: u64) -> Self {
+    /// Tokens that are strings of `seed` and live for `lifetime`.
+    pub fn new(seed: u64, lifetime: Duration) -> Self {
         Self {
             seed,
+            lifetime,
             issued: 0,
             valid: HashMap::new(),
         }
@@ -43,12 +44,16 @@ impl TokenStore {
         let refresh_token = format!("sim-rt-{:016x}", mix(!self.seed ^ n));
         let now = Instant::now();
         self.valid.retain(|_, expires| *expires > now);
-        self.valid
-            .insert(access_token.clone(), now + TOKEN_LIFETIME);
+        self.valid.insert(access_token.clone(), now + self.lifetime);
         IssuedToken {
             access_token,
             refresh_token,
         }
+    }
+
+    /// How long an issued token lives.
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 
     pub fn is_valid(&self, token: &str) -> bool {
@@ -69,7 +74,7 @@ mod tests {
 
     #[test]
     fn issued_tokens_are_distinct_and_valid_until_expired() {
-        let mut store = TokenStore::new(1);
+        let mut store = TokenStore::new(1, Duration::from_secs(60));
         let a = store.issue();
         let b = store.issue();
         assert_ne!(a.access_token, b.access_token);
@@ -79,5 +84,12 @@ mod tests {
         assert!(!store.is_valid(&a.access_token));
         let c = store.issue();
         assert!(store.is_valid(&c.access_token));
+    }
+
+    #[test]
+    fn a_token_past_its_lifetime_is_no_longer_valid() {
+        let mut store = TokenStore::new(1, Duration::ZERO);
+        let a = store.issue();
+        assert!(!store.is_valid(&a.access_token));
     }
 }
