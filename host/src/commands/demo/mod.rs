@@ -1,10 +1,10 @@
 //! `ccsync demo`: the whole path on one machine with nothing but this binary.
 //!
-//! Starts the CXone ACD simulator in-process, writes a working `ccsync.toml` (with the
-//! bundled `cxone-acd` component and file secrets) into the demo directory, runs the flow
-//! through the WASM connector into the SQLite hub, and prints what happened. The directory
-//! stays usable afterwards: `ccsync --config DIR/ccsync.toml users list` and friends work on
-//! it.
+//! Starts a simulator of every platform in-process, writes a working `ccsync.toml` (the
+//! bundled connectors, signed, and file secrets) into the demo directory, runs every flow
+//! through the WASM connectors into the SQLite hub and on to the targets, and prints what
+//! happened. The directory stays usable afterwards: `ccsync --config DIR/ccsync.toml status`
+//! and friends work on it.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,17 +17,18 @@ use ccsync_sim::ivinex::RecordKind as IvinexKind;
 use ccsync_sim::{AcdSim, AcdSimConfig, IvinexSim, IvinexSimConfig};
 use ccsync_store::{RecordFilter, RecordStatus, RunMode};
 
+pub(crate) use workspace::Workspace;
+
 use crate::app::App;
 use crate::cli::DemoArgs;
 use crate::commands::sync::{exit_code, report_text};
 use crate::sync::{Progress, RunOptions};
-use workspace::Workspace;
 
 pub(crate) const FLOW: &str = "acd-wfm";
 const PLUGIN: &str = "cxone-acd";
 
 /// Adds the simulated ACD's connection (`acd-demo`, tenant `demo`) to a workspace.
-fn acd_connection(ws: &mut Workspace, sim: &AcdSim) -> anyhow::Result<()> {
+pub(crate) fn acd_connection(ws: &mut Workspace, sim: &AcdSim) -> anyhow::Result<()> {
     let credentials = sim.credentials();
     ws.plugin(PLUGIN)?;
     ws.connection(
@@ -85,7 +86,7 @@ const DIALER: &str = "dialer";
 const DIALER_USERS: usize = 10;
 
 /// Adds the simulated Ivinex's connection (`ivinex-demo`) to a workspace.
-fn ivinex_connection(ws: &mut Workspace, sim: &IvinexSim) -> anyhow::Result<()> {
+pub(crate) fn ivinex_connection(ws: &mut Workspace, sim: &IvinexSim) -> anyhow::Result<()> {
     let credentials = sim.credentials();
     ws.plugin("ivinex")?;
     ws.connection(
