@@ -5,11 +5,21 @@
 //! errors, rate limits) while staying deterministic, fast at any tenant size and controllable:
 //! tests change records, inject faults and count requests through a control API.
 //!
-//! Today: the NICE CXone ACD Admin API ([`acd`]).
+//! Today: the NICE CXone ACD Admin API ([`acd`]) and the RingCentral extension directory
+//! ([`ringcentral`]), whose people are derived from the ACD simulator's of the same seed.
 
 #![warn(missing_docs)]
 
 pub mod acd;
+mod error;
+mod locks;
+pub mod ringcentral;
 mod rng;
+mod server;
+mod tokens;
+mod traffic;
 
 pub use acd::{AcdSim, AcdSimConfig};
+pub use error::SimError;
+pub use ringcentral::{RingCentralSim, RingCentralSimConfig};
+pub use traffic::{REQUEST_LOG_CAPACITY, RequestRecord};

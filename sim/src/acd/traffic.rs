@@ -1,17 +1,14 @@
-//! What the simulator does to traffic besides answering it: the request log, injected faults
-//! and stalled requests. Requests to the `/_sim/` control endpoints are never logged, faulted or
-//! stalled.
+//! What the ACD simulator does to traffic besides answering it: the request log, injected
+//! faults (both [shared](crate::traffic) with the other simulators) and stalled requests.
+//! Requests to the `/_sim/` control endpoints are never logged, faulted or stalled.
 
-use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::{API_ROOT, lock};
-
-/// At most this many requests are kept in the log; older ones are dropped first.
-pub const REQUEST_LOG_CAPACITY: usize = 200_000;
+use crate::traffic::{FaultQueue, RequestLog, RequestRecord};
 
 /// A failure the simulator answers with instead of the real response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,25 +25,10 @@ pub enum Fault {
     Status(u16),
 }
 
-/// One request the simulator answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestRecord {
-    /// The HTTP method (`GET`, `POST`, …).
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
-    /// The query string, without the `?`; `None` when the URL had none.
-    pub query: Option<String>,
-    /// The status code answered, an injected fault's included.
-    pub status: u16,
-}
-
-impl RequestRecord {
-    /// A POST, PUT, PATCH or DELETE to the Admin API (the token endpoint is not a write).
-    pub fn is_api_write(&self) -> bool {
-        matches!(self.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
-            && self.path.starts_with(API_ROOT)
-    }
+/// A POST, PUT, PATCH or DELETE to the Admin API (the token endpoint is not a write).
+fn is_api_write(record: &RequestRecord) -> bool {
+    matches!(record.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
+        && record.path.starts_with(API_ROOT)
 }
 
 /// Whether `prefix` selects `path`. A prefix is matched against the full path
@@ -64,30 +46,23 @@ pub fn api_relative(path: &str) -> Option<&str> {
 }
 
 #[derive(Debug)]
-struct FaultRule {
-    prefix: String,
-    remaining: usize,
-    fault: Fault,
-}
-
-#[derive(Debug)]
 struct StallRule {
     prefix: String,
     skip: u64,
 }
 
 #[derive(Debug, Default)]
-struct State {
-    log: VecDeque<RequestRecord>,
-    faults: Vec<FaultRule>,
-    stalls: Vec<StallRule>,
+struct Stalls {
+    rules: Vec<StallRule>,
     /// Flipped to `true` by a release; shared by every stall set since the last release.
     release: Option<watch::Sender<bool>>,
 }
 
 #[derive(Debug)]
 pub struct Traffic {
-    state: Mutex<State>,
+    log: RequestLog,
+    faults: FaultQueue<Fault>,
+    stalls: Mutex<Stalls>,
     stalled: watch::Sender<usize>,
 }
 
@@ -106,7 +81,9 @@ impl Drop for StallGuard<'_> {
 impl Default for Traffic {
     fn default() -> Self {
         Self {
-            state: Mutex::new(State::default()),
+            log: RequestLog::default(),
+            faults: FaultQueue::default(),
+            stalls: Mutex::new(Stalls::default()),
             stalled: watch::Sender::new(0),
         }
     }
@@ -114,83 +91,54 @@ impl Default for Traffic {
 
 impl Traffic {
     pub fn record(&self, record: RequestRecord) {
-        let mut state = lock(&self.state);
-        if state.log.len() == REQUEST_LOG_CAPACITY {
-            state.log.pop_front();
-        }
-        state.log.push_back(record);
+        self.log.record(record);
     }
 
     pub fn log(&self) -> Vec<RequestRecord> {
-        lock(&self.state).log.iter().cloned().collect()
+        self.log.all()
     }
 
     pub fn count(&self, prefix: &str) -> usize {
-        lock(&self.state)
-            .log
-            .iter()
-            .filter(|r| path_matches(&r.path, prefix))
-            .count()
+        self.log.count(|r| path_matches(&r.path, prefix))
     }
 
     pub fn api_writes(&self) -> usize {
-        lock(&self.state)
-            .log
-            .iter()
-            .filter(|r| r.is_api_write())
-            .count()
+        self.log.count(is_api_write)
     }
 
     pub fn reset_log(&self) {
-        lock(&self.state).log.clear();
+        self.log.clear();
     }
 
     pub fn fail_next(&self, prefix: &str, count: usize, fault: Fault) {
-        if count > 0 {
-            lock(&self.state).faults.push(FaultRule {
-                prefix: prefix.to_owned(),
-                remaining: count,
-                fault,
-            });
-        }
+        self.faults.push(prefix, count, fault);
     }
 
     /// The fault this request must get, if any: the oldest rule that selects the path.
     pub fn take_fault(&self, path: &str) -> Option<Fault> {
-        let mut state = lock(&self.state);
-        let at = state
-            .faults
-            .iter()
-            .position(|rule| path_matches(path, &rule.prefix))?;
-        let rule = &mut state.faults[at];
-        let fault = rule.fault;
-        rule.remaining -= 1;
-        if rule.remaining == 0 {
-            state.faults.remove(at);
-        }
-        Some(fault)
+        self.faults.take(path, path_matches)
     }
 
     pub fn clear_faults(&self) {
-        lock(&self.state).faults.clear();
+        self.faults.clear();
     }
 
     pub fn stall(&self, prefix: &str, skip: u64) {
-        let mut state = lock(&self.state);
-        state.stalls.push(StallRule {
+        let mut stalls = lock(&self.stalls);
+        stalls.rules.push(StallRule {
             prefix: prefix.to_owned(),
             skip,
         });
-        if state.release.is_none() {
-            state.release = Some(watch::Sender::new(false));
+        if stalls.release.is_none() {
+            stalls.release = Some(watch::Sender::new(false));
         }
     }
 
     /// Lets every stalled request go on and removes every stall.
     pub fn release_stalls(&self) {
-        let mut state = lock(&self.state);
-        state.stalls.clear();
-        if let Some(release) = state.release.take() {
+        let mut stalls = lock(&self.stalls);
+        stalls.rules.clear();
+        if let Some(release) = stalls.release.take() {
             release.send_replace(true);
         }
     }
@@ -198,12 +146,12 @@ impl Traffic {
     /// Waits while a stall selects this request; returns at once otherwise.
     pub async fn wait_if_stalled(&self, path: &str, skip: u64) {
         let mut release = {
-            let state = lock(&self.state);
-            let stalled = state
-                .stalls
+            let stalls = lock(&self.stalls);
+            let stalled = stalls
+                .rules
                 .iter()
                 .any(|rule| rule.skip == skip && path_matches(path, &rule.prefix));
-            match (&state.release, stalled) {
+            match (&stalls.release, stalled) {
                 (Some(release), true) => release.subscribe(),
                 _ => return,
             }
@@ -264,9 +212,15 @@ mod tests {
             query: None,
             status: 200,
         };
-        assert!(record("PUT", "/inContactAPI/services/v27.0/agents").is_api_write());
-        assert!(!record("GET", "/inContactAPI/services/v27.0/agents").is_api_write());
-        assert!(!record("POST", "/auth/token").is_api_write());
+        assert!(is_api_write(&record(
+            "PUT",
+            "/inContactAPI/services/v27.0/agents"
+        )));
+        assert!(!is_api_write(&record(
+            "GET",
+            "/inContactAPI/services/v27.0/agents"
+        )));
+        assert!(!is_api_write(&record("POST", "/auth/token")));
     }
 
     #[tokio::test]

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::reply::{self, ApiError};
-use crate::acd::tokens::TOKEN_LIFETIME;
-use crate::acd::{Shared, assumed, lock};
+use crate::acd::{Shared, TOKEN_LIFETIME, assumed, lock};
+use crate::tokens::TokenState;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
@@ -144,7 +144,7 @@ pub async fn require_bearer(
     next: Next,
 ) -> Response {
     let valid = credentials_of(request.headers(), "Bearer")
-        .is_some_and(|token| lock(&shared.tokens).is_valid(token));
+        .is_some_and(|token| lock(&shared.tokens).access_state(token) == TokenState::Valid);
     if valid {
         next.run(request).await
     } else {

@@ -15,8 +15,8 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::traffic::RequestRecord;
 use super::{API_ROOT, Shared};
+use crate::traffic::RequestRecord;
 use reply::ApiError;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
