@@ -20,6 +20,9 @@ use crate::wit::http::Header;
 
 /// The window assumed when a reply names a group without `X-Rate-Limit-Window`.
 const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
+/// The longest a group is held back, whatever a reply says (a bogus `Retry-After` or window
+/// must not park the connection for ever, nor overflow the clock).
+pub const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 
 /// The kinds of request the connector sends, each in a rate-limit group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,7 +115,7 @@ impl Pacer {
         if let Some(secs) =
             header(headers, "X-Rate-Limit-Window").and_then(|v| v.trim().parse::<u64>().ok())
         {
-            budget.window = Duration::from_secs(secs);
+            budget.window = Duration::from_secs(secs).min(LONGEST_WAIT);
         }
         if budget.remaining == Some(0) {
             budget.spent_at = Some(now);
@@ -124,7 +127,7 @@ impl Pacer {
     pub fn penalize(&mut self, route: Route, retry_after: Duration, now: Instant) {
         let group = self.group(route).to_string();
         let budget = self.groups.entry(group).or_default();
-        let until = now + retry_after;
+        let until = now + retry_after.min(LONGEST_WAIT);
         budget.blocked_until = Some(budget.blocked_until.map_or(until, |b| b.max(until)));
     }
 }
@@ -194,6 +197,16 @@ mod tests {
         pacer.penalize(Route::One, 60 * SEC, t0);
         assert_eq!(pacer.wait(Route::One, t0 + 10 * SEC), Some(50 * SEC));
         assert_eq!(pacer.wait(Route::List, t0 + 10 * SEC), None);
+    }
+
+    #[test]
+    fn absurd_windows_and_retry_afters_hold_a_group_back_an_hour_at_most() {
+        let mut pacer = Pacer::default();
+        let t0 = Instant::now();
+        pacer.observe(Route::List, &headers("Medium", 0, u64::MAX), t0);
+        pacer.penalize(Route::One, Duration::MAX, t0);
+        assert_eq!(pacer.wait(Route::List, t0), Some(LONGEST_WAIT));
+        assert_eq!(pacer.wait(Route::One, t0), Some(LONGEST_WAIT));
     }
 
     #[test]

@@ -39,12 +39,13 @@ pub trait Host {
     fn now(&self) -> Instant;
 }
 
-/// An access token and when to renew it.
+/// An access token, when to renew it and when it expires (both `None` when the grant did not
+/// say how long the token lives: it is then kept until a 401).
 #[derive(Debug)]
 struct Token {
     value: Secret,
-    /// `None` when the grant did not say how long the token lives: it is kept until a 401.
     renew_at: Option<Instant>,
+    expires_at: Option<Instant>,
 }
 
 /// One configured connection and what it has learnt so far: its token, the rate-limit state
@@ -83,11 +84,15 @@ impl Client {
         Ok(())
     }
 
-    /// Whether the held token may still be used at `now`.
-    fn token_is_fresh(&self, now: Instant) -> bool {
-        self.token
-            .as_ref()
-            .is_some_and(|t| t.renew_at.is_none_or(|at| now < at))
+    /// The held token if it may be used at `now`: before its renewal is due, or after that
+    /// while it is still valid and token requests must wait (renewal is deferred rather than
+    /// making the call wait).
+    fn held_token(&self, now: Instant) -> Option<&Secret> {
+        let token = self.token.as_ref()?;
+        let fresh = token.renew_at.is_none_or(|at| now < at);
+        let deferrable = token.expires_at.is_some_and(|at| now < at)
+            && self.pacer.wait(Route::Token, now).is_some();
+        (fresh || deferrable).then_some(&token.value)
     }
 
     /// Answers `rate-limited` when one of `routes` must wait: the whole wait at once, so that
@@ -124,7 +129,7 @@ impl Client {
             .join(&format!("{ACCOUNT_PATH}{path_and_query}"));
         let mut renewed = false;
         loop {
-            if self.token_is_fresh(host.now()) {
+            if self.held_token(host.now()).is_some() {
                 self.pace(host, &[route])?;
             } else {
                 self.pace(host, &[Route::Token, route])?;
@@ -186,12 +191,11 @@ impl Client {
         Error::RateLimited(ms)
     }
 
-    /// The held token while it is fresh, else a new one from the JWT grant (paced: token
+    /// The held token while it may be used, else a new one from the JWT grant (paced: token
     /// requests have a budget of their own).
     fn token(&mut self, host: &mut impl Host) -> Result<Secret, Error> {
-        let now = host.now();
-        if let Some(token) = self.token.as_ref().filter(|_| self.token_is_fresh(now)) {
-            return Ok(token.value.clone());
+        if let Some(token) = self.held_token(host.now()) {
+            return Ok(token.clone());
         }
         if self.token.take().is_some() {
             host.log(Level::Debug, "renewing the access token before it expires");
@@ -209,13 +213,17 @@ impl Client {
             _ => return Err(auth::classify_token_failure(&response)),
         }
         let granted = auth::parse_token(&response.body)?;
+        // A lifetime too long for the clock is as good as none.
+        let expires_at = granted.lifetime.and_then(|life| received.checked_add(life));
         let renew_at = granted
             .lifetime
-            .map(|life| received + life - RENEW_AHEAD.min(life / 10));
+            .zip(expires_at)
+            .map(|(life, at)| at - RENEW_AHEAD.min(life / 10));
         host.log(Level::Debug, "obtained an access token");
         self.token = Some(Token {
             value: granted.access_token.clone(),
             renew_at,
+            expires_at,
         });
         Ok(granted.access_token)
     }

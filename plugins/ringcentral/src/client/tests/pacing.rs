@@ -62,8 +62,9 @@ fn a_429_blocks_its_group_for_retry_after_so_no_request_restarts_the_penalty() {
 }
 
 #[test]
-fn token_requests_are_paced_in_their_own_group_with_the_request_they_serve() {
-    // Auth spent with a short-lived token; Medium fine: the call waits once for both.
+fn token_requests_are_paced_in_their_own_group_and_a_due_renewal_waits_while_the_token_is_valid() {
+    // The grant spends the Auth budget (free again at 60 s); the token lives 10 s, so its
+    // renewal is due at 9 s.
     let token_reply = {
         let headers = limits("Auth", 0);
         let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -75,21 +76,27 @@ fn token_requests_are_paced_in_their_own_group_with_the_request_they_serve() {
     };
     let mut host = Fake::default()
         .expect(TOKEN, token_reply)
-        .expect(users_page(1), page_with(vec![], false, Some(30)));
+        .expect(users_page(1), page_with(vec![], false, Some(30)))
+        .expect(users_page(1), page_with(vec![], false, Some(29)));
     let mut c = client();
     c.read(&mut host, Kind::User, None, None).unwrap();
-    // The token is due for renewal at 9 s; the Auth window frees at 60 s.
-    host.advance(Duration::from_secs(9));
+    // Renewal due, Auth spent, token still valid: the request goes with it.
+    host.advance(Duration::from_millis(9500));
+    c.read(&mut host, Kind::User, None, None).unwrap();
+    host.assert_done();
+    // Expired: the call waits once, for the Auth window, and asks nothing meanwhile.
+    host.advance(Duration::from_millis(500));
     assert_eq!(
         c.read(&mut host, Kind::User, None, None),
-        Err(Error::RateLimited(51_000))
+        Err(Error::RateLimited(50_000))
     );
-    host.assert_done();
-    host.advance(Duration::from_secs(51));
+    host.advance(Duration::from_secs(50));
     host.then(TOKEN, token(TOKEN_2));
     host.then(users_page(1), page_with(vec![], false, Some(39)));
     c.read(&mut host, Kind::User, None, None).unwrap();
     host.assert_done();
+    assert_eq!(host.authorization(2), format!("Bearer {TOKEN_1}"));
+    assert_eq!(host.authorization(4), format!("Bearer {TOKEN_2}"));
 }
 
 #[test]
