@@ -117,6 +117,10 @@ async fn injected_faults_answer_the_next_requests_of_a_prefix_then_stop() {
         StatusCode::BAD_GATEWAY
     );
     assert_eq!(token_request(&sim, &form).await.status(), StatusCode::OK);
+    sim.fail_next(TOKEN_PATH, 1, Fault::MalformedRecord)
+        .unwrap();
+    let broken: Value = token_request(&sim, &form).await.json().await.unwrap();
+    assert!(broken["access_token"].is_null() && broken["expires_in"].is_number());
     assert_eq!(
         sim.counters().penalties_started,
         0,
