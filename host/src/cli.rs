@@ -85,6 +85,117 @@ pub enum Command {
     /// The records an operator selected for a push flow (rule D1): list, select all, clear
     /// all, add or remove ids.
     Select(SelectArgs),
+    /// A push flow's users at the dialer.
+    #[command(subcommand)]
+    Dialer(DialerCommand),
+    /// The hub's hybrid WFO accounts (rules H): list, show, an operator's acts (lock, unlock,
+    /// deactivate, reactivate, set-agent), billing and the CSV export.
+    #[command(subcommand)]
+    Wfo(WfoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WfoCommand {
+    /// List the WFO accounts, in key order.
+    List(WfoListArgs),
+    /// One account, with its history.
+    Show(WfoAccountArgs),
+    /// Lock an account: no portal access for now; still recorded and billed (rule H4).
+    Lock(WfoActArgs),
+    /// Unlock a locked account.
+    Unlock(WfoActArgs),
+    /// Deactivate an account in WFO: history kept, still billed while active in Central on
+    /// `iWFO Enabled` (rule H4); only `reactivate` brings it back.
+    Deactivate(WfoActArgs),
+    /// Reactivate an account deactivated in WFO.
+    Reactivate(WfoActArgs),
+    /// Set or clear the Agent flag (recorded users); syncs never touch it after creation (H2).
+    SetAgent(WfoSetAgentArgs),
+    /// The billed users (active in Central on `iWFO Enabled`), flagging the locked and those
+    /// deactivated in WFO but still billed (rule H5).
+    Billing(WfoStoreArgs),
+    /// Write every account to a CSV file with the 13 columns of the WFO export (rule H6).
+    Export(WfoExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WfoStoreArgs {
+    /// The WFO store (default: the one WFO store of the config).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WfoListArgs {
+    #[command(flatten)]
+    pub store: WfoStoreArgs,
+    /// Only accounts of this source tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WfoAccountArgs {
+    /// The user's Central id.
+    pub user: String,
+    /// The source tenant, when the id is in several.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    #[command(flatten)]
+    pub store: WfoStoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WfoActArgs {
+    #[command(flatten)]
+    pub account: WfoAccountArgs,
+    /// Why, for the account log.
+    #[arg(long)]
+    pub reason: String,
+    /// Who acts, for the account log (default: the login name of the session).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WfoSetAgentArgs {
+    #[command(flatten)]
+    pub act: WfoActArgs,
+    /// `on` (the user is recorded) or `off`.
+    #[arg(long, value_parser = ["on", "off"])]
+    pub agent: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WfoExportArgs {
+    /// The CSV file to write (replaced whole, never left half-written).
+    #[arg(long)]
+    pub csv: PathBuf,
+    /// The WFO store (default: the one WFO store of the config).
+    #[arg(long)]
+    pub store: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DialerCommand {
+    /// The users the flow pushed that have no password at the dialer yet (rule D2): they
+    /// cannot log in until someone sets one there.
+    NeedsPassword(NeedsPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NeedsPasswordArgs {
+    /// The push flow.
+    pub flow: String,
+    /// List every pushed user with how its password stands, not only those needing one.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +319,10 @@ pub struct SyncArgs {
     /// diff, action. Never deactivates a user it does not find.
     #[arg(long, value_name = "ID", conflicts_with = "full")]
     pub user: Option<String>,
+    /// Push only the records of this kind (a push flow's users and each list kind can be
+    /// synchronised on their own).
+    #[arg(long, value_name = "KIND", conflicts_with = "user")]
+    pub kind: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -589,7 +704,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Resume(args) => commands::serve::resume(&config, args),
             Command::Pause(args) => commands::serve::pause(&config, args),
             Command::Links(command) => commands::links::run(&config, allow_unsigned, command).await,
-            Command::Select(args) => commands::links::select(&config, args),
+            Command::Select(args) => commands::dialer::select(&config, args),
+            Command::Wfo(command) => commands::wfo::run(&config, command),
+            Command::Dialer(command) => {
+                commands::dialer::run(&config, allow_unsigned, command).await
+            }
         }
     })
 }

@@ -11,7 +11,7 @@ use crate::rng::mix;
 
 /// What a presented access token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenState {
+pub enum TokenState {
     /// Issued and not expired.
     Valid,
     /// Issued, then expired (by age or by [`TokenStore::expire_all`]).
@@ -20,12 +20,13 @@ pub(crate) enum TokenState {
     Unknown,
 }
 
+/// The tokens one simulator issued and when each expires.
 #[derive(Debug)]
-pub(crate) struct TokenStore {
+pub struct TokenStore {
     seed: u64,
-    issued: u64,
-    access_lifetime: Duration,
+    lifetime: Duration,
     refresh_lifetime: Duration,
+    issued: u64,
     /// Access token -> when it expires; expired ones are kept (a while) to answer "expired".
     access: HashMap<String, Instant>,
     /// Unused refresh token -> when it expires.
@@ -34,24 +35,33 @@ pub(crate) struct TokenStore {
 
 /// The strings handed out by one successful token request.
 #[derive(Debug, Clone)]
-pub(crate) struct IssuedToken {
-    pub(crate) access_token: String,
-    pub(crate) refresh_token: String,
+pub struct IssuedToken {
+    pub access_token: String,
+    pub refresh_token: String,
 }
 
 impl TokenStore {
-    pub(crate) fn new(seed: u64, access_lifetime: Duration, refresh_lifetime: Duration) -> Self {
+    /// Tokens that are strings of `seed`; access and refresh tokens both live for `lifetime`.
+    pub fn new(seed: u64, lifetime: Duration) -> Self {
         Self {
             seed,
+            lifetime,
+            refresh_lifetime: lifetime,
             issued: 0,
-            access_lifetime,
-            refresh_lifetime,
             access: HashMap::new(),
             refresh: HashMap::new(),
         }
     }
 
-    pub(crate) fn issue(&mut self) -> IssuedToken {
+    /// The same store whose refresh tokens live for `refresh_lifetime` instead.
+    pub fn with_refresh_lifetime(self, refresh_lifetime: Duration) -> Self {
+        Self {
+            refresh_lifetime,
+            ..self
+        }
+    }
+
+    pub fn issue(&mut self) -> IssuedToken {
         self.issued += 1;
         let n = self.issued;
         let access_token = format!(
@@ -63,11 +73,11 @@ impl TokenStore {
         let now = Instant::now();
         // Expired access tokens are remembered for one more lifetime, so a client that comes
         // back with one soon after hears "expired" rather than "unknown".
-        let forget_before = now.checked_sub(self.access_lifetime).unwrap_or(now);
+        let forget_before = now.checked_sub(self.lifetime).unwrap_or(now);
         self.access.retain(|_, expires| *expires > forget_before);
         self.refresh.retain(|_, expires| *expires > now);
         self.access
-            .insert(access_token.clone(), now + self.access_lifetime);
+            .insert(access_token.clone(), now + self.lifetime);
         self.refresh
             .insert(refresh_token.clone(), now + self.refresh_lifetime);
         IssuedToken {
@@ -76,7 +86,12 @@ impl TokenStore {
         }
     }
 
-    pub(crate) fn access_state(&self, token: &str) -> TokenState {
+    /// How long an issued access token lives.
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    pub fn access_state(&self, token: &str) -> TokenState {
         match self.access.get(token) {
             Some(expires) if *expires > Instant::now() => TokenState::Valid,
             Some(_) => TokenState::Expired,
@@ -84,15 +99,19 @@ impl TokenStore {
         }
     }
 
+    pub fn is_valid(&self, token: &str) -> bool {
+        self.access_state(token) == TokenState::Valid
+    }
+
     /// Uses up a refresh token: `true` if it was issued here, unused and not expired.
-    pub(crate) fn redeem_refresh(&mut self, token: &str) -> bool {
+    pub fn redeem_refresh(&mut self, token: &str) -> bool {
         self.refresh
             .remove(token)
             .is_some_and(|expires| expires > Instant::now())
     }
 
     /// Every access token issued so far expires now (refresh tokens stay usable).
-    pub(crate) fn expire_all(&mut self) {
+    pub fn expire_all(&mut self) {
         let now = Instant::now();
         for expires in self.access.values_mut() {
             *expires = (*expires).min(now);
@@ -105,7 +124,8 @@ mod tests {
     use super::*;
 
     fn store() -> TokenStore {
-        TokenStore::new(1, Duration::from_secs(3600), Duration::from_secs(7200))
+        TokenStore::new(1, Duration::from_secs(3600))
+            .with_refresh_lifetime(Duration::from_secs(7200))
     }
 
     #[test]
@@ -114,13 +134,13 @@ mod tests {
         let a = store.issue();
         let b = store.issue();
         assert_ne!(a.access_token, b.access_token);
-        assert_eq!(store.access_state(&a.access_token), TokenState::Valid);
-        assert_eq!(store.access_state(&b.access_token), TokenState::Valid);
+        assert!(store.is_valid(&a.access_token) && store.is_valid(&b.access_token));
         assert_eq!(store.access_state("made-up"), TokenState::Unknown);
         store.expire_all();
         assert_eq!(store.access_state(&a.access_token), TokenState::Expired);
+        assert!(!store.is_valid(&a.access_token));
         let c = store.issue();
-        assert_eq!(store.access_state(&c.access_token), TokenState::Valid);
+        assert!(store.is_valid(&c.access_token));
     }
 
     #[test]
@@ -133,8 +153,16 @@ mod tests {
     }
 
     #[test]
-    fn tokens_expire_with_their_lifetime() {
-        let mut store = TokenStore::new(1, Duration::ZERO, Duration::ZERO);
+    fn expiring_every_access_token_leaves_refresh_tokens_usable() {
+        let mut store = store();
+        let a = store.issue();
+        store.expire_all();
+        assert!(store.redeem_refresh(&a.refresh_token));
+    }
+
+    #[test]
+    fn a_token_past_its_lifetime_is_no_longer_valid() {
+        let mut store = TokenStore::new(1, Duration::ZERO);
         let a = store.issue();
         assert_eq!(store.access_state(&a.access_token), TokenState::Expired);
         assert!(!store.redeem_refresh(&a.refresh_token));

@@ -64,22 +64,25 @@ async fn sync_expecting(hub: &Hub, code: i32, extra: &[&str]) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_flow_of_a_family_this_ccsync_cannot_run_is_refused_at_load_naming_it() {
+async fn a_flow_the_engine_cannot_run_as_written_is_refused_at_load_naming_it() {
     let hub = Hub::start(10, 100).await;
+    // A WFO flow that reads no teams could not tell an `iWFO Enabled` user from another: it
+    // would remove every user's phones (rule H3). It is refused, never run.
     let config = hub.config_text(100, true)
         + "\n[flows.wfo-acme]\nsource = \"acd\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n";
     hub.write_config(&config);
-    let line = config
-        .lines()
-        .position(|l| l == "target = \"wfo\"")
-        .expect("the wfo target")
+    let lines: Vec<&str> = config.lines().collect();
+    let line = lines
+        .iter()
+        .rposition(|l| *l == "kinds = [\"user\"]")
+        .expect("the wfo kinds")
         + 1;
     for args in [&["status"][..], &["sync", FLOW]] {
         let stderr = refused(&hub, args).await;
         assert!(
             stderr.contains(&format!(
-                "ccsync.toml:{line}:10: flows.wfo-acme.target: flow \"wfo-acme\" is of family \
-                 \"wfo\" (rules H), which this ccsync cannot run yet"
+                "ccsync.toml:{line}:9: flows.wfo-acme.kinds: a WFO flow reads team, \
+                 security-profile and user"
             )),
             "{stderr}"
         );

@@ -70,7 +70,7 @@ manual = true
     }
 
     async fn map(&self) -> Value {
-        let report = self.hub.json(&["sync", PRESENCE, "--full", "--json"]).await;
+        let report = self.hub.json(&["sync", PRESENCE, "--json"]).await;
         assert_eq!(report["status"], "succeeded", "{report}");
         report
     }

@@ -191,7 +191,7 @@ kinds = ["user"]
 [flows.wfo-east]
 source = "acd-east"
 target = "wfo"
-kinds = ["user"]
+kinds = ["team", "security-profile", "user"]
 [flows.presence]
 source = "acd-east"
 target = "rc-main"

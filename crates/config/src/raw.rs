@@ -83,7 +83,7 @@ pub(crate) struct RawFlow {
     pub kinds: Spanned<Vec<Spanned<String>>>,
     pub interval: Option<Spanned<String>>,
     pub full_every: Option<Spanned<String>>,
-    pub manual: Option<bool>,
+    pub manual: Option<Spanned<bool>>,
     pub required_fields: Option<Vec<Spanned<String>>>,
     pub max_deactivations: Option<Spanned<i64>>,
     pub max_deactivation_percent: Option<Spanned<i64>>,

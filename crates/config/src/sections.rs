@@ -335,6 +335,10 @@ pub struct FlowConfig {
     pub kinds: Vec<Kind>,
     /// Time between scheduled runs (rule W2).
     pub interval: Duration,
+    /// Whether `ccsync serve` runs the flow every `interval`. Every flow is scheduled but a
+    /// push flow written without `interval`: it runs on demand only (`ccsync sync`), as the
+    /// dialer's Synchronize button does: the operator pulls when the selection is ready.
+    pub scheduled: bool,
     /// Time between full reconciliations.
     pub full_every: Duration,
     /// Whether on-demand runs (`ccsync sync`) are allowed.

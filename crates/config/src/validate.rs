@@ -603,16 +603,48 @@ fn flow(
     let target = target?;
     let family = family(r, n, raw, &target, engine)?;
     let actions = actions(r, n, raw, family);
+    if family == Family::Wfo {
+        let missing: Vec<&str> = [Kind::Team, Kind::SecurityProfile, Kind::User]
+            .into_iter()
+            .filter(|k| !kinds.contains(k))
+            .map(Kind::as_str)
+            .collect();
+        if !missing.is_empty() {
+            r.at(
+                raw.kinds.span(),
+                field("kinds"),
+                format!(
+                    "a WFO flow reads team, security-profile and user (rules H: a user's team \
+                     decides its phones and billing, its security profile whether it is a WFO \
+                     user): add {}",
+                    missing.join(", ")
+                ),
+            );
+        }
+    }
+    let scheduled = raw.interval.is_some() || family.shape() != Shape::Push;
+    let manual = raw
+        .manual
+        .as_ref()
+        .map_or_else(|| FlowConfig::default_manual(&target), |m| *m.get_ref());
+    if !scheduled && !manual {
+        let at = raw.manual.as_ref().map_or(0..0, |m| m.span());
+        r.at(
+            at,
+            field("manual"),
+            "a push flow without `interval` runs on demand only, so `manual = false` would \
+             never let it run: give it an `interval`, or allow on-demand runs",
+        );
+    }
     source_ok.then(|| FlowConfig {
         name: n.to_owned(),
         source: source.clone(),
-        manual: raw
-            .manual
-            .unwrap_or_else(|| FlowConfig::default_manual(&target)),
+        manual,
         target,
         family,
         kinds,
         interval,
+        scheduled,
         full_every,
         required_fields,
         safety,
@@ -1177,7 +1209,7 @@ kinds = ["user"]
         let text = with_head(
             "[flows.east]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
              [flows.west]\nsource = \"acd-west\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
-             [flows.east-wfo]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n\
+             [flows.east-wfo]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"team\", \"security-profile\", \"user\"]\n\
              [flows.east-teams]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"team\"]\n",
         );
         let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
@@ -1216,7 +1248,7 @@ kinds = ["user"]
     fn family_is_implied_by_a_hub_target_and_named_for_a_connection_target() {
         let text = with_head(
             "[flows.w]\nsource = \"acd-east\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n\
-             [flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nfamily = \"wfo\"\nkinds = [\"user\"]\n\
+             [flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nfamily = \"wfo\"\nkinds = [\"team\", \"security-profile\", \"user\"]\n\
              [flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n",
         );
         let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
@@ -1226,6 +1258,46 @@ kinds = ["user"]
             [Family::Wfm, Family::Wfo, Family::Dialer]
         );
         assert_eq!(Family::Dialer.shape(), crate::Shape::Push);
+    }
+
+    #[test]
+    fn a_wfo_flow_that_reads_no_teams_or_profiles_is_refused_naming_what_to_add() {
+        let text =
+            with_head("[flows.h]\nsource = \"acd-west\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n");
+        let message = Config::from_str(&text, "ccsync.toml", &Family::ALL)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("flows.h.kinds"), "{message}");
+        assert!(message.contains("add team, security-profile"), "{message}");
+    }
+
+    #[test]
+    fn a_push_flow_runs_on_demand_unless_given_an_interval() {
+        let text = with_head(
+            "[flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n\
+             [flows.e]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"campaign\"]\n\
+             interval = \"1h\"\n\
+             [flows.w]\nsource = \"acd-west\"\ntarget = \"wfm\"\nkinds = [\"user\"]\n",
+        );
+        let config = Config::from_str(&text, "ccsync.toml", &Family::ALL).unwrap();
+        let scheduled = |f: &str| config.flow(f).unwrap().scheduled;
+        assert_eq!(
+            [scheduled("d"), scheduled("e"), scheduled("w")],
+            [false, true, true]
+        );
+    }
+
+    #[test]
+    fn a_push_flow_on_demand_only_that_refuses_on_demand_runs_is_refused() {
+        let text = with_head(
+            "[flows.d]\nsource = \"acd-east\"\ntarget = \"rc\"\nfamily = \"dialer\"\nkinds = [\"user\"]\n\
+             manual = false\n",
+        );
+        let message = Config::from_str(&text, "ccsync.toml", &Family::ALL)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("flows.d.manual"), "{message}");
+        assert!(message.contains("never let it run"), "{message}");
     }
 
     #[test]
@@ -1295,7 +1367,7 @@ kinds = ["user"]
     #[test]
     fn a_flow_of_a_family_the_engine_cannot_run_is_refused_at_load_naming_the_flow() {
         let text = with_head(
-            "[flows.wfo-east]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"user\"]\n",
+            "[flows.wfo-east]\nsource = \"acd-east\"\ntarget = \"wfo\"\nkinds = [\"team\", \"security-profile\", \"user\"]\n",
         );
         let problems: Vec<String> = match Config::from_str(&text, "ccsync.toml", &[Family::Wfm]) {
             Ok(_) => Vec::new(),

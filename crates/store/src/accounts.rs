@@ -109,6 +109,8 @@ text_enum! {
         Sync = "sync",
         /// An operator's mass update.
         MassUpdate = "mass-update",
+        /// An operator's act on one account (a WFO lock, deactivation or reactivation).
+        Operator = "operator",
     }
 }
 
@@ -634,14 +636,35 @@ fn append_log(
     change: &AccountChange,
     now: &str,
 ) -> Result<()> {
-    const OP: &str = "commit_accounts: append log entry";
-    let key = || {
-        format!(
-            "store {}, tenant {}, id {}",
-            context.store, change.tenant, change.source_id
-        )
-    };
-    let changes = serde_json::to_string(&change.changes).map_err(|source| StoreError::Encode {
+    append_entry(
+        conn,
+        context,
+        &change.tenant,
+        &change.source_id,
+        change.display.as_deref(),
+        change.action,
+        change.reason.as_deref(),
+        &change.changes,
+        now,
+    )
+}
+
+/// Appends one entry to the account log (of a WFM or a WFO account).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn append_entry(
+    conn: &Connection,
+    context: &AccountContext<'_>,
+    tenant: &str,
+    source_id: &str,
+    display: Option<&str>,
+    action: LogAction,
+    reason: Option<&str>,
+    changes: &[FieldChange],
+    now: &str,
+) -> Result<()> {
+    const OP: &str = "append account log entry";
+    let key = || format!("store {}, tenant {tenant}, id {source_id}", context.store);
+    let changes = serde_json::to_string(changes).map_err(|source| StoreError::Encode {
         op: OP,
         key: key(),
         what: "the field changes",
@@ -656,11 +679,11 @@ fn append_log(
     .execute(params![
         now,
         context.store,
-        change.tenant,
-        change.source_id,
-        change.display,
-        change.action,
-        change.reason,
+        tenant,
+        source_id,
+        display,
+        action,
+        reason,
         changes,
         context.origin,
         context.run,
@@ -918,7 +941,7 @@ mod tests {
         let mut page = crate::testing::create_page(run, &["1"]);
         page.accounts = Some(crate::AccountBatch {
             store: STORE.into(),
-            changes: vec![create(account("1", TENANT))],
+            changes: crate::AccountChanges::Wfm(vec![create(account("1", TENANT))]),
         });
         store.commit_page(&page).unwrap();
         assert!(
@@ -941,7 +964,7 @@ mod tests {
         let mut page = crate::testing::create_page(run, &["2"]);
         page.accounts = Some(crate::AccountBatch {
             store: STORE.into(),
-            changes: vec![create(account("2", TENANT)), stale],
+            changes: crate::AccountChanges::Wfm(vec![create(account("2", TENANT)), stale]),
         });
         let err = store.commit_page(&page).unwrap_err();
         assert!(err.to_string().contains("changed"), "{err}");

@@ -74,6 +74,17 @@ impl<'a> RowReader<'a> {
         text.parse().map_err(|e| self.corrupt(column, e))
     }
 
+    /// A nullable text column parsed with `FromStr`.
+    pub(crate) fn opt_parse<T>(&self, column: &'static str) -> Result<Option<T>>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        let text: Option<String> = self.get(column)?;
+        text.map(|t| t.parse().map_err(|e| self.corrupt(column, e)))
+            .transpose()
+    }
+
     /// A text column holding a timestamp.
     pub(crate) fn timestamp(&self, column: &'static str) -> Result<Timestamp> {
         self.parse(column)

@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod approvals;
 pub mod cursors;
+pub mod directories;
 pub mod error;
 pub mod links;
 pub mod log;
@@ -26,8 +27,10 @@ pub mod page;
 pub mod records;
 pub mod runs;
 pub mod schedule;
+pub mod selections;
 mod staging;
 pub mod view;
+pub mod wfo;
 
 mod codec;
 #[cfg(test)]
@@ -45,6 +48,7 @@ pub use accounts::{
 pub use approvals::{Approval, Deactivations};
 pub use codec::UnknownName;
 pub use cursors::{Cursor, CursorUpdate};
+pub use directories::DirectoryRead;
 pub use error::{Result, StoreError};
 pub use links::{
     Link, LinkAction, LinkChange, LinkContext, LinkFilter, LinkLogEntry, LinkMethod, LinkOrigin,
@@ -54,11 +58,13 @@ pub use log::{
     Activity, ActivityFilter, ActivityScope, ActivitySubject, FieldChange, LogAction, LogEntry,
     LogFilter, NewLogEntry,
 };
-pub use page::{AccountBatch, PageBatch, PageCommit};
+pub use page::{AccountBatch, AccountChanges, PageBatch, PageCommit};
 pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
 pub use schedule::{FlowEvent, FlowHealth, FlowOutcome, FlowState, Pause};
+pub use selections::SelectionSummary;
 pub use view::{RecordState, RecordView};
+pub use wfo::{Deactivator, WfoAccount, WfoChange};
 
 /// How long a statement waits for another connection's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

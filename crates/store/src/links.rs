@@ -139,6 +139,9 @@ text_enum! {
         Unmap = "unmap",
         /// The target refused the record; other records went on.
         Rejected = "rejected",
+        /// A pinned link was flagged (its target is gone or disabled), or the flag cleared;
+        /// the link itself stays (rule P4).
+        Flag = "flag",
         /// An operator pinned the link to a target id.
         Pin = "pin",
         /// An operator told automation to leave the record alone.
@@ -171,7 +174,8 @@ pub struct Link {
     pub status: LinkStatus,
     /// Automatic attempts since the status last changed.
     pub attempts: u32,
-    /// The content hash of the record as last pushed.
+    /// What the link was last decided on, as a hash: for a push, the record's content as
+    /// last pushed; for a mapping, the email it was last looked up by.
     pub pushed_hash: Option<String>,
     /// Why the link stands as it does (unmapped, failed, ignored).
     pub reason: Option<String>,
@@ -567,118 +571,6 @@ impl Store {
         tx.commit().ctx(OP, key)?;
         Ok(())
     }
-
-    /// Whether each listed record is selected for push flow `flow` (rule D1), by source id.
-    pub fn selected(
-        &self,
-        flow: &str,
-        tenant: &str,
-        kind: &str,
-        ids: &[&str],
-    ) -> Result<std::collections::HashSet<String>> {
-        const OP: &str = "selected";
-        let key = || format!("flow {flow}, {tenant}/{kind}");
-        let ids_json = serde_json::to_string(ids).map_err(|source| StoreError::Encode {
-            op: OP,
-            key: key(),
-            what: "the ids",
-            source,
-        })?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT source_id FROM selections
-                 WHERE flow = ?1 AND tenant = ?2 AND kind = ?3
-                   AND source_id IN (SELECT value FROM json_each(?4))",
-            )
-            .ctx(OP, key)?;
-        let rows = stmt
-            .query_map(params![flow, tenant, kind, ids_json], |row| row.get(0))
-            .ctx(OP, key)?;
-        rows.collect::<rusqlite::Result<_>>().ctx(OP, key)
-    }
-
-    /// Every record of a kind selected for push flow `flow`, in id order.
-    pub fn selection(&self, flow: &str, tenant: &str, kind: &str) -> Result<Vec<String>> {
-        const OP: &str = "selection";
-        let key = || format!("flow {flow}, {tenant}/{kind}");
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT source_id FROM selections WHERE flow = ?1 AND tenant = ?2 AND kind = ?3
-                 ORDER BY source_id",
-            )
-            .ctx(OP, key)?;
-        let rows = stmt
-            .query_map(params![flow, tenant, kind], |row| row.get(0))
-            .ctx(OP, key)?;
-        rows.collect::<rusqlite::Result<_>>().ctx(OP, key)
-    }
-
-    /// Selects (or deselects) records for push flow `flow`, logging each change as an
-    /// operator's; records already so are left alone. Returns how many changed.
-    pub fn select(
-        &mut self,
-        flow: &str,
-        tenant: &str,
-        kind: &str,
-        ids: &[String],
-        selected: bool,
-    ) -> Result<usize> {
-        const OP: &str = "select";
-        let key = || format!("flow {flow}, {tenant}/{kind}, {} ids", ids.len());
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx(OP, key)?;
-        let now = now_text();
-        let context = LinkContext {
-            flow,
-            origin: LinkOrigin::Operator,
-            run: None,
-        };
-        let mut changed = 0;
-        for id in ids {
-            let rows = if selected {
-                tx.prepare_cached(
-                    "INSERT INTO selections (flow, tenant, kind, source_id, selected_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                )
-                .ctx(OP, key)?
-                .execute(params![flow, tenant, kind, id, now])
-                .ctx(OP, key)?
-            } else {
-                tx.prepare_cached(
-                    "DELETE FROM selections
-                     WHERE flow = ?1 AND tenant = ?2 AND kind = ?3 AND source_id = ?4",
-                )
-                .ctx(OP, key)?
-                .execute(params![flow, tenant, kind, id])
-                .ctx(OP, key)?
-            };
-            if rows > 0 {
-                changed += 1;
-                let change = LinkChange {
-                    link: None,
-                    tenant: tenant.to_owned(),
-                    kind: kind.to_owned(),
-                    source_id: id.clone(),
-                    expected: None,
-                    display: None,
-                    action: if selected {
-                        LinkAction::Select
-                    } else {
-                        LinkAction::Deselect
-                    },
-                    reason: None,
-                    changes: Vec::new(),
-                };
-                append_log(&tx, &context, &change, &now)?;
-            }
-        }
-        tx.commit().ctx(OP, key)?;
-        Ok(changed)
-    }
 }
 
 fn write_link(
@@ -794,7 +686,7 @@ fn remove_link(conn: &Connection, context: &LinkContext<'_>, change: &LinkChange
     Ok(())
 }
 
-fn append_log(
+pub(crate) fn append_log(
     conn: &Connection,
     context: &LinkContext<'_>,
     change: &LinkChange,

@@ -27,6 +27,8 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (5, V5_ACCOUNT_LOG_INDEXES),
     (6, V6_ENGINE_DEFECTS),
     (7, crate::links::MIGRATION),
+    (8, crate::directories::MIGRATION),
+    (9, crate::wfo::MIGRATION),
 ];
 
 /// The schema version this code creates and understands.

@@ -16,6 +16,7 @@ use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{self, NewLogEntry};
 use crate::records::{RecordWrite, RecordWriter};
 use crate::runs::{self, RunCounts, RunId};
+use crate::wfo::{self, WfoChange};
 
 /// Everything one page of a run writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,18 +37,37 @@ pub struct PageBatch {
     pub counts: RunCounts,
     /// The cursor move that follows this page, if any.
     pub cursor: Option<CursorUpdate>,
-    /// WFM account changes derived from this page's records, committed with them (logged
-    /// as origin `sync` of the run).
+    /// Account changes derived from this page's records, committed with them (logged as
+    /// origin `sync` of the run).
     pub accounts: Option<AccountBatch>,
 }
 
-/// Account changes of one WFM hub store, for a [`PageBatch`].
+/// Account changes of one hub store, for a [`PageBatch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountBatch {
-    /// The WFM hub store the accounts live in.
+    /// The hub store the accounts live in.
     pub store: String,
     /// The account changes, each with its log entry.
-    pub changes: Vec<AccountChange>,
+    pub changes: AccountChanges,
+}
+
+/// The changes of a WFM store's accounts or of a WFO store's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChanges {
+    /// WFM employee accounts.
+    Wfm(Vec<AccountChange>),
+    /// Hybrid WFO accounts.
+    Wfo(Vec<WfoChange>),
+}
+
+impl AccountChanges {
+    /// The source tenants of the changes, one per change.
+    fn tenants(&self) -> Vec<&str> {
+        match self {
+            AccountChanges::Wfm(changes) => changes.iter().map(|c| c.tenant.as_str()).collect(),
+            AccountChanges::Wfo(changes) => changes.iter().map(|c| c.tenant.as_str()).collect(),
+        }
+    }
 }
 
 impl PageBatch {
@@ -104,7 +124,11 @@ impl Store {
         }
 
         if let Some(accounts) = &batch.accounts {
-            let foreign = accounts.changes.iter().any(|c| c.tenant != batch.tenant);
+            let foreign = accounts
+                .changes
+                .tenants()
+                .into_iter()
+                .any(|t| t != batch.tenant);
             if batch.kind != Kind::User || foreign {
                 return Err(StoreError::InvalidInput {
                     op: OP,
@@ -157,7 +181,12 @@ impl Store {
                 run: Some(batch.run),
                 flow: Some(&batch.flow),
             };
-            accounts::write_changes(&tx, &context, &accounts.changes, &now)?;
+            match &accounts.changes {
+                AccountChanges::Wfm(changes) => {
+                    accounts::write_changes(&tx, &context, changes, &now)?;
+                }
+                AccountChanges::Wfo(changes) => wfo::write_changes(&tx, &context, changes, &now)?,
+            }
         }
         tx.commit().ctx(OP, key)?;
         Ok(PageCommit { written, logged })

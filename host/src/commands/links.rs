@@ -1,11 +1,10 @@
-//! `ccsync links …` and `ccsync select …`: the operator's hand on the links of flows whose
-//! target is a connection (map and push), and on the records a push flow may push (rule D1).
+//! `ccsync links …`: the operator's hand on the links of flows whose target is a connection
+//! (map and push).
 //!
 //! Every change is an operator's: logged in the link log with old -> new, committed with
 //! compare-and-set against a run changing the same link. A pin is never overridden by
 //! automation; an ignored record is left alone until unlinked.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -14,12 +13,12 @@ use ccsync_config::{Config, FlowConfig, Shape, Target};
 use ccsync_model::Kind;
 use ccsync_store::{
     Link, LinkAction, LinkChange, LinkContext, LinkFilter, LinkMethod, LinkOrigin, LinkStatus,
-    RecordFilter, Store,
+    Store,
 };
 use serde_json::json;
 
 use crate::app::{App, open_store};
-use crate::cli::{LinkArgs, LinkPinArgs, LinkSearchArgs, LinksCommand, LinksListArgs, SelectArgs};
+use crate::cli::{LinkArgs, LinkPinArgs, LinkSearchArgs, LinksCommand, LinksListArgs};
 
 /// Runs one `ccsync links` command.
 pub async fn run(
@@ -38,7 +37,10 @@ pub async fn run(
 }
 
 /// A flow whose target is a connection, and its source tenant.
-fn linked_flow<'c>(config: &'c Config, name: &str) -> anyhow::Result<(&'c FlowConfig, &'c str)> {
+pub(crate) fn linked_flow<'c>(
+    config: &'c Config,
+    name: &str,
+) -> anyhow::Result<(&'c FlowConfig, &'c str)> {
     let flow = config.flow(name).with_context(|| {
         let known: Vec<&str> = config.flows().keys().map(String::as_str).collect();
         format!("unknown flow {name:?} (known: {})", known.join(", "))
@@ -56,7 +58,7 @@ fn linked_flow<'c>(config: &'c Config, name: &str) -> anyhow::Result<(&'c FlowCo
     Ok((flow, &source.tenant))
 }
 
-fn kind(text: &str) -> anyhow::Result<Kind> {
+pub(crate) fn kind(text: &str) -> anyhow::Result<Kind> {
     text.parse::<Kind>()
         .map_err(|e| anyhow::anyhow!("--kind: {e}"))
 }
@@ -410,96 +412,5 @@ async fn search(
         users.len(),
         flow.name
     )?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `ccsync select`: the records of a push flow the operator selected (rule D1).
-pub fn select(config: &Path, args: SelectArgs) -> anyhow::Result<ExitCode> {
-    let (config, mut store) = open_store(config)?;
-    let (flow, tenant) = linked_flow(&config, &args.flow)?;
-    if flow.family.shape() != Shape::Push {
-        bail!(
-            "flow {} is a {} flow: only a push flow pushes a selection",
-            flow.name,
-            flow.family.shape()
-        );
-    }
-    let kind = kind(&args.kind)?;
-    let flow_name = flow.name.clone();
-    let records = store.list_records(&RecordFilter {
-        tenant: Some(tenant),
-        kind: Some(kind),
-        ..RecordFilter::default()
-    })?;
-    let selected = store.selection(&flow_name, tenant, kind.as_str())?;
-    if args.list {
-        let listed: Vec<serde_json::Value> = records
-            .iter()
-            .map(|r| {
-                json!({
-                    "id": r.source_id,
-                    "display": r.entity.display_name(),
-                    "status": r.status,
-                    "selected": selected.binary_search(&r.source_id).is_ok(),
-                })
-            })
-            .collect();
-        if args.json {
-            outln!("{}", serde_json::to_string_pretty(&listed)?)?;
-        } else {
-            for entry in &listed {
-                let mark = if entry["selected"] == true { "x" } else { " " };
-                outln!(
-                    "[{mark}] {} {}",
-                    entry["id"].as_str().unwrap_or(""),
-                    entry["display"]
-                )?;
-            }
-            outln!("{} of {} selected", selected.len(), records.len())?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let (ids, select): (Vec<String>, bool) = if args.all {
-        (records.iter().map(|r| r.source_id.clone()).collect(), true)
-    } else if args.none {
-        (selected.clone(), false)
-    } else if !args.add.is_empty() {
-        (args.add.clone(), true)
-    } else {
-        (args.remove.clone(), false)
-    };
-    let known: HashSet<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
-    let unknown: Vec<&String> = ids
-        .iter()
-        .filter(|id| !known.contains(id.as_str()))
-        .collect();
-    if !unknown.is_empty() {
-        let unknown: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
-        bail!(
-            "the hub holds no {kind} of tenant {tenant} with id {}: nothing was changed",
-            unknown.join(", ")
-        );
-    }
-    let changed = store.select(&flow_name, tenant, kind.as_str(), &ids, select)?;
-    let total = store.selection(&flow_name, tenant, kind.as_str())?.len();
-    let summary = json!({
-        "flow": flow_name,
-        "kind": kind.as_str(),
-        "changed": changed,
-        "selected": total,
-    });
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
-    } else {
-        let verb = if select { "selected" } else { "deselected" };
-        outln!(
-            "{changed} {kind} record(s) {verb}; {total} selected for flow {flow_name}{}",
-            if select {
-                ""
-            } else {
-                " (deselected records stay at the target: rule D4)"
-            }
-        )?;
-    }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,9 +23,11 @@ macro_rules! out {
 pub mod accounts;
 pub mod bench;
 pub mod demo;
+pub mod dialer;
 pub mod links;
 pub mod plugin;
 pub mod report;
 pub mod serve;
 pub mod sync;
 pub mod trust;
+pub mod wfo;

@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
+
 use ccsync_config::{Config, Family, FlowConfig, Shape};
 use ccsync_store::{FlowEvent, FlowHealth, FlowState, Pause, Run, RunMode};
 use jiff::{SignedDuration, Timestamp};
@@ -40,9 +42,14 @@ struct FlowStatus<'a> {
     events: Vec<FlowEvent>,
     #[serde(serialize_with = "seconds")]
     interval: Duration,
+    /// Whether `ccsync serve` runs the flow every `interval` (a push flow without one runs
+    /// on demand only).
+    scheduled: bool,
     #[serde(serialize_with = "seconds")]
     full_every: Duration,
     manual: bool,
+    /// What the flow's family has to say about it (selection, links, accounts).
+    notes: Vec<String>,
     health: FlowHealth,
     consecutive_failures: u32,
     reason: Option<&'a str>,
@@ -63,6 +70,7 @@ impl<'a> FlowStatus<'a> {
         state: Option<&'a FlowState>,
         last_run: Option<Run>,
         events: Vec<FlowEvent>,
+        notes: Vec<String>,
     ) -> Self {
         let while_paused = rules::for_flow(flow)
             .ok()
@@ -76,8 +84,10 @@ impl<'a> FlowStatus<'a> {
             while_paused,
             events,
             interval: flow.interval,
+            scheduled: flow.scheduled,
             full_every: flow.full_every,
             manual: flow.manual,
+            notes,
             health: state.map_or(FlowHealth::Ok, |s| s.health),
             consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
             reason: state.and_then(|s| s.reason.as_deref()),
@@ -95,12 +105,25 @@ pub fn status(config: &Path, args: StatusArgs) -> anyhow::Result<ExitCode> {
         let state = store.flow_state(&flow.name)?;
         let last_run = store.runs(Some(&flow.name), 1)?.into_iter().next();
         let events = store.flow_events(&flow.name)?;
-        states.push((flow, state, last_run, events));
+        let tenant = config
+            .connection(&flow.source)
+            .map(|c| c.tenant.as_str())
+            .unwrap_or_default();
+        let notes = rules::for_flow(flow)?
+            .notes(&store, flow, tenant)
+            .with_context(|| format!("flow {}: reading what its family reports", flow.name))?;
+        states.push((flow, state, last_run, events, notes));
     }
     let statuses: Vec<FlowStatus<'_>> = states
         .iter()
-        .map(|(flow, state, last, events)| {
-            FlowStatus::new(flow, state.as_ref(), last.clone(), events.clone())
+        .map(|(flow, state, last, events, notes)| {
+            FlowStatus::new(
+                flow,
+                state.as_ref(),
+                last.clone(),
+                events.clone(),
+                notes.clone(),
+            )
         })
         .collect();
     if args.json {
@@ -164,6 +187,10 @@ fn status_text(statuses: &[FlowStatus<'_>], now: Timestamp) -> String {
                     s.flow
                 )
             }
+            _ if !s.scheduled => format!(
+                "on demand only: no `interval` is set, `ccsync sync {}` runs it",
+                s.flow
+            ),
             (FlowHealth::NeedsApproval, _) => "parked until the planned changes are approved \
                  (or `ccsync resume` runs it again)"
                 .to_owned(),
@@ -171,8 +198,11 @@ fn status_text(statuses: &[FlowStatus<'_>], now: Timestamp) -> String {
             (_, Some(at)) => when(at, now),
         };
         out += &format!("  next run:  {next_run}\n");
-        if let Some(at) = s.next_full_at {
+        if let Some(at) = s.next_full_at.filter(|_| s.scheduled) {
             out += &format!("  next full: {}\n", when(at, now));
+        }
+        for note in &s.notes {
+            out += &format!("  {note}\n");
         }
         if s.consecutive_failures > 0 {
             out += &format!("  failures:  {} in a row\n", s.consecutive_failures);
@@ -266,6 +296,7 @@ mod tests {
             family: Family::Wfm,
             kinds: vec![],
             interval: Duration::from_secs(900),
+            scheduled: true,
             full_every: Duration::from_secs(86400),
             manual: false,
             required_fields: vec![],
@@ -304,7 +335,13 @@ mod tests {
             error: Some("token refused (401)".into()),
         };
         let text = status_text(
-            &[FlowStatus::new(&flow, Some(&state), Some(run), Vec::new())],
+            &[FlowStatus::new(
+                &flow,
+                Some(&state),
+                Some(run),
+                Vec::new(),
+                Vec::new(),
+            )],
             at("2025-01-31T08:00:00Z"),
         );
         assert!(text.starts_with("acd-wfm: quarantined\n"), "{text}");
@@ -339,7 +376,13 @@ mod tests {
             updated_at: at("2025-01-31T08:00:00Z"),
         };
         let text = status_text(
-            &[FlowStatus::new(&flow, Some(&state), None, Vec::new())],
+            &[FlowStatus::new(
+                &flow,
+                Some(&state),
+                None,
+                Vec::new(),
+                Vec::new(),
+            )],
             at("2025-01-31T08:30:00Z"),
         );
         assert!(text.starts_with("acd-wfm: paused\n"), "{text}");
@@ -359,7 +402,7 @@ mod tests {
     fn status_text_of_a_flow_serve_never_ran_says_it_runs_when_serve_starts() {
         let flow = flow();
         let text = status_text(
-            &[FlowStatus::new(&flow, None, None, Vec::new())],
+            &[FlowStatus::new(&flow, None, None, Vec::new(), Vec::new())],
             Timestamp::now(),
         );
         assert!(text.starts_with("acd-wfm: ok\n"), "{text}");

@@ -4,14 +4,15 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use ccsync_config::FlowConfig;
+use ccsync_config::{FlowConfig, Shape};
+use ccsync_model::Kind;
 use ccsync_store::{RunId, RunMode, RunStatus};
 use jiff::Timestamp;
 
 use crate::app::App;
 use crate::app::open_store;
 use crate::cli::{ApproveArgs, PlanArgs, SyncArgs};
-use crate::schedule::{self, next_mode};
+use crate::schedule::{self, RunScope, next_mode};
 use crate::sync::single::SingleUserSync;
 use crate::sync::{Progress, RetryPolicy, RunOptions, RunReport};
 
@@ -30,6 +31,10 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
     if let Some(user) = &args.user {
         return single_user(&mut app, &flow, user, &args).await;
     }
+    let (flow, scope) = match &args.kind {
+        Some(kind) => (one_kind(flow, kind)?, RunScope::SomeKinds),
+        None => (flow, RunScope::EveryKind),
+    };
     let progress = if args.json {
         Progress::hidden()
     } else {
@@ -48,7 +53,7 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
     if !args.dry_run {
         // An on-demand run is a run of the flow like a scheduled one: its outcome moves the
         // flow's health (a failing manual run counts toward quarantine) and its schedule.
-        schedule::record_attempt(&mut app.store, &flow, &report)?;
+        schedule::record_attempt(&mut app.store, &flow, &report, scope)?;
     }
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
@@ -56,6 +61,30 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
         out!("{}", report_text(&report))?;
     }
     Ok(exit_code(&report))
+}
+
+/// The flow narrowed to one of its kinds, for `--kind`: only a push flow's kinds stand on
+/// their own (a WFM or mapping run reads teams and profiles to decide on users).
+fn one_kind(mut flow: FlowConfig, kind: &str) -> anyhow::Result<FlowConfig> {
+    let kind: Kind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+    if flow.family.shape() != Shape::Push {
+        bail!(
+            "--kind: flow {} is a {} flow, whose kinds are synchronised together; only a push \
+             flow syncs one kind on its own",
+            flow.name,
+            flow.family.shape()
+        );
+    }
+    if !flow.kinds.contains(&kind) {
+        let kinds: Vec<&str> = flow.kinds.iter().map(|k| k.as_str()).collect();
+        bail!(
+            "--kind: flow {} does not push {kind} (its kinds: {})",
+            flow.name,
+            kinds.join(", ")
+        );
+    }
+    flow.kinds = vec![kind];
+    Ok(flow)
 }
 
 /// `ccsync sync <flow> --user <id>`: syncs one user now and prints each step.
@@ -199,6 +228,9 @@ pub fn report_text(report: &RunReport) -> String {
             "  {} of {}: {}\n",
             family.label, family.target, family.summary
         );
+        for note in &family.notes {
+            out += &format!("  {note}\n");
+        }
         if report.dry_run {
             let lines = family.actions.iter().map(|a| {
                 let fields = a.changes.iter().map(|c| c.field.as_str());

@@ -78,10 +78,23 @@ pub async fn serve(
             config_path.display()
         );
     }
+    for flow in config.flows().values().filter(|f| !f.scheduled) {
+        info!(
+            flow = %flow.name,
+            "on demand only (no interval): `ccsync sync {}` runs it", flow.name
+        );
+    }
+    if !config.flows().values().any(|f| f.scheduled) {
+        bail!(
+            "{}: every flow runs on demand only (none has an `interval`), so there is nothing \
+             to serve: run them with `ccsync sync <flow>`",
+            config_path.display()
+        );
+    }
 
     let (phase, phases) = watch::channel(Phase::Running);
     let mut workers = JoinSet::new();
-    for flow in config.flows().values() {
+    for flow in config.flows().values().filter(|f| f.scheduled) {
         let mut app = App::open(config_path)?;
         app.allow_unsigned = allow_unsigned;
         let cadence = Cadence::of(flow);

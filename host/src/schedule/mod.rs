@@ -95,6 +95,15 @@ pub fn next_mode(state: Option<&FlowState>, now: Timestamp) -> RunMode {
     }
 }
 
+/// Which of its kinds a run of a flow covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunScope {
+    /// Every kind of the flow.
+    EveryKind,
+    /// Some of them (`ccsync sync <flow> --kind K`).
+    SomeKinds,
+}
+
 /// How one attempt to run a flow ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
@@ -244,13 +253,18 @@ pub fn record_attempt(
     store: &mut ccsync_store::Store,
     flow: &FlowConfig,
     report: &RunReport,
+    scope: RunScope,
 ) -> anyhow::Result<()> {
     if report.mode == RunMode::Single {
         return Ok(());
     }
     let previous = store.flow_state(&flow.name)?;
     let attempt = Attempt {
-        mode: report.mode,
+        // A full read of some kinds leaves the others' reconciliation due.
+        mode: match scope {
+            RunScope::EveryKind => report.mode,
+            RunScope::SomeKinds => RunMode::Incremental,
+        },
         status: report.status,
         error: report.error.clone(),
     };

@@ -135,13 +135,14 @@ pub struct FlowRunner<'a> {
 
 impl FlowRunner<'_> {
     /// What the flow's family acts with.
-    fn cx(&mut self) -> Cx<'_> {
+    fn cx(&mut self, mode: RunMode) -> Cx<'_> {
         Cx {
             store: self.store,
             flow: self.flow,
             tenant: self.tenant,
             target: self.target.as_deref_mut(),
             retry: self.retry,
+            full: mode == RunMode::Full,
         }
     }
 
@@ -242,7 +243,7 @@ impl FlowRunner<'_> {
         // before a real run.
         let preview = if options.dry_run || rules.deactivates() {
             let view = RecordView::Planned { swept: &swept };
-            Some(rules.plan(self.cx(), view).await?)
+            Some(rules.plan(self.cx(options.mode), view).await?)
         } else {
             None
         };
@@ -270,7 +271,9 @@ impl FlowRunner<'_> {
             }
         }
         report.family = match (report.run, preview) {
-            (Some(run), _) if !options.dry_run => Some(rules.apply(self.cx(), run).await?),
+            (Some(run), _) if !options.dry_run => {
+                Some(rules.apply(self.cx(options.mode), run).await?)
+            }
             (_, preview) => preview,
         };
         Ok(())

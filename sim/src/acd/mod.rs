@@ -10,13 +10,13 @@
 mod active_index;
 pub mod assumed;
 mod catalog;
-mod clock;
 mod config;
 mod directory;
+mod error;
+mod fault;
 mod generate;
 mod http;
 pub mod model;
-mod traffic;
 
 use std::convert::Infallible;
 use std::ops::Range;
@@ -25,23 +25,23 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-pub use crate::error::SimError;
 pub use crate::traffic::{REQUEST_LOG_CAPACITY, RequestRecord};
 pub use config::{AcdSimConfig, Credentials};
+pub use error::SimError;
+pub use fault::Fault;
 pub use generate::FIRST_AGENT_ID;
 pub(crate) use generate::{FIRST_NAMES, LAST_NAMES, Person, base_person, mail_domain};
 pub use model::{
     Agent, Campaign, Disposition, Malformation, SecurityProfile, Team, UnavailableCode,
 };
-pub use traffic::Fault;
 
-use crate::locks::write;
-pub(crate) use crate::locks::{lock, read};
-use crate::server::{self, Server};
+use crate::clock::SimClock;
+use crate::guard::write;
+pub(crate) use crate::guard::{lock, read};
+use crate::server::{Listener, Server};
 use crate::tokens::TokenStore;
-use clock::SimClock;
+use crate::traffic::Traffic;
 use directory::{Directory, Filter};
-use traffic::Traffic;
 
 /// Every Admin API path starts with this, then `/<version>` (e.g. `v27.0`).
 pub const API_ROOT: &str = "/inContactAPI/services";
@@ -64,7 +64,7 @@ pub(crate) struct Shared {
     pub(crate) directory: RwLock<Directory>,
     pub(crate) clock: SimClock,
     pub(crate) tokens: Mutex<TokenStore>,
-    pub(crate) traffic: Traffic,
+    pub(crate) traffic: Traffic<Fault>,
 }
 
 impl Shared {
@@ -160,6 +160,12 @@ impl Shared {
         Ok(profile.clone())
     }
 
+    /// Answered POST/PUT/PATCH/DELETE requests to the Admin API (token requests excepted).
+    pub(crate) fn api_writes(&self) -> usize {
+        self.traffic
+            .count_where(|r| r.is_write() && r.path.starts_with(API_ROOT))
+    }
+
     pub(crate) fn expire_tokens(&self) {
         lock(&self.tokens).expire_all();
     }
@@ -177,7 +183,7 @@ impl Shared {
                 "status {status} is not an error status (400..=599)"
             )));
         }
-        self.traffic.fail_next(prefix, count, fault);
+        self.traffic.fail_next(None, prefix, count, fault);
         Ok(())
     }
 }
@@ -209,13 +215,15 @@ impl AcdSim {
     /// Listens on 127.0.0.1 (the configured port, or a free one) and serves in a background
     /// task of the current tokio runtime.
     pub async fn start(config: AcdSimConfig) -> Result<Self, SimError> {
-        let (listener, local) = server::bind(config.port).await?;
+        let listener = Listener::bind(config.port)
+            .await
+            .map_err(|(addr, source)| SimError::Bind { addr, source })?;
         let base_len = u64::try_from(config.agents).unwrap_or(u64::MAX);
         let shared = Arc::new(Shared {
             seed: config.seed,
             tenant_id: config.tenant_id.clone(),
             credentials: config.credentials(),
-            base_url: format!("http://{local}"),
+            base_url: listener.base_url(),
             directory: RwLock::new(Directory::new(
                 config.seed,
                 base_len,
@@ -223,10 +231,10 @@ impl AcdSim {
                 CREATED_AT,
             )),
             clock: SimClock::starting_after(CREATED_AT),
-            tokens: Mutex::new(TokenStore::new(config.seed, TOKEN_LIFETIME, TOKEN_LIFETIME)),
-            traffic: Traffic::default(),
+            tokens: Mutex::new(TokenStore::new(config.seed, TOKEN_LIFETIME)),
+            traffic: Traffic::new(fault::path_matches),
         });
-        let server = Server::spawn(listener, http::router(shared.clone()), "ACD");
+        let server = listener.serve(http::router(shared.clone()), "ACD");
         Ok(Self { shared, server })
     }
 
@@ -420,7 +428,7 @@ impl AcdSim {
     /// Answered POST/PUT/PATCH/DELETE requests to the Admin API (token requests excepted):
     /// a flow that respects rule W1 leaves this at 0.
     pub fn writes(&self) -> usize {
-        self.shared.traffic.api_writes()
+        self.shared.api_writes()
     }
 
     /// Answered requests, oldest first (at most [`REQUEST_LOG_CAPACITY`]).
@@ -437,7 +445,7 @@ impl AcdSim {
 
 impl Drop for AcdSim {
     fn drop(&mut self) {
-        // Stalled requests would hold the server open; dropping `server` then stops it.
+        // Stalled requests would keep the server's task alive; the server stops itself.
         self.shared.traffic.release_stalls();
     }
 }

@@ -3,7 +3,9 @@
 
 use std::process::ExitCode;
 
-use ccsync_sim::{AcdSim, AcdSimConfig, RingCentralSim, RingCentralSimConfig};
+use ccsync_sim::{
+    AcdSim, AcdSimConfig, IvinexSim, IvinexSimConfig, RingCentralSim, RingCentralSimConfig,
+};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -21,6 +23,9 @@ struct Cli {
 enum Command {
     /// Simulate a NICE CXone ACD tenant (token endpoint, discovery, Admin API, /_sim/ control).
     Acd(AcdArgs),
+    /// Simulate an Ivinex account (token endpoint, users, campaigns, dispositions, agent
+    /// statuses, /_sim/ control), the target of a dialer push.
+    Ivinex(IvinexArgs),
     /// Simulate a RingCentral account (JWT token endpoint, extension directory with rate
     /// limits, /_sim/ control) whose people are those of the ACD simulator of the same seed.
     Ringcentral(RingCentralArgs),
@@ -43,9 +48,19 @@ struct AcdArgs {
 }
 
 #[derive(Debug, Args)]
-struct RingCentralArgs {
+struct IvinexArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8081)]
+    port: u16,
+    /// Seed of the account's initial (hand-made) records and of its tokens.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Debug, Args)]
+struct RingCentralArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8082)]
     port: u16,
     /// Number of ACD agents (of `ccsync-sim acd --agents N --seed S`) the directory's people
     /// are derived from.
@@ -63,6 +78,7 @@ struct RingCentralArgs {
 async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Acd(args) => acd(args).await,
+        Command::Ivinex(args) => ivinex(args).await,
         Command::Ringcentral(args) => ringcentral(args).await,
     }
 }
@@ -96,6 +112,34 @@ async fn acd(args: AcdArgs) -> ExitCode {
     println!("access-key-id     = {}", credentials.access_key_id);
     println!("access-key-secret = {}", credentials.access_key_secret);
     println!("control           = {}/_sim/info", sim.base_url());
+    wait_for_ctrl_c().await;
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn ivinex(args: IvinexArgs) -> ExitCode {
+    let config = IvinexSimConfig {
+        port: Some(args.port),
+        ..IvinexSimConfig::new(args.seed)
+    };
+    let sim = match IvinexSim::start(config).await {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("ccsync-sim: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let credentials = sim.credentials();
+    println!(
+        "Ivinex simulator: {} users made by hand, seed {}",
+        sim.users().len(),
+        args.seed
+    );
+    println!("base-url      = {}", sim.base_url());
+    println!("client-id     = {}", credentials.client_id);
+    println!("client-secret = {}", credentials.client_secret);
+    println!("api           = {}", sim.api_url());
+    println!("control       = {}/_sim/info", sim.base_url());
     wait_for_ctrl_c().await;
     sim.shutdown().await;
     ExitCode::SUCCESS

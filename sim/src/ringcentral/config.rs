@@ -7,8 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+use super::RingCentralError;
 use crate::acd::AcdSimConfig;
-use crate::error::SimError;
 use crate::rng::mix;
 
 /// The time scales the simulator accepts: those that divide a minute evenly, so that every
@@ -141,11 +141,11 @@ fn sim_jwt(seed: u64, client_id: &str) -> String {
 pub(crate) struct TimeScale(u32);
 
 impl TimeScale {
-    pub(crate) fn new(scale: u32) -> Result<Self, SimError> {
+    pub(crate) fn new(scale: u32) -> Result<Self, RingCentralError> {
         if ALLOWED_TIME_SCALES.contains(&scale) {
             Ok(Self(scale))
         } else {
-            Err(SimError::InvalidTimeScale(scale))
+            Err(RingCentralError::InvalidTimeScale(scale))
         }
     }
 

@@ -1,4 +1,6 @@
-//! Faults a test can have the simulator answer with, and which paths a fault's prefix selects.
+//! What the RingCentral simulator's traffic means: the faults a test can have it answer with
+//! and which paths a fault's prefix selects (the log and the fault rules themselves are
+//! [`crate::traffic`]'s).
 
 use serde::{Deserialize, Serialize};
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::config::{RateLimits, TimeScale};
-use crate::locks::lock;
+use crate::guard::lock;
 
 /// The rate-limit group of a request, as `X-Rate-Limit-Group` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,6 +13,7 @@
 pub mod assumed;
 mod config;
 mod directory;
+mod error;
 mod fault;
 mod generate;
 mod http;
@@ -23,21 +24,21 @@ mod overlap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, RwLock};
 
+pub use crate::traffic::{REQUEST_LOG_CAPACITY, RequestRecord};
 pub use config::{ALLOWED_TIME_SCALES, RateLimits, RingCentralCredentials, RingCentralSimConfig};
+pub use error::RingCentralError;
 pub use fault::Fault;
 pub use limits::{Counters, RateGroup};
 pub use model::{Contact, DirectoryRecord, Extension, ExtensionStatus, ExtensionType, Origin};
 pub use overlap::{AgentMatch, MatchOutcome};
 
 use crate::acd::{base_person, mail_domain};
-use crate::error::SimError;
-use crate::locks::{lock, read, write};
-use crate::server::{self, Server};
+use crate::guard::{lock, read, write};
+use crate::server::{Listener, Server};
 use crate::tokens::TokenStore;
-use crate::traffic::{FaultQueue, RequestLog, RequestRecord};
+use crate::traffic::Traffic;
 use config::TimeScale;
 use directory::Directory;
-use fault::path_matches;
 use limits::{Limiter, Stats};
 
 /// The token endpoint.
@@ -72,8 +73,7 @@ pub(crate) struct Shared {
     pub(crate) tokens: Mutex<TokenStore>,
     pub(crate) limiter: Mutex<Limiter>,
     pub(crate) stats: Stats,
-    pub(crate) log: RequestLog,
-    pub(crate) faults: FaultQueue<Fault>,
+    pub(crate) traffic: Traffic<Fault>,
 }
 
 impl Shared {
@@ -82,10 +82,13 @@ impl Shared {
     pub(crate) fn update_extension(
         &self,
         id: u64,
-        change: impl FnOnce(&mut Extension) -> Result<(), SimError>,
-    ) -> Result<Extension, SimError> {
+        change: impl FnOnce(&mut Extension) -> Result<(), RingCentralError>,
+    ) -> Result<Extension, RingCentralError> {
         let mut dir = write(&self.directory);
-        let mut record = dir.get(id).cloned().ok_or(SimError::UnknownExtension(id))?;
+        let mut record = dir
+            .get(id)
+            .cloned()
+            .ok_or(RingCentralError::UnknownExtension(id))?;
         let before = record.extension.clone();
         change(&mut record.extension)?;
         record.extension.id = id;
@@ -112,11 +115,11 @@ impl Shared {
         Ok(extension)
     }
 
-    pub(crate) fn remove_extension(&self, id: u64) -> Result<(), SimError> {
+    pub(crate) fn remove_extension(&self, id: u64) -> Result<(), RingCentralError> {
         if write(&self.directory).remove(id) {
             Ok(())
         } else {
-            Err(SimError::UnknownExtension(id))
+            Err(RingCentralError::UnknownExtension(id))
         }
     }
 
@@ -125,25 +128,25 @@ impl Shared {
         prefix: &str,
         count: usize,
         fault: Fault,
-    ) -> Result<(), SimError> {
+    ) -> Result<(), RingCentralError> {
         if let Fault::Status(status) = fault
             && !(400..=599).contains(&status)
         {
-            return Err(SimError::InvalidFault(format!(
+            return Err(RingCentralError::InvalidFault(format!(
                 "status {status} is not an error status (400..=599)"
             )));
         }
-        self.faults.push(prefix, count, fault);
+        self.traffic.fail_next(None, prefix, count, fault);
         Ok(())
     }
 
     pub(crate) fn requests(&self, prefix: &str) -> usize {
-        self.log.count(|r| path_matches(&r.path, prefix))
+        self.traffic.count(prefix)
     }
 
     pub(crate) fn reset_counters(&self) {
         self.stats.reset();
-        self.log.clear();
+        self.traffic.reset_log();
     }
 }
 
@@ -169,9 +172,11 @@ pub struct RingCentralSim {
 impl RingCentralSim {
     /// Listens on 127.0.0.1 (the configured port, or a free one) and serves in a background
     /// task of the current tokio runtime. Refuses a time scale that does not divide 60.
-    pub async fn start(config: RingCentralSimConfig) -> Result<Self, SimError> {
+    pub async fn start(config: RingCentralSimConfig) -> Result<Self, RingCentralError> {
         let scale = TimeScale::new(config.time_scale)?;
-        let (listener, local) = server::bind(config.port).await?;
+        let listener = Listener::bind(config.port)
+            .await
+            .map_err(|(addr, source)| RingCentralError::Bind { addr, source })?;
         let users = u64::try_from(config.users).unwrap_or(u64::MAX);
         let domain = mail_domain(&config.acd_tenant_id);
         let shared = Arc::new(Shared {
@@ -179,21 +184,19 @@ impl RingCentralSim {
             users,
             acd_tenant_id: config.acd_tenant_id.clone(),
             credentials: config.credentials(),
-            base_url: format!("http://{local}"),
+            base_url: listener.base_url(),
             scale,
             limits: config.limits,
             directory: RwLock::new(Directory::new(config.seed, users, &domain)),
-            tokens: Mutex::new(TokenStore::new(
-                config.seed,
-                scale.real(ACCESS_TOKEN_LIFETIME_SECS),
-                scale.real(REFRESH_TOKEN_LIFETIME_SECS),
-            )),
+            tokens: Mutex::new(
+                TokenStore::new(config.seed, scale.real(ACCESS_TOKEN_LIFETIME_SECS))
+                    .with_refresh_lifetime(scale.real(REFRESH_TOKEN_LIFETIME_SECS)),
+            ),
             limiter: Mutex::new(Limiter::new(config.limits, scale)),
             stats: Stats::new(scale),
-            log: RequestLog::default(),
-            faults: FaultQueue::default(),
+            traffic: Traffic::new(fault::path_matches),
         });
-        let server = Server::spawn(listener, http::router(shared.clone()), "RingCentral");
+        let server = listener.serve(http::router(shared.clone()), "RingCentral");
         Ok(Self { shared, server })
     }
 
@@ -289,7 +292,7 @@ impl RingCentralSim {
         &self,
         id: u64,
         change: impl FnOnce(&mut Extension),
-    ) -> Result<Extension, SimError> {
+    ) -> Result<Extension, RingCentralError> {
         self.shared.update_extension(id, |extension| {
             change(extension);
             Ok(())
@@ -297,12 +300,16 @@ impl RingCentralSim {
     }
 
     /// Sets an extension's status.
-    pub fn set_status(&self, id: u64, status: ExtensionStatus) -> Result<Extension, SimError> {
+    pub fn set_status(
+        &self,
+        id: u64,
+        status: ExtensionStatus,
+    ) -> Result<Extension, RingCentralError> {
         self.update_extension(id, |e| e.status = status)
     }
 
     /// Sets (or, with `None`, removes) an extension's email, kept exactly as given.
-    pub fn set_email(&self, id: u64, email: Option<&str>) -> Result<Extension, SimError> {
+    pub fn set_email(&self, id: u64, email: Option<&str>) -> Result<Extension, RingCentralError> {
         self.update_extension(id, |e| e.contact.email = email.map(str::to_owned))
     }
 
@@ -317,7 +324,7 @@ impl RingCentralSim {
     }
 
     /// Deletes an extension: gone from every read.
-    pub fn remove_extension(&self, id: u64) -> Result<(), SimError> {
+    pub fn remove_extension(&self, id: u64) -> Result<(), RingCentralError> {
         self.shared.remove_extension(id)
     }
 
@@ -330,13 +337,18 @@ impl RingCentralSim {
     /// The next `count` requests whose path `prefix` selects get `fault` (after the rate
     /// limiter: a request it refuses does not use a fault up). A prefix matches the full path
     /// or the path below the account (`/extension`). Rules apply oldest first.
-    pub fn fail_next(&self, prefix: &str, count: usize, fault: Fault) -> Result<(), SimError> {
+    pub fn fail_next(
+        &self,
+        prefix: &str,
+        count: usize,
+        fault: Fault,
+    ) -> Result<(), RingCentralError> {
         self.shared.fail_next(prefix, count, fault)
     }
 
     /// Drops every pending fault.
     pub fn clear_faults(&self) {
-        self.shared.faults.clear();
+        self.shared.traffic.clear_faults();
     }
 
     /// What was counted since the start or the last [`RingCentralSim::reset_counters`].
@@ -365,8 +377,8 @@ impl RingCentralSim {
         self.shared.requests(prefix)
     }
 
-    /// Answered requests, oldest first (at most [`crate::REQUEST_LOG_CAPACITY`]).
+    /// Answered requests, oldest first (at most [`REQUEST_LOG_CAPACITY`]).
     pub fn request_log(&self) -> Vec<RequestRecord> {
-        self.shared.log.all()
+        self.shared.traffic.log()
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::SimError;
+use super::RingCentralError;
 
 /// An extension's `status`, with the API notes' five values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -161,8 +161,9 @@ impl Extension {
     /// This extension with `patch` (wire field names) merged into its wire form, as a JSON merge
     /// patch: `null` clears a contact field, `contact` merges field by field. The `id` stays;
     /// unknown fields, unknown statuses or types and wrongly typed values are refused.
-    pub fn patched(&self, patch: &Map<String, Value>) -> Result<Extension, SimError> {
-        let invalid = |error: serde_json::Error| SimError::InvalidExtension(error.to_string());
+    pub fn patched(&self, patch: &Map<String, Value>) -> Result<Extension, RingCentralError> {
+        let invalid =
+            |error: serde_json::Error| RingCentralError::InvalidExtension(error.to_string());
         let mut value = serde_json::to_value(self).map_err(invalid)?;
         for (key, change) in patch {
             merge(&mut value[key.as_str()], change);

@@ -1,8 +1,7 @@
 //! Tokens: the JWT and refresh grants, refused clients and assertions, expiry, and injected
 //! faults.
 
-use ccsync_sim::SimError;
-use ccsync_sim::ringcentral::Fault;
+use ccsync_sim::ringcentral::{Fault, RingCentralError};
 use serde_json::Value;
 
 use super::*;
@@ -128,6 +127,6 @@ async fn injected_faults_answer_the_next_requests_of_a_prefix_then_stop() {
     );
     assert!(matches!(
         sim.fail_next("/x", 1, Fault::Status(200)),
-        Err(SimError::InvalidFault(_))
+        Err(RingCentralError::InvalidFault(_))
     ));
 }

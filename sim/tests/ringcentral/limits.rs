@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use ccsync_sim::SimError;
-use ccsync_sim::ringcentral::{Fault, RateGroup};
+use ccsync_sim::ringcentral::{Fault, RateGroup, RingCentralError};
 use serde_json::Value;
 
 use super::*;
@@ -140,11 +139,11 @@ async fn time_scale_sixty_makes_every_sent_duration_a_sixtieth_in_real_seconds()
 async fn a_time_scale_that_does_not_divide_sixty_is_refused_with_the_allowed_ones() {
     let refused = RingCentralSim::start(RingCentralSimConfig::new(1, 5).with_time_scale(7)).await;
     match refused {
-        Err(SimError::InvalidTimeScale(7)) => {}
+        Err(RingCentralError::InvalidTimeScale(7)) => {}
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("time scale 7 was accepted"),
     }
-    let message = SimError::InvalidTimeScale(7).to_string();
+    let message = RingCentralError::InvalidTimeScale(7).to_string();
     assert!(
         message.contains("1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60"),
         "{message}"

@@ -2,8 +2,8 @@
 //!
 //! Every flow runs the same engine (read -> stage -> safety -> apply the records), then hands
 //! the hub over to its family, which acts at its own target: W keeps WFM accounts, P links hub
-//! users to a directory connection, D pushes records to a target connection (H, WFO
-//! accounts, is not built yet).
+//! users to a directory connection, D pushes records to a target connection, H keeps hybrid
+//! WFO accounts.
 //! Each family is one folder with the same files (`decide.rs`: the pure rules, unit-tested by
 //! rule id; `act.rs`: its I/O on the hub or the target; `report.rs`: how it speaks to the
 //! operator) and one [`Rules`] value; the engine, the single-user path and the reports reach
@@ -11,6 +11,7 @@
 //! a line in [`for_flow`] and [`FAMILIES`].
 
 pub mod d;
+pub mod h;
 pub mod p;
 mod plan;
 pub mod w;
@@ -48,10 +49,13 @@ pub struct Cx<'a> {
     pub target: Option<&'a mut Connector>,
     /// How calls to the target are retried.
     pub retry: RetryPolicy,
+    /// Whether the run is a full reconciliation: a family that can also reconciles its
+    /// target in full (a mapping reads the whole directory).
+    pub full: bool,
 }
 
 /// The families this engine runs: the config refuses a flow of any other at load.
-pub const FAMILIES: &[Family] = &[Family::Wfm, Family::Presence, Family::Dialer];
+pub const FAMILIES: &[Family] = &[Family::Wfm, Family::Wfo, Family::Presence, Family::Dialer];
 
 /// One family's rules, bound to one flow's target.
 pub trait Rules {
@@ -78,6 +82,10 @@ pub trait Rules {
 
     /// Acts on the hub records (and the target) as `run`, and reports what it did.
     fn apply<'a>(&'a self, cx: Cx<'a>, run: RunId) -> Step<'a, FamilyPlan>;
+
+    /// What the family has to tell the operator about the flow in `ccsync status` (a push
+    /// flow's selection; a mapping's links), one line each.
+    fn notes(&self, store: &Store, flow: &FlowConfig, tenant: &str) -> anyhow::Result<Vec<String>>;
 
     /// The family's part in a single-user sync, if it takes part: only a family that keeps
     /// hub accounts does; a sync of one user of a map or push flow is refused before it reads.
@@ -134,6 +142,7 @@ pub struct SingleDecision {
 pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
     match (flow.family, &flow.target) {
         (Family::Wfm, ccsync_config::Target::Hub(store)) => Ok(Box::new(w::Wfm::new(&store.name))),
+        (Family::Wfo, ccsync_config::Target::Hub(store)) => Ok(Box::new(h::Wfo::new(&store.name))),
         (Family::Presence, ccsync_config::Target::Connection(target)) => {
             Ok(Box::new(p::Presence::new(target)))
         }

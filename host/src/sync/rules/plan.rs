@@ -5,7 +5,7 @@
 use std::fmt;
 
 use ccsync_config::Family;
-use ccsync_store::{AccountChange, FieldChange, LogAction};
+use ccsync_store::{AccountChange, FieldChange, LogAction, WfoChange};
 use serde::Serialize;
 
 use crate::sync::SHOWN_ACTIONS;
@@ -79,6 +79,18 @@ pub struct TargetAction {
     pub changes: Vec<FieldChange>,
 }
 
+impl From<&WfoChange> for TargetAction {
+    fn from(change: &WfoChange) -> Self {
+        Self {
+            source_id: change.source_id.clone(),
+            display: change.display.clone(),
+            action: change.action,
+            reason: change.reason.clone(),
+            changes: change.changes.clone(),
+        }
+    }
+}
+
 impl From<&AccountChange> for TargetAction {
     fn from(change: &AccountChange) -> Self {
         Self {
@@ -106,6 +118,9 @@ pub struct FamilyPlan {
     pub actions: Vec<TargetAction>,
     /// Whether `actions` was cut short.
     pub actions_truncated: bool,
+    /// What the family wants the operator to know about how it went (how a mapping reached
+    /// the directory, and why).
+    pub notes: Vec<String>,
 }
 
 impl FamilyPlan {
@@ -124,6 +139,7 @@ impl FamilyPlan {
             summary: PlanSummary::default(),
             actions: Vec::new(),
             actions_truncated: false,
+            notes: Vec::new(),
         }
     }
 

@@ -15,8 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::reply::{self, ApiError};
-use crate::acd::{Shared, TOKEN_LIFETIME, assumed, lock};
-use crate::tokens::TokenState;
+use crate::acd::{Shared, assumed, lock};
 
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
@@ -73,9 +72,11 @@ pub async fn token(
             "Unknown access key or wrong secret".into(),
         ));
     }
-    let issued = lock(&shared.tokens).issue();
+    let (issued, lifetime) = {
+        let mut tokens = lock(&shared.tokens);
+        (tokens.issue(), tokens.lifetime().as_secs())
+    };
     let now = jiff::Timestamp::now().as_second();
-    let lifetime = TOKEN_LIFETIME.as_secs();
     Ok(reply::json(
         StatusCode::OK,
         &json!({
@@ -144,7 +145,7 @@ pub async fn require_bearer(
     next: Next,
 ) -> Response {
     let valid = credentials_of(request.headers(), "Bearer")
-        .is_some_and(|token| lock(&shared.tokens).access_state(token) == TokenState::Valid);
+        .is_some_and(|token| lock(&shared.tokens).is_valid(token));
     if valid {
         next.run(request).await
     } else {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::Malformed;
 use super::params::ListParams;
 use super::reply::{self, ApiError};
-use crate::locks::read;
+use crate::guard::read;
 use crate::ringcentral::assumed::ACCOUNT_ID;
 use crate::ringcentral::model::Extension;
 use crate::ringcentral::{API_ACCOUNT_ROOT, Shared};

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::Malformed;
 use super::reply::{self, ApiError};
-use crate::locks::lock;
+use crate::guard::lock;
 use crate::ringcentral::assumed::{
     self, BAD_ASSERTION, BAD_CLIENT, BAD_REFRESH_TOKEN, MISSING_PARAMETER, UNSUPPORTED_GRANT,
 };

@@ -17,9 +17,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::reply;
-use crate::SimError;
-use crate::locks::{lock, read};
-use crate::ringcentral::{Fault, Shared};
+use crate::guard::{lock, read};
+use crate::ringcentral::{Fault, RingCentralError, Shared};
 
 /// A failed control request: `{"error": "..."}` with 400 or 404.
 #[derive(Debug)]
@@ -31,10 +30,10 @@ impl IntoResponse for ControlError {
     }
 }
 
-impl From<SimError> for ControlError {
-    fn from(error: SimError) -> Self {
+impl From<RingCentralError> for ControlError {
+    fn from(error: RingCentralError) -> Self {
         let status = match error {
-            SimError::UnknownExtension(_) => StatusCode::NOT_FOUND,
+            RingCentralError::UnknownExtension(_) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
         ControlError(status, error.to_string())
@@ -96,7 +95,7 @@ async fn get_extension(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -
     let record = read(&shared.directory)
         .get(id)
         .cloned()
-        .ok_or(SimError::UnknownExtension(id))?;
+        .ok_or(RingCentralError::UnknownExtension(id))?;
     ok(record)
 }
 
@@ -134,7 +133,7 @@ async fn add_extension(State(shared): State<Arc<Shared>>, body: Bytes) -> Reply 
     let patch = patch_of(&body)?;
     ok(shared.add_extension(|extension| {
         *extension = extension.patched(&patch)?;
-        Ok::<(), SimError>(())
+        Ok::<(), RingCentralError>(())
     })?)
 }
 
@@ -175,7 +174,7 @@ async fn fail_next(
 }
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> Reply {
-    shared.faults.clear();
+    shared.traffic.clear_faults();
     no_content()
 }
 
@@ -207,5 +206,5 @@ async fn request_count(
 }
 
 async fn request_log(State(shared): State<Arc<Shared>>) -> Reply {
-    ok(shared.log.all())
+    ok(shared.traffic.log())
 }

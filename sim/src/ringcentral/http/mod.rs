@@ -18,10 +18,10 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::fault::{below_account, path_matches};
+use super::fault::below_account;
 use super::limits::{Admission, RateGroup};
 use super::{API_ACCOUNT_ROOT, Shared, TOKEN_PATH};
-use crate::locks::lock;
+use crate::guard::lock;
 use crate::traffic::RequestRecord;
 use reply::ApiError;
 
@@ -91,7 +91,7 @@ async fn traffic(State(shared): State<Arc<Shared>>, mut request: Request, next: 
             retry_after_secs: window,
         }
         .into_response(),
-        _ => match shared.faults.take(&path, path_matches) {
+        _ => match shared.traffic.take_fault(&method, &path) {
             Some(fault) => match reply::fault_response(fault) {
                 Some(response) => response,
                 None => {
@@ -113,7 +113,7 @@ async fn traffic(State(shared): State<Arc<Shared>>, mut request: Request, next: 
         headers.insert(REMAINING, HeaderValue::from(remaining));
         headers.insert(WINDOW, HeaderValue::from(window));
     }
-    shared.log.record(RequestRecord {
+    shared.traffic.record(RequestRecord {
         method,
         path,
         query,

@@ -10,6 +10,8 @@
 //! for a passing reason (a timeout) may still have stored the record, so before it is tried
 //! again the record is looked up by its external id.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{ConnectorError, Entity, ErrorClass, Kind};
@@ -19,9 +21,10 @@ use ccsync_store::{
     RecordState, RecordView, RunId, Store,
 };
 
-use super::decide::{Decision, Input, decide};
+use super::decide::{Decision, Input, at_target, decide};
 use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
+use crate::sync::pages::Pages;
 use crate::sync::retry::backoff;
 use crate::sync::rules::{Cx, FamilyPlan, TargetAction};
 
@@ -49,6 +52,7 @@ pub async fn push(
         tenant,
         target: mut connector,
         retry,
+        full: _,
     } = cx;
     let mut plan = FamilyPlan::new(Family::Dialer, LABEL, NOUN, target);
     let kinds = Kind::ALL.into_iter().filter(|k| flow.kinds.contains(k));
@@ -139,6 +143,26 @@ pub async fn push(
     Ok(plan)
 }
 
+/// The target's users by id: their name (username, else id) and password flag, read page by
+/// page with the reads' retry policy (rule D2's report).
+pub async fn target_users(
+    connector: &mut Connector,
+    policy: &RetryPolicy,
+    flow: &str,
+) -> anyhow::Result<HashMap<String, (String, Option<bool>)>> {
+    let mut users = HashMap::new();
+    let mut pages = Pages::new(connector, policy, flow, Kind::User, None);
+    while let Some(page) = pages.next().await? {
+        for entity in page.items {
+            if let Entity::User(user) = entity {
+                let name = user.username.clone().unwrap_or_else(|| user.id.clone());
+                users.insert(user.id, (name, user.password_set));
+            }
+        }
+    }
+    Ok(users)
+}
+
 /// Every record of a chunk with its hash and decision.
 fn decided<'r>(
     store: &Store,
@@ -201,7 +225,8 @@ async fn write(
     record: &RecordState,
     decision: &Decision,
 ) -> anyhow::Result<Outcome> {
-    let entity: &Entity = &record.entity;
+    // Rules D2, D3: the record as it lands at the target.
+    let entity = &at_target(&record.entity);
     let kind = entity.kind();
     let external = external_id(tenant, kind, &record.source_id);
     let what = || format!("pushing {kind} {} to the target", record.source_id);

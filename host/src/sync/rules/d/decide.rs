@@ -1,8 +1,12 @@
-//! The pure rules of the push family (D1, D4): from one hub record, its link and whether the
-//! operator selected it, to what the flow does at its target. No I/O; unit-tested by rule id.
+//! The pure rules of the push family (D1–D4): from one hub record, its link and whether the
+//! operator selected it, to what the flow does at its target, and what the record looks like
+//! there. No I/O; unit-tested by rule id.
 //!
 //! - D1: only records the operator selected are pushed; a record never selected is out of
 //!   the flow's scope: nothing is written for it, at the target or in its links.
+//! - D2: users land in the [`CALL_CENTER_AGENTS`] group, with no password (the hub never holds
+//!   one): they need one set at the target before they can log in.
+//! - D3: campaigns, dispositions and agent statuses land in their lists ([`list_of`]).
 //! - D4: create or update only. There is no decision that deactivates or deletes at the
 //!   target: a record deselected, or gone or inactive at the source, stays there, and its
 //!   link says so (once).
@@ -10,7 +14,47 @@
 //!   pushed, so what a flow pushes never depends on which flow last refreshed the hub.
 
 use ccsync_config::WriteAction;
+use ccsync_model::{Entity, Kind};
 use ccsync_store::{Link, LinkStatus, RecordState, RecordStatus};
+
+/// The group pushed users land in at the dialer (rule D2).
+pub const CALL_CENTER_AGENTS: &str = "Call Center Agents";
+/// The list pushed campaigns land in (rule D3; an ACD's skills are its campaigns).
+pub const CC_CAMPAIGNS: &str = "CC Campaigns";
+/// The list pushed dispositions land in (rule D3).
+pub const CC_DISPOSITIONS: &str = "CC Dispositions";
+/// The list pushed agent statuses land in (rule D3).
+pub const CC_AGENT_STATUS: &str = "CC Agent Status";
+
+/// The list a named item of `kind` lands in at the dialer (rule D3); `None` for the kinds
+/// that are not named items.
+pub fn list_of(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Campaign => Some(CC_CAMPAIGNS),
+        Kind::Disposition => Some(CC_DISPOSITIONS),
+        Kind::AgentStatus => Some(CC_AGENT_STATUS),
+        Kind::User | Kind::Team | Kind::SecurityProfile => None,
+    }
+}
+
+/// A hub record as the flow writes it at the target: a user in [`CALL_CENTER_AGENTS`] and
+/// without a password flag (D2: the hub holds no password, and sends none), a named item in
+/// its list (D3); anything else as the hub holds it.
+pub fn at_target(entity: &Entity) -> Entity {
+    let mut entity = entity.clone();
+    let kind = entity.kind();
+    match &mut entity {
+        Entity::User(user) => {
+            user.groups = vec![CALL_CENTER_AGENTS.to_owned()];
+            user.password_set = None;
+        }
+        Entity::Campaign(item) | Entity::Disposition(item) | Entity::AgentStatus(item) => {
+            item.group = list_of(kind).map(str::to_owned);
+        }
+        Entity::Team(_) | Entity::SecurityProfile(_) => {}
+    }
+    entity
+}
 
 /// Why a linked record is left as it is at the target (rule D4).
 pub const DESELECTED: &str = "deselected: stays at the target (rule D4)";
@@ -88,7 +132,7 @@ pub fn decide(input: &Input<'_>) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ccsync_model::{Entity, User};
+    use ccsync_model::User;
     use ccsync_store::LinkMethod;
 
     fn record(status: RecordStatus) -> RecordState {
@@ -112,6 +156,44 @@ mod tests {
             status: LinkStatus::Mapped,
             pushed_hash: Some(hash.into()),
             ..Link::new("dialer", "acme", "user", "42")
+        }
+    }
+
+    #[test]
+    fn d2_users_land_in_call_center_agents_without_a_password() {
+        let user = User {
+            id: "42".into(),
+            groups: vec!["Supervisors".into()],
+            password_set: Some(true),
+            ..User::default()
+        };
+        let Entity::User(pushed) = at_target(&Entity::User(user)) else {
+            panic!("a user stays a user");
+        };
+        assert_eq!(pushed.groups, [CALL_CENTER_AGENTS]);
+        assert_eq!(pushed.password_set, None);
+    }
+
+    #[test]
+    fn d3_campaigns_dispositions_and_agent_statuses_land_in_their_cc_lists() {
+        let item = ccsync_model::NamedItem {
+            id: "7".into(),
+            name: "Sales".into(),
+            active: true,
+            ..Default::default()
+        };
+        for (entity, list) in [
+            (Entity::Campaign(item.clone()), CC_CAMPAIGNS),
+            (Entity::Disposition(item.clone()), CC_DISPOSITIONS),
+            (Entity::AgentStatus(item), CC_AGENT_STATUS),
+        ] {
+            match at_target(&entity) {
+                Entity::Campaign(i) | Entity::Disposition(i) | Entity::AgentStatus(i) => {
+                    assert_eq!(i.group.as_deref(), Some(list));
+                    assert_eq!(i.name, "Sales");
+                }
+                other => panic!("a named item stays one: {other:?}"),
+            }
         }
     }
 

@@ -1,18 +1,18 @@
 //! Rules D: the push family (the dialer): selected hub records created and updated
 //! at a target connection, never deleted or deactivated there.
 //!
-//! D1 (selection) and D4 (create or update only) are decided here; which group or list a
-//! record lands in at the target (D2, D3) is the target connector's mapping of the hub's
-//! kinds.
+//! Every rule is decided here, in [`decide`]: D1 (selection), D2 and D3 (the group or list a
+//! record lands in: the vocabulary is the host's, the target connector maps it onto its
+//! platform) and D4 (create or update only).
 
 mod act;
 pub mod decide;
 pub mod report;
 
-use ccsync_config::Family;
+use ccsync_config::{Family, FlowConfig};
 use ccsync_store::{RecordView, RunId, Store};
 
-pub use act::external_id;
+pub use act::{external_id, target_users};
 
 use super::{Cx, FamilyPlan, Rules, Step};
 
@@ -47,6 +47,16 @@ impl Rules for Dialer {
     fn active(&self, _store: &Store, _tenant: &str) -> anyhow::Result<u64> {
         // Nothing is ever deactivated at the target (rule D4), so no threshold applies.
         Ok(0)
+    }
+
+    fn notes(&self, store: &Store, flow: &FlowConfig, tenant: &str) -> anyhow::Result<Vec<String>> {
+        flow.kinds
+            .iter()
+            .map(|kind| {
+                let summary = store.selection_summary(&flow.name, tenant, kind.as_str())?;
+                Ok(report::selection_note(&flow.name, *kind, &summary))
+            })
+            .collect()
     }
 
     fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan> {

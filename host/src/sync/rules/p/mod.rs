@@ -6,7 +6,7 @@ mod act;
 pub mod decide;
 pub mod report;
 
-use ccsync_config::Family;
+use ccsync_config::{Family, FlowConfig};
 use ccsync_store::{RecordView, RunId, Store};
 
 use super::{Cx, FamilyPlan, Rules, Step};
@@ -42,6 +42,16 @@ impl Rules for Presence {
     fn active(&self, _store: &Store, _tenant: &str) -> anyhow::Result<u64> {
         // A mapping writes nothing anywhere, so no threshold applies.
         Ok(0)
+    }
+
+    fn notes(
+        &self,
+        store: &Store,
+        flow: &FlowConfig,
+        _tenant: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let counts = store.count_links(&flow.name)?;
+        Ok(vec![report::links_note(&flow.name, &counts)])
     }
 
     fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan> {

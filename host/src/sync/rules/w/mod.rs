@@ -8,7 +8,7 @@ pub mod report;
 
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Entity, Kind};
-use ccsync_store::{AccountBatch, RecordView, RunId, Store};
+use ccsync_store::{AccountBatch, AccountChanges, RecordView, RunId, Store};
 
 pub use act::Projection;
 use act::project;
@@ -46,6 +46,19 @@ impl Rules for Wfm {
 
     fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64> {
         Ok(store.count_active_accounts(&self.store, tenant)?)
+    }
+
+    fn notes(
+        &self,
+        store: &Store,
+        _flow: &FlowConfig,
+        tenant: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let active = store.count_active_accounts(&self.store, tenant)?;
+        Ok(vec![format!(
+            "accounts: {active} active in store {} for tenant {tenant}",
+            self.store
+        )])
     }
 
     fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan> {
@@ -148,7 +161,7 @@ impl SingleUser for Wfm {
             action: change.as_ref().map(TargetAction::from),
             write: change.map(|change| AccountBatch {
                 store: self.store.clone(),
-                changes: vec![change],
+                changes: AccountChanges::Wfm(vec![change]),
             }),
         })
     }

@@ -1,4 +1,4 @@
-//! Errors of the simulators' library API.
+//! Errors of the simulator's library API.
 
 use std::net::SocketAddr;
 
@@ -29,17 +29,4 @@ pub enum SimError {
     /// An agent change names an unknown field or gives a field a value of the wrong type.
     #[error("invalid agent change: {0}")]
     InvalidAgent(String),
-    /// A look-up or change named an extension id the directory does not have.
-    #[error("no extension with id {0}")]
-    UnknownExtension(u64),
-    /// An extension change gives a field a value of the wrong type or an unknown status/type.
-    #[error("invalid extension change: {0}")]
-    InvalidExtension(String),
-    /// A time scale that does not divide a minute evenly (or is zero).
-    #[error(
-        "time scale {0} is not allowed: it must divide 60 evenly (one of {allowed}) so that \
-         every duration the simulator sends is a whole number of real seconds",
-        allowed = crate::ringcentral::ALLOWED_TIME_SCALES.map(|s| s.to_string()).join(", ")
-    )]
-    InvalidTimeScale(u32),
 }

@@ -1,0 +1,240 @@
+//! The connection's settings, parsed and checked once in `configure`.
+//!
+//! Every later call works from these typed values, so a wrong or missing setting is reported
+//! by its key before the connector touches the network. The secret lives in [`Secret`], whose
+//! `Debug` never prints the value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use thiserror::Error;
+
+/// The page size used when `page-size` is not set.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The largest page Ivinex serves.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// Every key `configure` accepts.
+pub const KEYS: [&str; 4] = ["base-url", "client-id", "client-secret", "page-size"];
+
+/// What is wrong with the settings, naming the key.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingsError {
+    #[error("setting `{0}` is required but missing")]
+    Missing(&'static str),
+    #[error("setting `{key}` is invalid: {reason}")]
+    Invalid { key: &'static str, reason: String },
+    #[error("setting `{0}` is unknown to ivinex (known: {known})", known = KEYS.join(", "))]
+    Unknown(String),
+    #[error("setting `{0}` is given more than once")]
+    Duplicate(String),
+}
+
+/// A secret value (the client secret, an access token).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// An `http`/`https` base URL without query, fragment or trailing slash, so that paths can be
+/// appended to it. The host polices which origins are reachable; this only catches settings
+/// that cannot be a base URL at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .ok_or_else(|| format!("`{value}` is not an http:// or https:// URL"))?;
+        if value.chars().any(char::is_whitespace) {
+            return Err(format!("`{value}` contains whitespace"));
+        }
+        if value.contains(['?', '#']) {
+            return Err(format!("`{value}` has a query or fragment"));
+        }
+        let authority = rest.split('/').next().unwrap_or_default();
+        if authority.is_empty() {
+            return Err(format!("`{value}` has no host"));
+        }
+        if authority.contains('@') {
+            return Err(format!(
+                "`{value}` carries credentials: set client-id and client-secret instead"
+            ));
+        }
+        Ok(Self(value.trim_end_matches('/').to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The base followed by `path_and_query` (which starts with `/`).
+    pub fn join(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.0)
+    }
+}
+
+/// The parsed settings of one connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Where the account is served; the API is under `{base-url}/api/v1`.
+    pub base_url: BaseUrl,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The `pageSize` of every list request, in `1..=MAX_PAGE_SIZE`.
+    pub page_size: u32,
+}
+
+impl Settings {
+    /// Parses the `configure` key/value pairs. Unknown and repeated keys are errors, so that a
+    /// misspelt key (say `page_size`) is not silently ignored.
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, SettingsError> {
+        let mut map: BTreeMap<&'static str, &'a str> = BTreeMap::new();
+        for (key, value) in pairs {
+            let known = KEYS
+                .iter()
+                .find(|k| **k == key)
+                .ok_or_else(|| SettingsError::Unknown(key.to_string()))?;
+            if map.insert(known, value).is_some() {
+                return Err(SettingsError::Duplicate(key.to_string()));
+            }
+        }
+        let optional = |key: &'static str| -> Result<Option<&'a str>, SettingsError> {
+            match map.get(key) {
+                None => Ok(None),
+                Some(v) if v.trim().is_empty() => Err(SettingsError::Invalid {
+                    key,
+                    reason: "it is empty".into(),
+                }),
+                Some(v) => Ok(Some(*v)),
+            }
+        };
+        let required = |key: &'static str| -> Result<&'a str, SettingsError> {
+            optional(key)?.ok_or(SettingsError::Missing(key))
+        };
+        let base_url =
+            BaseUrl::parse(required("base-url")?).map_err(|reason| SettingsError::Invalid {
+                key: "base-url",
+                reason,
+            })?;
+        let page_size = match optional("page-size")? {
+            None => DEFAULT_PAGE_SIZE,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or_else(|| SettingsError::Invalid {
+                    key: "page-size",
+                    reason: format!("`{v}` is not a whole number from 1 to {MAX_PAGE_SIZE}"),
+                })?,
+        };
+        Ok(Self {
+            base_url,
+            client_id: required("client-id")?.to_string(),
+            client_secret: Secret::new(required("client-secret")?),
+            page_size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: [(&str, &str); 3] = [
+        ("base-url", "https://acme.ivinex.com/"),
+        ("client-id", "cid"),
+        ("client-secret", "csecret"),
+    ];
+
+    fn parse_with(extra: &[(&'static str, &'static str)]) -> Result<Settings, SettingsError> {
+        Settings::parse(BASE.iter().chain(extra).copied())
+    }
+
+    #[test]
+    fn defaults_apply_and_the_base_url_loses_its_trailing_slash() {
+        let s = parse_with(&[]).unwrap();
+        assert_eq!(s.base_url.as_str(), "https://acme.ivinex.com");
+        assert_eq!(s.page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(s.client_secret.expose(), "csecret");
+    }
+
+    #[test]
+    fn each_required_key_missing_is_named() {
+        for key in ["base-url", "client-id", "client-secret"] {
+            let without = Settings::parse(BASE.iter().filter(|(k, _)| *k != key).copied());
+            assert_eq!(without, Err(SettingsError::Missing(key)), "{key}");
+        }
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        let cases: [(&str, &str); 6] = [
+            ("page-size", "0"),
+            ("page-size", "501"),
+            ("page-size", "lots"),
+            ("base-url", "ftp://x"),
+            ("base-url", "https://"),
+            ("base-url", "https://user:pw@acme.ivinex.com"),
+        ];
+        for (key, value) in cases {
+            let pairs = BASE
+                .iter()
+                .filter(|(k, _)| *k != key)
+                .copied()
+                .chain([(key, value)]);
+            match Settings::parse(pairs).unwrap_err() {
+                SettingsError::Invalid { key: k, .. } => assert_eq!(k, key, "{value}"),
+                other => panic!("{key}={value}: {other}"),
+            }
+        }
+        let blank = Settings::parse([("base-url", "https://a.b"), ("client-id", " ")]);
+        assert_eq!(
+            blank.unwrap_err().to_string(),
+            "setting `client-id` is invalid: it is empty"
+        );
+    }
+
+    #[test]
+    fn page_size_bounds_are_inclusive() {
+        assert_eq!(parse_with(&[("page-size", "1")]).unwrap().page_size, 1);
+        assert_eq!(parse_with(&[("page-size", "500")]).unwrap().page_size, 500);
+    }
+
+    #[test]
+    fn unknown_and_duplicate_keys_are_refused() {
+        assert_eq!(
+            parse_with(&[("page_size", "10")]),
+            Err(SettingsError::Unknown("page_size".into()))
+        );
+        assert_eq!(
+            parse_with(&[("client-id", "again")]),
+            Err(SettingsError::Duplicate("client-id".into()))
+        );
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let debug = format!("{:?}", parse_with(&[]).unwrap());
+        assert!(!debug.contains("csecret"), "{debug}");
+    }
+}
