@@ -1,8 +1,8 @@
 //! Base URLs of platform APIs, checked once when settings are read.
 
-/// An `http`/`https` base URL without query, fragment or trailing slash, so that paths can be
-/// appended to it. The host polices which origins are reachable; this only catches settings
-/// that cannot be a base URL at all.
+/// An `http`/`https` base URL without credentials, query, fragment or trailing slash, so that
+/// paths can be appended to it. The host polices which origins are reachable; this only catches
+/// settings that cannot be a base URL at all (or would carry a secret outside a secret setting).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
@@ -22,6 +22,11 @@ impl BaseUrl {
         let authority = rest.split('/').next().unwrap_or_default();
         if authority.is_empty() {
             return Err(format!("`{value}` has no host"));
+        }
+        if authority.contains('@') {
+            return Err(format!(
+                "`{value}` carries credentials: give them in their own settings instead"
+            ));
         }
         Ok(Self(value.trim_end_matches('/').to_string()))
     }
@@ -47,8 +52,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_url_rejects_queries_whitespace_and_other_schemes() {
+    fn base_url_rejects_queries_whitespace_credentials_and_other_schemes() {
         assert!(BaseUrl::parse("https://a.b/x?y=1").is_err());
+        assert!(BaseUrl::parse("https://user:pw@a.b").is_err());
         assert!(BaseUrl::parse("https://a b").is_err());
         assert!(BaseUrl::parse("a.b").is_err());
         assert_eq!(
