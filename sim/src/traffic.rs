@@ -244,6 +244,18 @@ mod tests {
     }
 
     #[test]
+    fn rules_apply_oldest_first_and_clearing_drops_them_all() {
+        let traffic = Traffic::new(plain);
+        traffic.fail_next(None, "/a", 1, 1_u8);
+        traffic.fail_next(None, "/", 1, 2_u8);
+        assert_eq!(traffic.take_fault("GET", "/a"), Some(1));
+        assert_eq!(traffic.take_fault("GET", "/a"), Some(2));
+        traffic.fail_next(None, "/a", 5, 3_u8);
+        traffic.clear_faults();
+        assert_eq!(traffic.take_fault("GET", "/a"), None);
+    }
+
+    #[test]
     fn writes_are_requests_with_a_write_method() {
         let record = |method: &str| RequestRecord {
             method: method.into(),

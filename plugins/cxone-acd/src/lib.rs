@@ -31,6 +31,8 @@ pub mod wit {
     }
 }
 
+use connector_kit::fields;
+
 mod auth;
 mod classify;
 mod client;
@@ -38,7 +40,6 @@ mod component;
 mod cursor;
 mod describe;
 mod endpoint;
-mod fields;
 mod mapping;
 mod page;
 mod settings;

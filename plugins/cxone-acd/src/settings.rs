@@ -5,8 +5,8 @@
 //! `Debug` never prints the value.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
+pub use connector_kit::{BaseUrl, Secret};
 use thiserror::Error;
 
 /// The API version used when `api-version` is not set.
@@ -40,67 +40,6 @@ pub enum SettingsError {
     Unknown(String),
     #[error("setting `{0}` is given more than once")]
     Duplicate(String),
-}
-
-/// A secret value (client secret, access key secret, access token).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-/// An `http`/`https` base URL without query, fragment or trailing slash, so that paths can be
-/// appended to it. The host polices which origins are reachable; this only catches settings
-/// that cannot be a base URL at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl(String);
-
-impl BaseUrl {
-    pub fn parse(value: &str) -> Result<Self, String> {
-        let rest = value
-            .strip_prefix("https://")
-            .or_else(|| value.strip_prefix("http://"))
-            .ok_or_else(|| format!("`{value}` is not an http:// or https:// URL"))?;
-        if value.chars().any(char::is_whitespace) {
-            return Err(format!("`{value}` contains whitespace"));
-        }
-        if value.contains(['?', '#']) {
-            return Err(format!("`{value}` has a query or fragment"));
-        }
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() {
-            return Err(format!("`{value}` has no host"));
-        }
-        Ok(Self(value.trim_end_matches('/').to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The base extended by `path` (which starts with `/` and has no query or fragment).
-    pub fn child(&self, path: &str) -> Self {
-        Self(self.join(path).trim_end_matches('/').to_string())
-    }
-
-    /// The base followed by `path_and_query` (which starts with `/`).
-    pub fn join(&self, path_and_query: &str) -> String {
-        format!("{}{path_and_query}", self.0)
-    }
 }
 
 /// Where the API lives.
@@ -336,19 +275,6 @@ mod tests {
         assert_eq!(
             parse_with(&[("client-id", "again")]),
             Err(SettingsError::Duplicate("client-id".into()))
-        );
-    }
-
-    #[test]
-    fn base_url_rejects_queries_whitespace_and_other_schemes() {
-        assert!(BaseUrl::parse("https://a.b/x?y=1").is_err());
-        assert!(BaseUrl::parse("https://a b").is_err());
-        assert!(BaseUrl::parse("a.b").is_err());
-        assert_eq!(
-            BaseUrl::parse("http://127.0.0.1:9/base/")
-                .unwrap()
-                .join("/p"),
-            "http://127.0.0.1:9/base/p"
         );
     }
 

@@ -3,11 +3,12 @@
 //! Only the wire shapes live here (building the request, reading the reply, judging a refused
 //! grant); when to ask for a token and how long to keep it is the client's business.
 
+use connector_kit::Secret;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::classify::{self, detail};
-use crate::settings::{Secret, Settings};
+use crate::settings::Settings;
 use crate::wit::http::{Header, Request, Response};
 use crate::wit::types::Error;
 

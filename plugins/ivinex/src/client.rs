@@ -12,6 +12,7 @@
 //! unique in the hub, so the record at Ivinex *is* this one, stored by an earlier create
 //! whose reply never arrived.
 
+use connector_kit::Secret;
 use serde_json::Value;
 
 use crate::auth::{self, API_ROOT, TOKEN_WHAT, header};
@@ -19,7 +20,7 @@ use crate::classify::{classify_http_error, classify_status, describe, existing_i
 use crate::collection::{collection, entity_kind, kind_name};
 use crate::mapping::{entity_from, readable_id, write_body};
 use crate::page::{Cursor, build_page, parse_list};
-use crate::settings::{Secret, Settings};
+use crate::settings::Settings;
 use crate::wit::http::{HttpError, Request, Response};
 use crate::wit::log::Level;
 use crate::wit::types::{Entity, Error, Kind, Page};

@@ -2,11 +2,11 @@
 //!
 //! Every later call works from these typed values, so a wrong or missing setting is reported
 //! by its key before the connector touches the network. The secret lives in [`Secret`], whose
-//! `Debug` never prints the value.
+//! `Debug` never prints the value; [`Secret`] and [`BaseUrl`] are `connector-kit`'s.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
+use connector_kit::{BaseUrl, Secret};
 use thiserror::Error;
 
 /// The page size used when `page-size` is not set.
@@ -28,67 +28,6 @@ pub enum SettingsError {
     Unknown(String),
     #[error("setting `{0}` is given more than once")]
     Duplicate(String),
-}
-
-/// A secret value (the client secret, an access token).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-/// An `http`/`https` base URL without query, fragment or trailing slash, so that paths can be
-/// appended to it. The host polices which origins are reachable; this only catches settings
-/// that cannot be a base URL at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl(String);
-
-impl BaseUrl {
-    pub fn parse(value: &str) -> Result<Self, String> {
-        let rest = value
-            .strip_prefix("https://")
-            .or_else(|| value.strip_prefix("http://"))
-            .ok_or_else(|| format!("`{value}` is not an http:// or https:// URL"))?;
-        if value.chars().any(char::is_whitespace) {
-            return Err(format!("`{value}` contains whitespace"));
-        }
-        if value.contains(['?', '#']) {
-            return Err(format!("`{value}` has a query or fragment"));
-        }
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() {
-            return Err(format!("`{value}` has no host"));
-        }
-        if authority.contains('@') {
-            return Err(format!(
-                "`{value}` carries credentials: set client-id and client-secret instead"
-            ));
-        }
-        Ok(Self(value.trim_end_matches('/').to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The base followed by `path_and_query` (which starts with `/`).
-    pub fn join(&self, path_and_query: &str) -> String {
-        format!("{}{path_and_query}", self.0)
-    }
 }
 
 /// The parsed settings of one connection.

@@ -30,6 +30,7 @@ pub use config::{AcdSimConfig, Credentials};
 pub use error::SimError;
 pub use fault::Fault;
 pub use generate::FIRST_AGENT_ID;
+pub(crate) use generate::{FIRST_NAMES, LAST_NAMES, Person, base_person, mail_domain};
 pub use model::{
     Agent, Campaign, Disposition, Malformation, SecurityProfile, Team, UnavailableCode,
 };

@@ -1,9 +1,10 @@
 //! Typed access to the fields of one JSON record, with errors that name the field.
 //!
-//! CXone tenants do return malformed records now and then (an `agentId` that is a string, a
-//! missing `isActive`). The mapping reads every field through these accessors so that such a
-//! record becomes an invalid-record entry whose reason says exactly which field is wrong and
-//! how, instead of failing the page or being mapped with a silently invented value.
+//! Platforms do return malformed records now and then (a CXone `agentId` that is a string, a
+//! missing `isActive`, a RingCentral `contact` that is not an object). A connector's mapping
+//! reads every field through these accessors so that such a record becomes an invalid-record
+//! entry whose reason says exactly which field is wrong and how, instead of failing the page or
+//! being mapped with a silently invented value.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -13,12 +14,18 @@ use thiserror::Error;
 pub enum FieldError {
     /// The field is absent.
     #[error("{field} is missing")]
-    Missing { field: &'static str },
+    Missing {
+        /// The field's name.
+        field: &'static str,
+    },
     /// The field is present with a value of the wrong JSON type.
     #[error("{field} is not {expected} (found {found})")]
     WrongType {
+        /// The field's name.
         field: &'static str,
+        /// What the field should hold (`an integer`).
         expected: &'static str,
+        /// What it holds (`a string`).
         found: &'static str,
     },
 }
@@ -28,6 +35,7 @@ pub enum FieldError {
 pub struct Fields<'a>(&'a Map<String, Value>);
 
 impl<'a> Fields<'a> {
+    /// Views `object` as a record.
     pub fn new(object: &'a Map<String, Value>) -> Self {
         Self(object)
     }
@@ -84,6 +92,33 @@ impl<'a> Fields<'a> {
     /// A non-empty string, or `None` when absent, null or empty.
     pub fn non_empty_str(&self, field: &'static str) -> Result<Option<&'a str>, FieldError> {
         Ok(self.optional_str(field)?.filter(|s| !s.is_empty()))
+    }
+
+    /// An id that must be present: an integer, or a string of ASCII digits (some platforms and
+    /// proxies send numbers as strings), as its decimal text.
+    pub fn required_digits(&self, field: &'static str) -> Result<String, FieldError> {
+        const EXPECTED: &str = "an integer or a string of digits";
+        match self.0.get(field) {
+            Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+            Some(Value::Number(_)) => {
+                Err(wrong(field, EXPECTED, "a number that is not an integer"))
+            }
+            Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(s.clone())
+            }
+            Some(Value::String(_)) => Err(wrong(field, EXPECTED, "a string of other characters")),
+            Some(other) => Err(wrong(field, EXPECTED, json_type(other))),
+            None => Err(FieldError::Missing { field }),
+        }
+    }
+
+    /// A nested object, or `None` when absent or null.
+    pub fn optional_object(&self, field: &'static str) -> Result<Option<Fields<'a>>, FieldError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(object)) => Ok(Some(Fields(object))),
+            Some(other) => Err(wrong(field, "an object", json_type(other))),
+        }
     }
 
     /// A list of strings; absent or null is an empty list.
@@ -195,6 +230,37 @@ mod tests {
         assert_eq!(
             f.str_list("bad").unwrap_err().to_string(),
             "bad is not a list of strings (found a number)"
+        );
+    }
+
+    #[test]
+    fn required_digits_takes_integers_and_digit_strings_only() {
+        let map = object(json!({"n": 2570000001_u64, "s": "42", "x": "X42", "f": 1.5, "b": true}));
+        let f = Fields::new(&map);
+        assert_eq!(f.required_digits("n").as_deref(), Ok("2570000001"));
+        assert_eq!(f.required_digits("s").as_deref(), Ok("42"));
+        assert_eq!(
+            f.required_digits("x").unwrap_err().to_string(),
+            "x is not an integer or a string of digits (found a string of other characters)"
+        );
+        assert!(f.required_digits("f").is_err());
+        assert!(f.required_digits("b").is_err());
+        assert_eq!(
+            f.required_digits("none"),
+            Err(FieldError::Missing { field: "none" })
+        );
+    }
+
+    #[test]
+    fn optional_object_reads_nested_records() {
+        let map = object(json!({"c": {"email": "a@b"}, "s": "text", "n": null}));
+        let f = Fields::new(&map);
+        let nested = f.optional_object("c").unwrap().unwrap();
+        assert_eq!(nested.optional_str("email"), Ok(Some("a@b")));
+        assert!(f.optional_object("n").unwrap().is_none());
+        assert_eq!(
+            f.optional_object("s").unwrap_err().to_string(),
+            "s is not an object (found a string)"
         );
     }
 
