@@ -12,6 +12,7 @@ mod flow_engine;
 mod log;
 mod mapping;
 mod plugin_inspect;
+mod presence;
 mod push;
 mod safety;
 mod sandbox;
