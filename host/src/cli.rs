@@ -643,9 +643,9 @@ pub struct PauseArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// What to measure: `wfm` (ACD -> WFM accounts), `dialer` (a push of selected users to
-    /// Ivinex), or `all`.
-    #[arg(long, default_value = "all", value_parser = ["all", "wfm", "dialer"])]
+    /// What to measure: `wfm` (ACD -> WFM accounts), `mapping` (the requests a RingCentral
+    /// mapping makes), `dialer` (a push of selected users to Ivinex), or `all`.
+    #[arg(long, default_value = "all", value_parser = ["all", "wfm", "mapping", "dialer"])]
     pub suite: String,
     /// Sizes to measure, in simulated agents (default: each suite's own).
     #[arg(long = "users")]

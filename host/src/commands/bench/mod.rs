@@ -8,6 +8,7 @@
 //! table.
 
 mod dialer;
+mod mapping;
 mod wfm;
 
 use std::path::Path;
@@ -40,7 +41,7 @@ trait Suite {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let suites: &[&str] = match args.suite.as_str() {
-        "all" => &[wfm::Wfm::NAME, dialer::Dialer::NAME],
+        "all" => &[wfm::Wfm::NAME, mapping::Mapping::NAME, dialer::Dialer::NAME],
         one => &[one][..],
     };
     for (i, suite) in suites.iter().enumerate() {
@@ -50,6 +51,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         match *suite {
             wfm::Wfm::NAME => suite_run::<wfm::Wfm>(&args).await?,
             dialer::Dialer::NAME => suite_run::<dialer::Dialer>(&args).await?,
+            mapping::Mapping::NAME => suite_run::<mapping::Mapping>(&args).await?,
             other => bail!("unknown benchmark suite {other:?}"),
         }
     }

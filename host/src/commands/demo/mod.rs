@@ -14,14 +14,17 @@ mod workspace;
 use anyhow::Context;
 use ccsync_model::Kind;
 use ccsync_sim::ivinex::RecordKind as IvinexKind;
-use ccsync_sim::{AcdSim, AcdSimConfig, IvinexSim, IvinexSimConfig};
-use ccsync_store::{RecordFilter, RecordStatus, RunMode};
+use ccsync_sim::{
+    AcdSim, AcdSimConfig, IvinexSim, IvinexSimConfig, RingCentralSim, RingCentralSimConfig,
+};
+use ccsync_store::{LinkFilter, LinkStatus, RecordFilter, RecordStatus, RunMode};
 
 pub(crate) use workspace::Workspace;
 
 use crate::app::App;
 use crate::cli::DemoArgs;
 use crate::commands::sync::{exit_code, report_text};
+use crate::sync::rules::p;
 use crate::sync::{Progress, RunOptions};
 
 pub(crate) const FLOW: &str = "acd-wfm";
@@ -102,10 +105,44 @@ pub(crate) fn ivinex_connection(ws: &mut Workspace, sim: &IvinexSim) -> anyhow::
     )
 }
 
+/// The mapping flow of the demo: the ACD's users linked to RingCentral users by email.
+pub(crate) const PRESENCE_FLOW: &str = r#"[flows.presence]
+source = "acd-demo"
+target = "rc-demo"
+family = "presence"
+kinds = ["team", "security-profile", "user"]
+interval = "1h"
+"#;
+pub(crate) const PRESENCE: &str = "presence";
+
+/// Adds the simulated RingCentral's connection (`rc-demo`) to a workspace.
+pub(crate) fn ringcentral_connection(
+    ws: &mut Workspace,
+    sim: &RingCentralSim,
+) -> anyhow::Result<()> {
+    ws.plugin("ringcentral")?;
+    let (secrets, settings): (Vec<_>, Vec<_>) = sim
+        .connection_settings()
+        .into_iter()
+        .partition(|(key, _)| matches!(*key, "client-secret" | "jwt"));
+    ws.connection(
+        "rc-demo",
+        "ringcentral",
+        "rc-demo",
+        &sim.base_url(),
+        &settings,
+        &secrets,
+    )
+}
+
+/// Simulated seconds per real second of the demo's RingCentral.
+const RC_TIME_SCALE: u32 = 60;
+
 /// The simulators the demo runs, one per platform.
 struct Sims {
     acd: AcdSim,
     ivinex: IvinexSim,
+    rc: RingCentralSim,
 }
 
 impl Sims {
@@ -116,12 +153,21 @@ impl Sims {
         let ivinex = IvinexSim::start(IvinexSimConfig::new(args.seed))
             .await
             .context("starting the Ivinex simulator")?;
-        Ok(Sims { acd, ivinex })
+        // The directory's people overlap the ACD's (same seed); its clock runs 60 times
+        // faster, so the real rate limits cost seconds instead of minutes.
+        let mut config =
+            RingCentralSimConfig::new(args.seed, args.users).with_time_scale(RC_TIME_SCALE);
+        config.acd_tenant_id = acd.tenant_id().to_owned();
+        let rc = RingCentralSim::start(config)
+            .await
+            .context("starting the RingCentral simulator")?;
+        Ok(Sims { acd, ivinex, rc })
     }
 
     async fn shutdown(self) {
         self.acd.shutdown().await;
         self.ivinex.shutdown().await;
+        self.rc.shutdown().await;
     }
 }
 
@@ -138,13 +184,61 @@ async fn run_flow(app: &mut App, name: &str) -> anyhow::Result<bool> {
     Ok(exit_code(&report) == ExitCode::SUCCESS)
 }
 
+/// How the mapping stands, and how to map one unmapped user by hand.
+fn mapping_summary(app: &App, config: &Path) -> anyhow::Result<()> {
+    let counts = app.store.count_links(PRESENCE)?;
+    let count = |status| counts.get(&status).copied().unwrap_or(0);
+    let links = app.store.list_links(&LinkFilter {
+        flow: Some(PRESENCE),
+        status: Some(LinkStatus::Unmapped),
+        limit: None,
+    })?;
+    let skipped = links
+        .iter()
+        .filter(|l| l.reason.as_deref() == Some(p::decide::NO_PERMISSION))
+        .count() as u64;
+    outln!(
+        "{} mapped by email, {} unmapped ({} skipped: role lacks `User Mapping: Map`), {} \
+         ambiguous (several directory users share the email)",
+        count(LinkStatus::Mapped),
+        count(LinkStatus::Unmapped) - skipped,
+        skipped,
+        count(LinkStatus::Ambiguous)
+    )?;
+    let config = config.display();
+    outln!(
+        "why each is unmapped: ccsync --config {config} links list {PRESENCE} --status unmapped"
+    )?;
+    if let Some(link) = links
+        .iter()
+        .find(|l| l.reason.as_deref() != Some(p::decide::NO_PERMISSION))
+    {
+        let name = app
+            .store
+            .record(&link.tenant, Kind::User, &link.source_id)?
+            .and_then(|r| match r.entity {
+                ccsync_model::Entity::User(u) => u.last_name,
+                _ => None,
+            })
+            .unwrap_or_default();
+        outln!(
+            "map one by hand: ccsync --config {config} links search {PRESENCE} \"{name}\", then \
+             ccsync --config {config} links pin {PRESENCE} {} <directory id>",
+            link.source_id
+        )?;
+    }
+    Ok(())
+}
+
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let sims = Sims::start(&args).await?;
     outln!(
-        "simulators on loopback: CXone ACD at {} ({} agents, seed {}), Ivinex at {}",
+        "simulators on loopback: CXone ACD at {} ({} agents, seed {}), RingCentral at {} (its \
+         people overlap the ACD's; its clock runs {RC_TIME_SCALE}x), Ivinex at {}",
         sims.acd.base_url(),
         args.users,
         args.seed,
+        sims.rc.base_url(),
         sims.ivinex.base_url()
     )?;
     let mut ws = Workspace::new(
@@ -154,12 +248,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     )?;
     acd_connection(&mut ws, &sims.acd)?;
     ivinex_connection(&mut ws, &sims.ivinex)?;
+    ringcentral_connection(&mut ws, &sims.rc)?;
     ws.section(WFM_FLOW);
+    ws.section(PRESENCE_FLOW);
     ws.section(DIALER_FLOW);
     let config_path = ws.finish()?;
     outln!(
         "wrote {} with the bundled connectors (signed with the demo key, which the demo's trust \
-         store trusts), their secrets and the flows {FLOW} and {DIALER}",
+         store trusts), their secrets and the flows {FLOW}, {PRESENCE} and {DIALER}",
         config_path.display()
     )?;
     let mut app = App::open(&config_path)?;
@@ -167,6 +263,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     outln!("\n== ACD -> WFM (rules W): the hub's WFM employee accounts")?;
     ok &= run_flow(&mut app, FLOW).await?;
+
+    outln!("\n== ACD -> RingCentral (rules P): users mapped by email, the rest by hand")?;
+    ok &= run_flow(&mut app, PRESENCE).await?;
+    mapping_summary(&app, &config_path)?;
 
     outln!("\n== ACD -> Ivinex (rules D): selected users and the three lists, pushed")?;
     outln!(
@@ -236,7 +336,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "\nthe demo directory stays usable:\n  ccsync --config {config} status\n  \
          ccsync --config {config} users list\n  ccsync --config {config} select {DIALER} --list\n  \
          ccsync --config {config} log --limit 20\n\
-         (the simulators stop with the demo; `ccsync-sim acd|ivinex --port …` serves them again)"
+         (the simulators stop with the demo; `ccsync-sim acd|ringcentral|ivinex --port …` \
+         serves them again)"
     )?;
     sims.shutdown().await;
     Ok(if ok {

@@ -3,6 +3,8 @@
 //! platform. P5 (each tenant's own schedule) is every flow's own `interval`.
 
 mod act;
+
+pub use act::BATCH;
 pub mod decide;
 pub mod report;
 
