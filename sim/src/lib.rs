@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod acd;
+pub mod admin;
 mod clock;
 mod guard;
 mod iso;
