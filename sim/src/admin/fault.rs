@@ -24,9 +24,10 @@ pub enum Fault {
     MalformedRecord,
 }
 
-/// Whether `prefix` selects `path`. A prefix is matched against the full path
-/// (`/auth/token`, `/InContactAuthorizationServer/Token`, `/inContactAPI/services/v27.0/agents`) and against the path below the
-/// versioned API base (`/agents`), so tests need not spell out the API version.
+/// Whether `prefix` selects `path`. A prefix is matched against the full path (`/auth/token`,
+/// `/InContactAuthorizationServer/Token`, `/inContactAPI/services/v27.0/agents`) and against
+/// the path below the versioned API base (`/agents`), so tests need not spell out the API
+/// version.
 pub fn path_matches(path: &str, prefix: &str) -> bool {
     path.starts_with(prefix) || api_relative(path).is_some_and(|rest| rest.starts_with(prefix))
 }

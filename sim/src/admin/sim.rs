@@ -326,7 +326,8 @@ impl<P> AdminSim<P> {
         self.admin.api_writes()
     }
 
-    /// Answered requests, oldest first (at most [`REQUEST_LOG_CAPACITY`](super::REQUEST_LOG_CAPACITY)).
+    /// Answered requests, oldest first (at most
+    /// [`REQUEST_LOG_CAPACITY`](super::REQUEST_LOG_CAPACITY)).
     pub fn request_log(&self) -> Vec<RequestRecord> {
         self.admin.traffic.log()
     }

@@ -57,6 +57,15 @@ pub enum ApiError {
     InvalidRequest(String),
     /// 400 on the token endpoint: a grant it does not take.
     UnsupportedGrantType(String),
+    /// A sign-in refusal a platform words itself: `{error, error_description}` with `status`.
+    Refused {
+        /// 400 or 401.
+        status: StatusCode,
+        /// The `error` code.
+        error: &'static str,
+        /// The `error_description` (and `icStatusDescription`).
+        description: String,
+    },
     /// 400 on an API call: a bad parameter or body.
     BadRequest(String),
     /// 404: an unknown API version, an unknown discovery tenant.
@@ -107,6 +116,11 @@ impl IntoResponse for ApiError {
                 &why,
                 None,
             ),
+            ApiError::Refused {
+                status,
+                error,
+                description,
+            } => error_response(status, error, &description, None),
             ApiError::BadRequest(why) => {
                 error_response(StatusCode::BAD_REQUEST, "invalid_request", &why, None)
             }
