@@ -63,11 +63,7 @@ impl AdminSim<AcdPlatform> {
             agents: config.agents,
             mail_domain: mail_domain(&config.tenant_id),
             business_unit_id: BUSINESS_UNIT_ID,
-            typing: if config.string_typed {
-                Typing::Strings
-            } else {
-                Typing::Native
-            },
+            typing: Typing::string_typed_if(config.string_typed),
             tokens: TokenStore::new(config.seed, TOKEN_LIFETIME),
             population: Box::new(AcdPopulation),
             name: "ACD",
@@ -81,11 +77,6 @@ impl AdminSim<AcdPlatform> {
             control: control::routes(state),
         })
         .await
-    }
-
-    /// The Admin API base for a version, e.g. `http://127.0.0.1:PORT/inContactAPI/services/v27.0`.
-    pub fn api_url(&self, version: &str) -> String {
-        format!("{}{API_ROOT}/{version}", self.admin.base_url)
     }
 
     /// The tenant id: the one discovery answers for, and the `tenantId` claim of the `id_token`.

@@ -63,6 +63,17 @@ pub(crate) enum Typing {
     Strings,
 }
 
+impl Typing {
+    /// [`Typing::Strings`] when a configuration asks for string-typed records.
+    pub(crate) fn string_typed_if(string_typed: bool) -> Self {
+        if string_typed {
+            Typing::Strings
+        } else {
+            Typing::Native
+        }
+    }
+}
+
 /// The state shared by the HTTP handlers and the control API of one simulator.
 pub(crate) struct AdminState {
     pub(crate) seed: u64,

@@ -13,8 +13,8 @@ use super::catalog::Catalog;
 use super::directory::Directory;
 use super::generate::Population;
 use super::{
-    AdminState, Agent, CREATED_AT, Campaign, Disposition, Fault, Malformation, RequestRecord,
-    SecurityProfile, SimError, Team, Typing, UnavailableCode, fault, http, read,
+    API_ROOT, AdminState, Agent, CREATED_AT, Campaign, Disposition, Fault, Malformation,
+    RequestRecord, SecurityProfile, SimError, Team, Typing, UnavailableCode, fault, http, read,
 };
 use crate::clock::SimClock;
 use crate::server::{Listener, Server};
@@ -116,6 +116,13 @@ impl<P> AdminSim<P> {
     /// `http://127.0.0.1:PORT`: every endpoint of the simulator is below it.
     pub fn base_url(&self) -> String {
         self.admin.base_url.clone()
+    }
+
+    /// The Admin API base for a version, e.g.
+    /// `http://127.0.0.1:PORT/inContactAPI/services/v27.0` (on Central, that is
+    /// `{resource_server_base_uri}services/v27.0`).
+    pub fn api_url(&self, version: &str) -> String {
+        format!("{}{API_ROOT}/{version}", self.admin.base_url)
     }
 
     /// The seed every generated record is a function of.

@@ -88,11 +88,7 @@ impl AdminSim<CentralPlatform> {
             agents: config.users,
             mail_domain: mail_domain(&config.company),
             business_unit_id: config.business_unit,
-            typing: if config.string_typed {
-                Typing::Strings
-            } else {
-                Typing::Native
-            },
+            typing: Typing::string_typed_if(config.string_typed),
             tokens: TokenStore::new(config.seed, config.token_lifetime)
                 .with_refresh_lifetime(config.refresh_token_lifetime),
             population: Box::new(CentralPopulation),
@@ -119,11 +115,6 @@ impl AdminSim<CentralPlatform> {
     /// `{base}/inContactAPI/`: the token reply's `resource_server_base_uri`.
     pub fn resource_server_base_uri(&self) -> String {
         resource_server_base_uri(&self.admin.base_url)
-    }
-
-    /// The Admin API base for a version: `{resource_server_base_uri}services/{version}`.
-    pub fn api_url(&self, version: &str) -> String {
-        format!("{}{API_ROOT}/{version}", self.admin.base_url)
     }
 
     /// The credentials the token endpoint accepts.
