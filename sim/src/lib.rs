@@ -5,14 +5,18 @@
 //! errors, rate limits) while staying deterministic, fast at any tenant size and controllable:
 //! tests change records, inject faults and count requests through a control API.
 //!
-//! Today: the NICE CXone ACD Admin API ([`acd`]), the source of the WFM sync; an Ivinex
-//! account ([`ivinex`]), the target of the dialer push, whose REST model is the project's own;
-//! and the RingCentral extension directory ([`ringcentral`]), whose people are derived from the
-//! ACD simulator's of the same seed.
+//! Today: the NICE CXone ACD Admin API ([`acd`]), the source of the WFM sync; inContact Central
+//! ([`central`]), the source of the WFO hybrid sync, which serves the same Admin API (both are
+//! the [`admin`] engine with their own sign-in and tenant); an Ivinex account ([`ivinex`]), the
+//! target of the dialer push, whose REST model is the project's own; and the RingCentral
+//! extension directory ([`ringcentral`]), whose people are derived from the ACD simulator's of
+//! the same seed.
 
 #![warn(missing_docs)]
 
 pub mod acd;
+pub mod admin;
+pub mod central;
 mod clock;
 mod guard;
 mod iso;
@@ -24,6 +28,7 @@ mod tokens;
 mod traffic;
 
 pub use acd::{AcdSim, AcdSimConfig};
+pub use central::{CentralSim, CentralSimConfig};
 pub use ivinex::{IvinexSim, IvinexSimConfig};
 pub use ringcentral::{RingCentralSim, RingCentralSimConfig};
 pub use traffic::{REQUEST_LOG_CAPACITY, RequestRecord};

@@ -4,7 +4,7 @@
 //! They live here, and only here, so that when a real tenant shows otherwise the change is one
 //! edit. `sim/ACD-WIRE.md` records the same assumptions for the connector.
 
-use super::model::Team;
+use crate::admin::model::Team;
 
 /// Permission that makes a user's own WFM schedule visible (sync rule W4).
 pub const PERM_VIEW_PERSONAL_SCHEDULE: &str = "WFM > MyZone > View Personal Schedule";

@@ -21,6 +21,10 @@ pub struct AcdSimConfig {
     pub access_key_secret: String,
     /// Port on 127.0.0.1; `None` picks a free one.
     pub port: Option<u16>,
+    /// Records go on the wire string-typed, as some real endpoints answer: agents with
+    /// `isActive`/`locked` as `1`/`0` and ids as digit strings, the other lists with every
+    /// field a string (`"True"`/`"False"`). Off by default.
+    pub string_typed: bool,
 }
 
 impl Default for AcdSimConfig {
@@ -34,6 +38,7 @@ impl Default for AcdSimConfig {
             access_key_id: "ccsync-sim-access-key".to_owned(),
             access_key_secret: "ccsync-sim-access-key-secret".to_owned(),
             port: None,
+            string_typed: false,
         }
     }
 }

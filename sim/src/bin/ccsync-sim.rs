@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use ccsync_sim::{
-    AcdSim, AcdSimConfig, IvinexSim, IvinexSimConfig, RingCentralSim, RingCentralSimConfig,
+    AcdSim, AcdSimConfig, CentralSim, CentralSimConfig, IvinexSim, IvinexSimConfig, RingCentralSim,
+    RingCentralSimConfig,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -23,6 +24,9 @@ struct Cli {
 enum Command {
     /// Simulate a NICE CXone ACD tenant (token endpoint, discovery, Admin API, /_sim/ control).
     Acd(AcdArgs),
+    /// Simulate an inContact Central business unit (legacy token endpoint, the same Admin API
+    /// with hybrid WFO users, /_sim/ control), the source of the WFO hybrid sync.
+    Central(CentralArgs),
     /// Simulate an Ivinex account (token endpoint, users, campaigns, dispositions, agent
     /// statuses, /_sim/ control), the target of a dialer push.
     Ivinex(IvinexArgs),
@@ -45,6 +49,27 @@ struct AcdArgs {
     /// Tenant id (for discovery and the id token).
     #[arg(long)]
     tenant: Option<String>,
+    /// Send records string-typed, as some real endpoints do (isActive as 1/0, ids as digit
+    /// strings, other lists' fields all strings).
+    #[arg(long)]
+    string_typed: bool,
+}
+
+#[derive(Debug, Args)]
+struct CentralArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8083)]
+    port: u16,
+    /// Number of generated users.
+    #[arg(long, default_value_t = 10_000)]
+    users: usize,
+    /// Seed of the generated data: the same seed and size give the same business unit.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Send records string-typed, as some real endpoints do (isActive as 1/0, ids as digit
+    /// strings, other lists' fields all strings).
+    #[arg(long)]
+    string_typed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +103,7 @@ struct RingCentralArgs {
 async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Acd(args) => acd(args).await,
+        Command::Central(args) => central(args).await,
         Command::Ivinex(args) => ivinex(args).await,
         Command::Ringcentral(args) => ringcentral(args).await,
     }
@@ -86,6 +112,7 @@ async fn main() -> ExitCode {
 async fn acd(args: AcdArgs) -> ExitCode {
     let mut config = AcdSimConfig::new(args.seed, args.agents);
     config.port = Some(args.port);
+    config.string_typed = args.string_typed;
     if let Some(tenant) = args.tenant {
         config.tenant_id = tenant;
     }
@@ -98,8 +125,10 @@ async fn acd(args: AcdArgs) -> ExitCode {
     };
     let credentials = sim.credentials();
     println!(
-        "CXone ACD simulator: {} agents, seed {}",
-        args.agents, args.seed
+        "CXone ACD simulator: {} agents, seed {}{}",
+        args.agents,
+        args.seed,
+        typing_note(args.string_typed)
     );
     println!("auth-url          = {}", sim.base_url());
     println!(
@@ -115,6 +144,43 @@ async fn acd(args: AcdArgs) -> ExitCode {
     wait_for_ctrl_c().await;
     sim.shutdown().await;
     ExitCode::SUCCESS
+}
+
+async fn central(args: CentralArgs) -> ExitCode {
+    let config = CentralSimConfig {
+        port: Some(args.port),
+        string_typed: args.string_typed,
+        ..CentralSimConfig::new(args.seed, args.users)
+    };
+    let sim = match CentralSim::start(config).await {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("ccsync-sim: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "inContact Central simulator: {} users, seed {}{}",
+        args.users,
+        args.seed,
+        typing_note(args.string_typed)
+    );
+    for (key, value) in sim.connection_settings() {
+        println!("{key:<13} = {value}");
+    }
+    println!(
+        "{:<13} = {}",
+        "api",
+        sim.api_url(ccsync_sim::central::DEFAULT_API_VERSION)
+    );
+    println!("{:<13} = {}/_sim/info", "control", sim.base_url());
+    wait_for_ctrl_c().await;
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn typing_note(string_typed: bool) -> &'static str {
+    if string_typed { ", string-typed" } else { "" }
 }
 
 async fn ivinex(args: IvinexArgs) -> ExitCode {

@@ -1,11 +1,13 @@
-//! The HTTP face of the simulator: routes, and the traffic layer (log, faults, stalls) in front
-//! of everything but the `/_sim/` control endpoints.
+//! The HTTP face of an Admin API simulator: the API's routes behind the bearer check, the
+//! platform's own routes beside them, and the traffic layer (log, faults, stalls) in front of
+//! everything but the `/_sim/` control endpoints.
 
 mod api;
-mod auth;
-mod control;
+pub(crate) mod auth;
+pub(crate) mod control;
 mod params;
-mod reply;
+pub(crate) mod reply;
+mod wire;
 
 use std::sync::Arc;
 
@@ -13,12 +15,19 @@ use axum::Router;
 use axum::extract::{OriginalUri, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 
-use super::{API_ROOT, RequestRecord, Shared};
+use super::{API_ROOT, AdminState, Fault, PlatformRoutes, RequestRecord};
 use reply::ApiError;
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// Marks a request whose answer must carry one broken record
+/// ([`Fault::MalformedRecord`]); the handlers that answer with records look for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BreakFirstRecord;
+
+/// The whole simulator: the Admin API under `{API_ROOT}/{version}`, the platform's routes, the
+/// traffic layer around both, and the control routes under `/_sim`.
+pub(crate) fn router(shared: Arc<AdminState>, platform: PlatformRoutes) -> Router {
     let api = Router::new()
         .route(
             "/agents",
@@ -34,14 +43,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route_layer(from_fn_with_state(shared.clone(), auth::require_bearer))
         .route_layer(from_fn_with_state(shared.clone(), known_version));
     let served = Router::new()
-        .route("/auth/token", post(auth::token))
-        .route("/.well-known/cxone-configuration", get(auth::discovery))
         .nest(&format!("{API_ROOT}/{{version}}"), api)
+        .with_state(shared.clone())
+        .merge(platform.served)
         .layer(from_fn_with_state(shared.clone(), traffic));
-    Router::new()
-        .merge(served)
-        .nest("/_sim", control::router())
-        .with_state(shared)
+    let control = control::router().with_state(shared).merge(platform.control);
+    Router::new().merge(served).nest("/_sim", control)
 }
 
 /// `vNN.0` is a version the real platform could serve; anything else is 404.
@@ -68,11 +75,19 @@ async fn known_version(request: Request, next: Next) -> Response {
 }
 
 /// Logs every answered request, answers injected faults, and holds stalled requests.
-async fn traffic(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+async fn traffic(
+    State(shared): State<Arc<AdminState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let response = match shared.traffic.take_fault(&method, &path) {
+        Some(Fault::MalformedRecord) => {
+            request.extensions_mut().insert(BreakFirstRecord);
+            next.run(request).await
+        }
         Some(fault) => ApiError::Injected(fault).into_response(),
         None => {
             shared

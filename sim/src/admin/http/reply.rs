@@ -7,7 +7,9 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::acd::Fault;
+use serde_json::Value;
+
+use crate::admin::Fault;
 
 /// The header CXone puts the reason of a failure in.
 pub const IC_STATUS_DESCRIPTION: HeaderName = HeaderName::from_static("icstatusdescription");
@@ -36,20 +38,39 @@ pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// A token reply broken by [`Fault::MalformedRecord`]: it lacks `access_token`.
+pub fn drop_access_token(body: &mut Value) {
+    if let Value::Object(fields) = body {
+        fields.remove("access_token");
+    }
+}
+
 /// Every failure the simulated API answers with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// 401 on an API call: missing, unknown or expired bearer token.
     InvalidToken,
-    /// 401 on the token endpoint: wrong client or access key.
+    /// 401 on the token endpoint: wrong client or access key (CXone), wrong application or
+    /// business unit (Central).
     InvalidClient(String),
     /// 400 on the token endpoint: missing or malformed form fields.
     InvalidRequest(String),
-    /// 400 on the token endpoint: a grant other than `password`.
+    /// 400 on the token endpoint: a grant it does not take.
     UnsupportedGrantType(String),
+    /// A sign-in refusal a platform words itself: `{error, error_description}` with `status`.
+    Refused {
+        /// 400 or 401.
+        status: StatusCode,
+        /// The `error` code.
+        error: &'static str,
+        /// The `error_description` (and `icStatusDescription`).
+        description: String,
+    },
     /// 400 on an API call: a bad parameter or body.
     BadRequest(String),
+    /// 404: an unknown API version, an unknown discovery tenant.
     NotFound(String),
+    /// 500: the simulator failed (a response that could not be serialised).
     Internal(String),
     /// An injected fault.
     Injected(Fault),
@@ -95,6 +116,11 @@ impl IntoResponse for ApiError {
                 &why,
                 None,
             ),
+            ApiError::Refused {
+                status,
+                error,
+                description,
+            } => error_response(status, error, &description, None),
             ApiError::BadRequest(why) => {
                 error_response(StatusCode::BAD_REQUEST, "invalid_request", &why, None)
             }
@@ -112,6 +138,14 @@ impl IntoResponse for ApiError {
                 "rate_limited",
                 "Rate limit exceeded",
                 Some((header::RETRY_AFTER, HeaderValue::from(retry_after_secs))),
+            ),
+            // The traffic layer passes this fault to the handlers instead; if one ever gets
+            // here it is the simulator's mistake.
+            ApiError::Injected(Fault::MalformedRecord) => error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "A malformed-record fault reached the error path",
+                None,
             ),
             ApiError::Injected(Fault::Status(code)) => {
                 let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);

@@ -1,4 +1,4 @@
-//! What the ACD simulator's traffic means: the faults it injects and which paths a prefix
+//! What an Admin API simulator's traffic means: the faults it injects and which paths a prefix
 //! selects (the log, the fault rules and the stalls themselves are [`crate::traffic`]'s).
 
 use serde::{Deserialize, Serialize};
@@ -15,14 +15,19 @@ pub enum Fault {
         /// The seconds announced in `Retry-After`.
         retry_after_secs: u64,
     },
-    /// An error status (400..=599, normally 5xx) with the CXone error body and
-    /// `icStatusDescription` header.
+    /// An error status (400..=599) with the CXone error body and `icStatusDescription`
+    /// header: 401 answers like an invalid token, 429 like a rate limit with `Retry-After: 1`.
     Status(u16),
+    /// The real answer with one record broken: the first record of a list page gets its id as
+    /// a non-numeric string (`"X<id>"`); a token reply lacks `access_token`. A 204 or an error
+    /// answer goes out unchanged (the fault is spent all the same).
+    MalformedRecord,
 }
 
-/// Whether `prefix` selects `path`. A prefix is matched against the full path
-/// (`/auth/token`, `/inContactAPI/services/v27.0/agents`) and against the path below the
-/// versioned API base (`/agents`), so tests need not spell out the API version.
+/// Whether `prefix` selects `path`. A prefix is matched against the full path (`/auth/token`,
+/// `/InContactAuthorizationServer/Token`, `/inContactAPI/services/v27.0/agents`) and against
+/// the path below the versioned API base (`/agents`), so tests need not spell out the API
+/// version.
 pub fn path_matches(path: &str, prefix: &str) -> bool {
     path.starts_with(prefix) || api_relative(path).is_some_and(|rest| rest.starts_with(prefix))
 }

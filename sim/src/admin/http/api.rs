@@ -4,21 +4,24 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::{Extension, Json};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
+use super::BreakFirstRecord;
 use super::params::ListParams;
 use super::reply::{self, ApiError};
-use crate::acd::directory::{Filter, Record};
-use crate::acd::model::{Agent, Malformation, format_iso_millis};
-use crate::acd::{BUSINESS_UNIT_ID, Shared, SimError, read};
+use super::wire::{List, WireAgent, list_records};
+use crate::admin::directory::{Filter, Record};
+use crate::admin::model::format_iso_millis;
+use crate::admin::{AdminState, SimError, Typing, read};
 
 type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
+type Broken = Option<Extension<BreakFirstRecord>>;
 
 fn list_params(query: Pairs) -> Result<ListParams, ApiError> {
     let Query(pairs) = query.map_err(|r| ApiError::BadRequest(format!("Bad query string: {r}")))?;
@@ -27,8 +30,9 @@ fn list_params(query: Pairs) -> Result<ListParams, ApiError> {
 
 /// `GET /agents`.
 pub async fn agents(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     OriginalUri(uri): OriginalUri,
+    broken: Broken,
     query: Pairs,
 ) -> Result<Response, ApiError> {
     let params = list_params(query)?;
@@ -50,6 +54,9 @@ pub async fn agents(
     let link = |skip: u64| link(&shared.base_url, uri.path(), &params, skip);
     let end = params.skip + records.len() as u64;
     let body = AgentsPage {
+        business_unit_id: shared.business_unit_id,
+        typing: shared.typing,
+        break_first: broken.is_some(),
         last_poll_time: format_iso_millis(poll_time),
         total,
         self_link: link(params.skip),
@@ -74,6 +81,10 @@ fn link(base: &str, path: &str, params: &ListParams, skip: u64) -> String {
 
 /// The body of a `GET /agents` page.
 struct AgentsPage<'a> {
+    business_unit_id: u64,
+    typing: Typing,
+    /// Break the first record's `agentId` (the malformed-record fault).
+    break_first: bool,
     last_poll_time: String,
     total: u64,
     self_link: String,
@@ -85,61 +96,51 @@ struct AgentsPage<'a> {
 impl Serialize for AgentsPage<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(5))?;
-        map.serialize_entry("businessUnitId", &BUSINESS_UNIT_ID)?;
+        map.serialize_entry("businessUnitId", &self.business_unit_id)?;
         map.serialize_entry("lastPollTime", &self.last_poll_time)?;
         map.serialize_entry("totalRecords", &self.total)?;
         map.serialize_entry(
             "_links",
             &json!({"self": self.self_link, "next": self.next, "previous": self.previous}),
         )?;
-        map.serialize_entry("agents", &WireRecords(self.records))?;
+        let records = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(at, record)| WireAgent {
+                record,
+                typing: self.typing,
+                break_id: self.break_first && at == 0,
+            });
+        map.serialize_entry("agents", &Seq(records))?;
         map.end()
     }
 }
 
-struct WireRecords<'a>(&'a [Record]);
+/// Serialises the items of an iterator as a JSON array without collecting them.
+struct Seq<I>(I);
 
-impl Serialize for WireRecords<'_> {
+impl<I> Serialize for Seq<I>
+where
+    I: Iterator + Clone,
+    I::Item: Serialize,
+{
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(WireRecord))
+        s.collect_seq(self.0.clone())
     }
-}
-
-struct WireRecord<'a>(&'a Record);
-
-impl Serialize for WireRecord<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Record::Agent(agent) => agent.serialize(s),
-            Record::Malformed(agent, kind) => broken(agent, *kind)
-                .map_err(serde::ser::Error::custom)?
-                .serialize(s),
-        }
-    }
-}
-
-/// The agent as a JSON object with its `agentId` broken the requested way.
-fn broken(agent: &Agent, kind: Malformation) -> Result<Value, serde_json::Error> {
-    let mut value = serde_json::to_value(agent)?;
-    if let Value::Object(fields) = &mut value {
-        match kind {
-            Malformation::MissingAgentId => {
-                fields.remove("agentId");
-            }
-            Malformation::StringAgentId => {
-                fields.insert(
-                    "agentId".into(),
-                    Value::String(format!("X{}", agent.agent_id)),
-                );
-            }
-        }
-    }
-    Ok(value)
 }
 
 /// One page of a small list: `{"totalRecords": n, "<key>": [...]}`, or 204 past the end.
-fn list_page<T: Serialize>(key: &str, items: &[T], query: Pairs) -> Result<Response, ApiError> {
+fn list_page<T: Serialize>(
+    shared: &AdminState,
+    list: List,
+    items: impl FnOnce(&crate::admin::catalog::Catalog) -> &[T],
+    broken: Broken,
+    query: Pairs,
+) -> Result<Response, ApiError> {
     let params = list_params(query)?;
+    let dir = read(&shared.directory);
+    let items = items(&dir.catalog);
     let start = usize::try_from(params.skip)
         .unwrap_or(usize::MAX)
         .min(items.len());
@@ -149,56 +150,69 @@ fn list_page<T: Serialize>(key: &str, items: &[T], query: Pairs) -> Result<Respo
     if start == end {
         return Ok(reply::no_content());
     }
+    let key = list.key();
+    let records = list_records(list, &items[start..end], shared.typing, broken.is_some())
+        .map_err(|e| ApiError::Internal(format!("cannot serialise {key}: {e}")))?;
     let mut body = Map::new();
     body.insert("totalRecords".into(), json!(items.len()));
-    body.insert(
-        key.into(),
-        serde_json::to_value(&items[start..end])
-            .map_err(|e| ApiError::Internal(format!("cannot serialise {key}: {e}")))?,
-    );
+    body.insert(key.into(), records);
     Ok(reply::json(StatusCode::OK, &body))
 }
 
-pub async fn teams(State(shared): State<Arc<Shared>>, query: Pairs) -> Result<Response, ApiError> {
-    list_page("teams", &read(&shared.directory).catalog.teams, query)
+pub async fn teams(
+    State(shared): State<Arc<AdminState>>,
+    broken: Broken,
+    query: Pairs,
+) -> Result<Response, ApiError> {
+    list_page(&shared, List::Teams, |c| &c.teams, broken, query)
 }
 
 pub async fn security_profiles(
-    State(shared): State<Arc<Shared>>,
-    query: Pairs,
-) -> Result<Response, ApiError> {
-    list_page("profiles", &read(&shared.directory).catalog.profiles, query)
-}
-
-pub async fn campaigns(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
+    broken: Broken,
     query: Pairs,
 ) -> Result<Response, ApiError> {
     list_page(
-        "campaigns",
-        &read(&shared.directory).catalog.campaigns,
+        &shared,
+        List::SecurityProfiles,
+        |c| &c.profiles,
+        broken,
         query,
     )
 }
 
+pub async fn campaigns(
+    State(shared): State<Arc<AdminState>>,
+    broken: Broken,
+    query: Pairs,
+) -> Result<Response, ApiError> {
+    list_page(&shared, List::Campaigns, |c| &c.campaigns, broken, query)
+}
+
 pub async fn dispositions(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
+    broken: Broken,
     query: Pairs,
 ) -> Result<Response, ApiError> {
     list_page(
-        "dispositions",
-        &read(&shared.directory).catalog.dispositions,
+        &shared,
+        List::Dispositions,
+        |c| &c.dispositions,
+        broken,
         query,
     )
 }
 
 pub async fn unavailable_codes(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
+    broken: Broken,
     query: Pairs,
 ) -> Result<Response, ApiError> {
     list_page(
-        "unavailableCodes",
-        &read(&shared.directory).catalog.unavailable_codes,
+        &shared,
+        List::UnavailableCodes,
+        |c| &c.unavailable_codes,
+        broken,
         query,
     )
 }
@@ -238,7 +252,7 @@ const REQUIRED_ON_CREATE: &[&str] = &["userName", "firstName", "lastName", "team
 
 /// `POST /agents`: creates each agent; per-item failures do not stop the others.
 pub async fn create_agents(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let items = write_items(body)?;
@@ -253,7 +267,7 @@ pub async fn create_agents(
     Ok(write_results(results))
 }
 
-fn create_one(shared: &Shared, item: &Value) -> Result<u64, String> {
+fn create_one(shared: &AdminState, item: &Value) -> Result<u64, String> {
     let fields = item.as_object().ok_or("not a JSON object")?;
     if let Some(missing) = REQUIRED_ON_CREATE
         .iter()
@@ -272,7 +286,7 @@ fn create_one(shared: &Shared, item: &Value) -> Result<u64, String> {
 
 /// `PUT /agents`: updates each agent named by `agentId`.
 pub async fn update_agents(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let items = write_items(body)?;
@@ -289,12 +303,12 @@ pub async fn update_agents(
     Ok(write_results(results))
 }
 
-fn update_one(shared: &Shared, id: Option<u64>, item: &Value) -> Result<(), String> {
+fn update_one(shared: &AdminState, id: Option<u64>, item: &Value) -> Result<(), String> {
     let fields = item.as_object().ok_or("not a JSON object")?;
     let id = id.ok_or("agentId (integer) is required")?;
     check_refs(shared, fields)?;
     shared
-        .update_agent(id, |agent| {
+        .update_agent(id, |_, agent| {
             *agent = agent.patched(fields).map_err(SimError::InvalidAgent)?;
             Ok(())
         })
@@ -303,7 +317,7 @@ fn update_one(shared: &Shared, id: Option<u64>, item: &Value) -> Result<(), Stri
 }
 
 /// A written `teamId`/`profileId` must exist.
-fn check_refs(shared: &Shared, fields: &Map<String, Value>) -> Result<(), String> {
+fn check_refs(shared: &AdminState, fields: &Map<String, Value>) -> Result<(), String> {
     let dir = read(&shared.directory);
     if let Some(team) = fields.get("teamId") {
         let known = team

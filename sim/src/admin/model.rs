@@ -10,7 +10,7 @@ pub use crate::iso::{format_iso_millis, iso_millis};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
-    /// The agent's id, unique in the tenant (base agents from [`crate::acd::FIRST_AGENT_ID`]).
+    /// The agent's id, unique in the tenant (base agents from [`crate::admin::FIRST_AGENT_ID`]).
     pub agent_id: u64,
     /// Always present; may be empty.
     pub user_name: String,
@@ -59,8 +59,8 @@ pub struct Team {
     pub description: Option<String>,
     /// Whether the WFO feature is enabled on the team.
     pub wfo_enabled: bool,
-    /// Whether the WFM 2 feature is enabled on the team: "WFM Advanced" (ASSUMED, see
-    /// [`wfm_advanced`](crate::acd::assumed::wfm_advanced)).
+    /// Whether the WFM 2 feature is enabled on the team: on the CXone ACD, "WFM Advanced"
+    /// (ASSUMED, see [`wfm_advanced`](crate::acd::assumed::wfm_advanced)).
     pub wfm2_enabled: bool,
     /// Whether the NICE WFM feature is enabled on the team.
     pub nice_wfm_enabled: bool,
@@ -76,7 +76,8 @@ pub struct SecurityProfile {
     pub security_profile_id: u64,
     /// The profile's display name.
     pub security_profile_name: String,
-    /// Names of the permissions the profile grants (ASSUMED shape, see [`crate::acd::assumed`]).
+    /// Names of the permissions the profile grants (ASSUMED shape, see
+    /// [`crate::acd::assumed`]).
     pub permissions: Vec<String>,
 }
 

@@ -2,7 +2,7 @@
 //! `isActive` reads of a million-agent tenant can count and seek without generating agents.
 //! Built lazily on the first such read (a million agents take a few milliseconds).
 
-use super::generate::base_is_active;
+use super::generate::{Variety, base_is_active};
 
 #[derive(Debug)]
 pub struct ActiveIndex {
@@ -14,7 +14,7 @@ pub struct ActiveIndex {
 }
 
 impl ActiveIndex {
-    pub fn build(seed: u64, len: u64) -> Self {
+    pub fn build(seed: u64, len: u64, variety: &Variety) -> Self {
         let word_count = len.div_ceil(64);
         let mut words = Vec::with_capacity(usize::try_from(word_count).unwrap_or(0));
         let mut prefix = Vec::with_capacity(words.capacity() + 1);
@@ -24,7 +24,7 @@ impl ActiveIndex {
             let mut word = 0u64;
             for bit in 0..64 {
                 let i = w * 64 + bit;
-                if i < len && base_is_active(seed, i) {
+                if i < len && base_is_active(seed, i, variety) {
                     word |= 1 << bit;
                 }
             }
@@ -115,16 +115,18 @@ impl ActiveIndex {
 mod tests {
     use super::*;
 
+    use crate::acd::population::VARIETY;
+
     fn naive(seed: u64, len: u64, want: bool) -> Vec<u64> {
         (0..len)
-            .filter(|&i| base_is_active(seed, i) == want)
+            .filter(|&i| base_is_active(seed, i, &VARIETY) == want)
             .collect()
     }
 
     #[test]
     fn rank_select_and_next_agree_with_a_naive_scan() {
         for len in [0, 1, 63, 64, 65, 1000] {
-            let index = ActiveIndex::build(5, len);
+            let index = ActiveIndex::build(5, len, &VARIETY);
             for want in [true, false] {
                 let expected = naive(5, len, want);
                 assert_eq!(index.rank(len, want), expected.len() as u64);

@@ -1,4 +1,4 @@
-//! Errors of the simulator's library API.
+//! Errors of the Admin API simulators' library API (the CXone ACD's and Central's).
 
 use std::net::SocketAddr;
 

@@ -1,5 +1,6 @@
-//! The control API over HTTP under `/_sim/`, so that an out-of-process client (or anyone
-//! driving the standalone binary) can do what in-process tests do through [`crate::AcdSim`].
+//! The control API over HTTP under `/_sim/` that every Admin API simulator offers, so that an
+//! out-of-process client (or anyone driving the standalone binary) can do what in-process
+//! tests do through [`crate::admin::AdminSim`]. A platform adds its own (`/info` at least).
 //! These endpoints take no credentials and are never logged, faulted or stalled.
 
 use std::sync::Arc;
@@ -16,11 +17,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::reply;
-use crate::acd::{Fault, Malformation, Shared, SimError, read};
+use crate::admin::model::format_iso_millis;
+use crate::admin::{AdminState, Fault, Malformation, SimError, Typing, read};
 
 /// A failed control request: `{"error": "..."}` with 400 or 404.
 #[derive(Debug)]
-pub struct ControlError(StatusCode, String);
+pub(crate) struct ControlError(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
@@ -31,7 +33,9 @@ impl IntoResponse for ControlError {
 impl From<SimError> for ControlError {
     fn from(error: SimError) -> Self {
         let status = match error {
-            SimError::UnknownAgent(_) | SimError::UnknownTeam(_) => StatusCode::NOT_FOUND,
+            SimError::UnknownAgent(_) | SimError::UnknownTeam(_) | SimError::UnknownProfile(_) => {
+                StatusCode::NOT_FOUND
+            }
             _ => StatusCode::BAD_REQUEST,
         };
         ControlError(status, error.to_string())
@@ -47,15 +51,16 @@ impl From<JsonRejection> for ControlError {
     }
 }
 
-type Reply = Result<Response, ControlError>;
+/// What a control handler answers.
+pub(crate) type Reply = Result<Response, ControlError>;
 
-fn ok(value: impl serde::Serialize) -> Reply {
+/// 200 with `value` as JSON.
+pub(crate) fn ok(value: impl serde::Serialize) -> Reply {
     Ok(reply::json(StatusCode::OK, &value))
 }
 
-pub fn router() -> Router<Arc<Shared>> {
+pub(crate) fn router() -> Router<Arc<AdminState>> {
     Router::new()
-        .route("/info", get(info))
         .route("/agents", post(add_agent))
         .route("/agents/malformed", post(inject_malformed))
         .route(
@@ -63,7 +68,9 @@ pub fn router() -> Router<Arc<Shared>> {
             get(get_agent).patch(update_agent).delete(remove_agent),
         )
         .route("/agents/{id}/deactivate", post(deactivate_agent))
-        .route("/teams/{id}/features", put(set_team_features))
+        .route("/agents/{id}/reactivate", post(reactivate_agent))
+        .route("/agents/{id}/team", put(move_agent))
+        .route("/agents/{id}/profile", put(set_agent_profile))
         .route("/tokens/expire", post(expire_tokens))
         .route("/faults", post(fail_next).delete(clear_faults))
         .route("/stalls", post(stall).get(stalled))
@@ -72,18 +79,24 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/request-log", get(request_log).delete(reset_request_log))
 }
 
-async fn info(State(shared): State<Arc<Shared>>) -> Reply {
-    ok(json!({
-        "baseUrl": shared.base_url,
-        "tenantId": shared.tenant_id,
-        "seed": shared.seed,
-        "credentials": shared.credentials,
-        "agents": shared.agent_count(),
-        "createdAt": crate::acd::model::format_iso_millis(read(&shared.directory).created()),
-    }))
+/// What `/_sim/info` says of the Admin API part: seed, typing, agent count, creation instant.
+pub(crate) fn info(shared: &AdminState) -> Map<String, Value> {
+    let mut info = Map::new();
+    info.insert("baseUrl".into(), json!(shared.base_url));
+    info.insert("seed".into(), json!(shared.seed));
+    info.insert(
+        "stringTyped".into(),
+        json!(shared.typing == Typing::Strings),
+    );
+    info.insert("agents".into(), json!(shared.agent_count()));
+    info.insert(
+        "createdAt".into(),
+        json!(format_iso_millis(read(&shared.directory).created())),
+    );
+    info
 }
 
-async fn get_agent(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> Reply {
+async fn get_agent(State(shared): State<Arc<AdminState>>, Path(id): Path<u64>) -> Reply {
     let agent = shared.agent(id).ok_or(SimError::UnknownAgent(id))?;
     ok(agent)
 }
@@ -107,27 +120,89 @@ fn patch_of(body: &[u8]) -> Result<Map<String, Value>, ControlError> {
 }
 
 async fn update_agent(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     Path(id): Path<u64>,
     body: Bytes,
 ) -> Reply {
     let patch = patch_of(&body)?;
-    let agent = shared.update_agent(id, |agent| {
+    let agent = shared.update_agent(id, |_, agent| {
         *agent = agent.patched(&patch).map_err(SimError::InvalidAgent)?;
         Ok(())
     })?;
     ok(agent)
 }
 
-async fn deactivate_agent(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> Reply {
-    let agent = shared.update_agent(id, |agent| {
-        agent.is_active = false;
-        Ok(())
-    })?;
-    ok(agent)
+async fn deactivate_agent(State(shared): State<Arc<AdminState>>, Path(id): Path<u64>) -> Reply {
+    ok(shared.set_agent_active(id, false)?)
 }
 
-async fn add_agent(State(shared): State<Arc<Shared>>, body: Bytes) -> Reply {
+async fn reactivate_agent(State(shared): State<Arc<AdminState>>, Path(id): Path<u64>) -> Reply {
+    ok(shared.set_agent_active(id, true)?)
+}
+
+/// A team or profile named by id or by name.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Target {
+    id: Option<u64>,
+    name: Option<String>,
+}
+
+impl Target {
+    /// The id this names, looked up by name in `names` (id, name) when no id is given.
+    fn resolve<'a>(
+        &self,
+        what: &str,
+        mut names: impl Iterator<Item = (u64, &'a str)>,
+    ) -> Result<u64, ControlError> {
+        match (self.id, &self.name) {
+            (Some(id), None) => Ok(id),
+            (None, Some(name)) => names
+                .find(|(_, candidate)| candidate == name)
+                .map(|(id, _)| id)
+                .ok_or_else(|| {
+                    ControlError(StatusCode::NOT_FOUND, format!("no {what} named '{name}'"))
+                }),
+            _ => Err(ControlError(
+                StatusCode::BAD_REQUEST,
+                format!("name the {what} with exactly one of \"id\" and \"name\""),
+            )),
+        }
+    }
+}
+
+async fn move_agent(
+    State(shared): State<Arc<AdminState>>,
+    Path(id): Path<u64>,
+    body: Result<Json<Target>, JsonRejection>,
+) -> Reply {
+    let Json(target) = body?;
+    let team_id = {
+        let dir = read(&shared.directory);
+        let teams = dir.catalog.teams.iter();
+        target.resolve("team", teams.map(|t| (t.team_id, t.team_name.as_str())))?
+    };
+    ok(shared.move_agent(id, team_id)?)
+}
+
+async fn set_agent_profile(
+    State(shared): State<Arc<AdminState>>,
+    Path(id): Path<u64>,
+    body: Result<Json<Target>, JsonRejection>,
+) -> Reply {
+    let Json(target) = body?;
+    let profile_id = {
+        let dir = read(&shared.directory);
+        let profiles = dir.catalog.profiles.iter();
+        target.resolve(
+            "security profile",
+            profiles.map(|p| (p.security_profile_id, p.security_profile_name.as_str())),
+        )?
+    };
+    ok(shared.set_agent_profile(id, profile_id)?)
+}
+
+async fn add_agent(State(shared): State<Arc<AdminState>>, body: Bytes) -> Reply {
     let patch = patch_of(&body)?;
     let agent = shared.add_agent(|agent| {
         *agent = agent.patched(&patch).map_err(SimError::InvalidAgent)?;
@@ -136,7 +211,7 @@ async fn add_agent(State(shared): State<Arc<Shared>>, body: Bytes) -> Reply {
     ok(agent)
 }
 
-async fn remove_agent(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> Reply {
+async fn remove_agent(State(shared): State<Arc<AdminState>>, Path(id): Path<u64>) -> Reply {
     shared.remove_agent(id)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -147,29 +222,14 @@ struct MalformedRequest {
 }
 
 async fn inject_malformed(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     body: Result<Json<MalformedRequest>, JsonRejection>,
 ) -> Reply {
     let Json(request) = body?;
     ok(json!({"slot": shared.inject_malformed_agent(request.kind)}))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct FeaturesRequest {
-    wfm_advanced: bool,
-}
-
-async fn set_team_features(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<u64>,
-    body: Result<Json<FeaturesRequest>, JsonRejection>,
-) -> Reply {
-    let Json(request) = body?;
-    ok(shared.set_team_features(id, request.wfm_advanced)?)
-}
-
-async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Reply {
+async fn expire_tokens(State(shared): State<Arc<AdminState>>) -> Reply {
     shared.expire_tokens();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -183,7 +243,7 @@ struct FaultRequest {
 }
 
 async fn fail_next(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     body: Result<Json<FaultRequest>, JsonRejection>,
 ) -> Reply {
     let Json(request) = body?;
@@ -191,7 +251,7 @@ async fn fail_next(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn clear_faults(State(shared): State<Arc<Shared>>) -> Reply {
+async fn clear_faults(State(shared): State<Arc<AdminState>>) -> Reply {
     shared.traffic.clear_faults();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -205,7 +265,7 @@ struct StallRequest {
 }
 
 async fn stall(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     body: Result<Json<StallRequest>, JsonRejection>,
 ) -> Reply {
     let Json(request) = body?;
@@ -213,11 +273,11 @@ async fn stall(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn stalled(State(shared): State<Arc<Shared>>) -> Reply {
+async fn stalled(State(shared): State<Arc<AdminState>>) -> Reply {
     ok(json!({"stalled": shared.traffic.stalled()}))
 }
 
-async fn release_stalls(State(shared): State<Arc<Shared>>) -> Reply {
+async fn release_stalls(State(shared): State<Arc<AdminState>>) -> Reply {
     shared.traffic.release_stalls();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -228,7 +288,7 @@ struct CountQuery {
 }
 
 async fn request_count(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<AdminState>>,
     Query(query): Query<CountQuery>,
 ) -> Reply {
     let prefix = query.prefix.unwrap_or_else(|| "/".to_owned());
@@ -239,11 +299,11 @@ async fn request_count(
     }))
 }
 
-async fn request_log(State(shared): State<Arc<Shared>>) -> Reply {
+async fn request_log(State(shared): State<Arc<AdminState>>) -> Reply {
     ok(shared.traffic.log())
 }
 
-async fn reset_request_log(State(shared): State<Arc<Shared>>) -> Reply {
+async fn reset_request_log(State(shared): State<Arc<AdminState>>) -> Reply {
     shared.traffic.reset_log();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
