@@ -4,20 +4,10 @@
 //! by its key before the connector touches the network. Secrets live in [`Secret`], whose
 //! `Debug` never prints the value.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
-use thiserror::Error;
-
-/// The API version used when `api-version` is not set.
-pub const DEFAULT_API_VERSION: &str = "v27.0";
-/// The page size used when `page-size` is not set.
-pub const DEFAULT_PAGE_SIZE: u32 = 1000;
-/// The largest page CXone serves.
-pub const MAX_PAGE_SIZE: u32 = 10_000;
+use ccsync_admin_api::{BaseUrl, RawSettings, Secret, SettingsError};
 
 /// Every key `configure` accepts.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: &[&str] = &[
     "auth-url",
     "api-url",
     "tenant-id",
@@ -28,80 +18,6 @@ pub const KEYS: [&str; 9] = [
     "api-version",
     "page-size",
 ];
-
-/// What is wrong with the settings, naming the key.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SettingsError {
-    #[error("setting `{0}` is required but missing")]
-    Missing(&'static str),
-    #[error("setting `{key}` is invalid: {reason}")]
-    Invalid { key: &'static str, reason: String },
-    #[error("setting `{0}` is unknown to cxone-acd (known: {known})", known = KEYS.join(", "))]
-    Unknown(String),
-    #[error("setting `{0}` is given more than once")]
-    Duplicate(String),
-}
-
-/// A secret value (client secret, access key secret, access token).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-/// An `http`/`https` base URL without query, fragment or trailing slash, so that paths can be
-/// appended to it. The host polices which origins are reachable; this only catches settings
-/// that cannot be a base URL at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl(String);
-
-impl BaseUrl {
-    pub fn parse(value: &str) -> Result<Self, String> {
-        let rest = value
-            .strip_prefix("https://")
-            .or_else(|| value.strip_prefix("http://"))
-            .ok_or_else(|| format!("`{value}` is not an http:// or https:// URL"))?;
-        if value.chars().any(char::is_whitespace) {
-            return Err(format!("`{value}` contains whitespace"));
-        }
-        if value.contains(['?', '#']) {
-            return Err(format!("`{value}` has a query or fragment"));
-        }
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() {
-            return Err(format!("`{value}` has no host"));
-        }
-        Ok(Self(value.trim_end_matches('/').to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The base extended by `path` (which starts with `/` and has no query or fragment).
-    pub fn child(&self, path: &str) -> Self {
-        Self(self.join(path).trim_end_matches('/').to_string())
-    }
-
-    /// The base followed by `path_and_query` (which starts with `/`).
-    pub fn join(&self, path_and_query: &str) -> String {
-        format!("{}{path_and_query}", self.0)
-    }
-}
 
 /// Where the API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,41 +44,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Parses the `configure` key/value pairs. Unknown and repeated keys are errors, so that a
-    /// misspelt key (say `page_size`) is not silently ignored.
+    /// Parses the `configure` key/value pairs. Unknown, repeated and empty keys are errors, so
+    /// that a misspelt key (say `page_size`) is not silently ignored.
     pub fn parse<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, SettingsError> {
-        let mut map: BTreeMap<&'static str, &'a str> = BTreeMap::new();
-        for (key, value) in pairs {
-            let known = KEYS
-                .iter()
-                .find(|k| **k == key)
-                .ok_or_else(|| SettingsError::Unknown(key.to_string()))?;
-            if map.insert(known, value).is_some() {
-                return Err(SettingsError::Duplicate(key.to_string()));
-            }
-        }
-        let optional = |key: &'static str| -> Result<Option<&'a str>, SettingsError> {
-            match map.get(key) {
-                None => Ok(None),
-                Some(&"") => Err(SettingsError::Invalid {
-                    key,
-                    reason: "it is empty".into(),
-                }),
-                Some(v) => Ok(Some(*v)),
-            }
-        };
-        let required = |key: &'static str| -> Result<&'a str, SettingsError> {
-            optional(key)?.ok_or(SettingsError::Missing(key))
-        };
-        let url = |key: &'static str, value: &str| {
-            BaseUrl::parse(value).map_err(|reason| SettingsError::Invalid { key, reason })
-        };
-
-        let auth_url = url("auth-url", required("auth-url")?)?;
-        let api = match (optional("api-url")?, optional("tenant-id")?) {
-            (Some(api_url), _) => ApiLocation::Given(url("api-url", api_url)?),
+        let raw = RawSettings::read("cxone-acd", KEYS, pairs)?;
+        let auth_url = RawSettings::url("auth-url", raw.required("auth-url")?)?;
+        let api = match (raw.optional("api-url")?, raw.optional("tenant-id")?) {
+            (Some(api_url), _) => ApiLocation::Given(RawSettings::url("api-url", api_url)?),
             (None, Some(tenant_id)) => ApiLocation::Discover {
                 tenant_id: tenant_id.to_string(),
             },
@@ -175,46 +65,17 @@ impl Settings {
                 });
             }
         };
-        let api_version = match optional("api-version")? {
-            None => DEFAULT_API_VERSION.to_string(),
-            Some(v) if is_api_version(v) => v.to_string(),
-            Some(v) => {
-                return Err(SettingsError::Invalid {
-                    key: "api-version",
-                    reason: format!("`{v}` is not of the form v<major>.<minor> (e.g. v27.0)"),
-                });
-            }
-        };
-        let page_size = match optional("page-size")? {
-            None => DEFAULT_PAGE_SIZE,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-                .ok_or_else(|| SettingsError::Invalid {
-                    key: "page-size",
-                    reason: format!("`{v}` is not a whole number from 1 to {MAX_PAGE_SIZE}"),
-                })?,
-        };
         Ok(Self {
             auth_url,
             api,
-            client_id: required("client-id")?.to_string(),
-            client_secret: Secret::new(required("client-secret")?),
-            access_key_id: required("access-key-id")?.to_string(),
-            access_key_secret: Secret::new(required("access-key-secret")?),
-            api_version,
-            page_size,
+            client_id: raw.required("client-id")?.to_string(),
+            client_secret: Secret::new(raw.required("client-secret")?),
+            access_key_id: raw.required("access-key-id")?.to_string(),
+            access_key_secret: Secret::new(raw.required("access-key-secret")?),
+            api_version: raw.api_version()?,
+            page_size: raw.page_size()?,
         })
     }
-}
-
-fn is_api_version(value: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    value
-        .strip_prefix('v')
-        .and_then(|rest| rest.split_once('.'))
-        .is_some_and(|(major, minor)| digits(major) && digits(minor))
 }
 
 #[cfg(test)]
@@ -319,36 +180,15 @@ mod tests {
     }
 
     #[test]
-    fn page_size_bounds_are_inclusive() {
-        assert_eq!(parse_with(&[("page-size", "1")]).unwrap().page_size, 1);
-        assert_eq!(
-            parse_with(&[("page-size", "10000")]).unwrap().page_size,
-            10_000
-        );
-    }
-
-    #[test]
     fn unknown_and_duplicate_keys_are_refused() {
         assert_eq!(
-            parse_with(&[("page_size", "10")]),
-            Err(SettingsError::Unknown("page_size".into()))
+            parse_with(&[("page_size", "10")]).unwrap_err().to_string(),
+            "setting `page_size` is unknown to cxone-acd (known: auth-url, api-url, tenant-id, \
+             client-id, client-secret, access-key-id, access-key-secret, api-version, page-size)"
         );
         assert_eq!(
             parse_with(&[("client-id", "again")]),
             Err(SettingsError::Duplicate("client-id".into()))
-        );
-    }
-
-    #[test]
-    fn base_url_rejects_queries_whitespace_and_other_schemes() {
-        assert!(BaseUrl::parse("https://a.b/x?y=1").is_err());
-        assert!(BaseUrl::parse("https://a b").is_err());
-        assert!(BaseUrl::parse("a.b").is_err());
-        assert_eq!(
-            BaseUrl::parse("http://127.0.0.1:9/base/")
-                .unwrap()
-                .join("/p"),
-            "http://127.0.0.1:9/base/p"
         );
     }
 

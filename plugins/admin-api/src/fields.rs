@@ -13,12 +13,18 @@ use thiserror::Error;
 pub enum FieldError {
     /// The field is absent.
     #[error("{field} is missing")]
-    Missing { field: &'static str },
+    Missing {
+        /// The field.
+        field: &'static str,
+    },
     /// The field is present with a value of the wrong JSON type.
     #[error("{field} is not {expected} (found {found})")]
     WrongType {
+        /// The field.
         field: &'static str,
+        /// What the field should hold.
         expected: &'static str,
+        /// What it holds.
         found: &'static str,
     },
 }
@@ -28,6 +34,7 @@ pub enum FieldError {
 pub struct Fields<'a>(&'a Map<String, Value>);
 
 impl<'a> Fields<'a> {
+    /// The fields of `object`.
     pub fn new(object: &'a Map<String, Value>) -> Self {
         Self(object)
     }

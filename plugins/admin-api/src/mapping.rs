@@ -1,4 +1,4 @@
-//! Maps one CXone record (a JSON object) onto the contract's entity of its kind.
+//! Maps one Admin API record (a JSON object) onto the contract's entity of its kind.
 //!
 //! The rules are those of `sim/ACD-WIRE.md`: ids become decimal strings, empty strings and nulls
 //! become `none`, a user's permissions are those of its security profile, and platform
@@ -186,7 +186,7 @@ fn map_disposition(f: Fields<'_>) -> Result<NamedItem, FieldError> {
     Ok(NamedItem {
         id: f.required_int("dispositionId")?.to_string(),
         name: f.required_str("dispositionName")?.to_string(),
-        // Dispositions have no active flag on CXone.
+        // Dispositions have no active flag in the Admin API.
         active: true,
         group: None,
         extra: sorted_extra([
