@@ -263,6 +263,7 @@ mod tests {
             json!({"agentId": "x7", "userName": "bad@acme", "isActive": true}),
             json!({"userName": "", "isActive": true}),
             agent(4),
+            json!({"agentId": "0005", "userName": "odd@acme", "isActive": "yes"}),
         ];
         let mut at = first(Kind::User, None, 10);
         at.cursor.skip = 1000;
@@ -287,12 +288,18 @@ mod tests {
                 InvalidRecord {
                     id: Some("x7".into()),
                     reason: "agents[1] at skip 1000 (userName \"bad@acme\"): agentId is not an \
-                             integer (found a string)"
+                             integer (found a string that is not a whole number)"
                         .into(),
                 },
                 InvalidRecord {
                     id: None,
                     reason: "agents[2] at skip 1000: agentId is missing".into(),
+                },
+                InvalidRecord {
+                    id: Some("5".into()),
+                    reason: "agents[4] at skip 1000 (userName \"odd@acme\"): isActive is not a \
+                             boolean (found a string other than true, false, 1 and 0)"
+                        .into(),
                 },
             ]
         );

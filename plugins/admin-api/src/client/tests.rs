@@ -357,3 +357,30 @@ fn logs_never_carry_tokens() {
     let debug = format!("{c:?}");
     assert!(!debug.contains(TOKEN_2), "{debug}");
 }
+
+#[test]
+fn reply_with_every_field_as_a_string_reads_like_a_typed_one() {
+    let stringly_agent = json!({"agentId": "1", "userName": "u1", "isActive": "1",
+        "profileId": "7", "profileName": "P7"});
+    let stringly_profiles = json!({"totalRecords": "1", "profiles": [{"securityProfileId": "7",
+        "securityProfileName": "P7", "permissions": ["perm-7"]}]});
+    let mut host = ScriptedHost::default()
+        .expect(
+            get("/agents?skip=0&top=2&orderBy=agentId"),
+            json_ok(json!({"totalRecords": "1", "lastPollTime": "P1", "agents": [stringly_agent]})),
+        )
+        .expect(
+            get("/security-profiles?skip=0&top=2"),
+            json_ok(stringly_profiles),
+        )
+        .expect(
+            get("/agents?skip=0&top=2&orderBy=agentId"),
+            json_ok(json!({"totalRecords": 1, "lastPollTime": "P1", "agents": [agent(1, 7)]})),
+        );
+    let mut c = client();
+    let stringly = c.read(&mut host, Kind::User, None, None).unwrap();
+    let typed = c.read(&mut host, Kind::User, None, None).unwrap();
+    assert!(stringly.invalid.is_empty(), "{:?}", stringly.invalid);
+    assert_eq!(stringly.items, typed.items);
+    host.assert_done();
+}
