@@ -16,11 +16,18 @@ pub struct BundledPlugin {
 }
 
 /// Every connector of this repository.
-pub const CONNECTORS: &[BundledPlugin] = &[BundledPlugin {
-    name: "cxone-acd",
-    component: include_bytes!(concat!(env!("OUT_DIR"), "/cxone-acd.wasm")),
-    manifest: include_str!("../../../plugins/cxone-acd/plugin.toml"),
-}];
+pub const CONNECTORS: &[BundledPlugin] = &[
+    BundledPlugin {
+        name: "cxone-acd",
+        component: include_bytes!(concat!(env!("OUT_DIR"), "/cxone-acd.wasm")),
+        manifest: include_str!("../../../plugins/cxone-acd/plugin.toml"),
+    },
+    BundledPlugin {
+        name: "central",
+        component: include_bytes!(concat!(env!("OUT_DIR"), "/central.wasm")),
+        manifest: include_str!("../../../plugins/central/plugin.toml"),
+    },
+];
 
 /// Finds a bundled connector by name.
 pub fn connector(name: &str) -> Option<&'static BundledPlugin> {
