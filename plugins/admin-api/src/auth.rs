@@ -18,8 +18,9 @@ use crate::wit::types::Error;
 /// A bearer token and the API it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
-    /// The versioned Admin API base, e.g. `https://api-c7.incontact.com/inContactAPI/services/v27.0`;
-    /// list paths such as `/agents` are appended to it.
+    /// The versioned Admin API base, e.g.
+    /// `https://api-c7.incontact.com/inContactAPI/services/v27.0`; list paths such as
+    /// `/agents` are appended to it.
     pub api_base: BaseUrl,
     /// The token sent as `Authorization: Bearer <token>`.
     pub token: Secret,

@@ -54,7 +54,7 @@ pub fn detail(response: &Response) -> Option<String> {
 }
 
 /// The wait a 429 asks for, in milliseconds. `Retry-After` as an HTTP date is not understood
-/// (the plugin has no clock) and falls back to the default.
+/// (it would take a date parser and the wall clock) and falls back to the default.
 pub fn retry_after_ms(headers: &[Header]) -> u64 {
     header_value(headers, "Retry-After")
         .and_then(|v| v.trim().parse::<u64>().ok())

@@ -8,10 +8,11 @@
 //! unchanged record maps to the same entity whichever form it came in (the host hashes records
 //! to detect change):
 //!
-//! | read as | accepted | refused |
-//! |---|---|---|
-//! | integer (ids, numbers) | a JSON integer; a string of ASCII digits, optionally after `-` (`"0042"` is 42) | a fraction, a sign `+`, spaces, any other character, more than 64 bits |
-//! | boolean | `true`/`false`; the numbers `1`/`0`; the strings `"1"`/`"0"` and `"true"`/`"false"` in any case | any other number or string |
+//! - an **integer** (ids and numbers) is a JSON integer or a string of ASCII digits, optionally
+//!   after `-` (`"0042"` is 42); a fraction, a sign `+`, spaces, any other character or more
+//!   than 64 bits is refused;
+//! - a **boolean** is `true`/`false`, the number `1`/`0`, or the string `"1"`/`"0"` or
+//!   `"true"`/`"false"` in any case; any other number or string is refused.
 //!
 //! Tenants do return malformed records now and then (an `agentId` of `"X12"`, a missing
 //! `isActive`). A value of the wrong shape makes the record an invalid-record entry whose
@@ -45,7 +46,7 @@ pub enum FieldError {
 const INTEGER: &str = "an integer";
 const BOOLEAN: &str = "a boolean";
 
-/// An integer as the wire sends it (see the module's table), or what was found instead.
+/// An integer as the wire sends it (see the module's rules), or what was found instead.
 pub fn integer(value: &Value) -> Result<i64, &'static str> {
     match value {
         Value::Number(n) => n.as_i64().ok_or("a number that is not a 64-bit integer"),
@@ -61,7 +62,7 @@ pub fn integer(value: &Value) -> Result<i64, &'static str> {
     }
 }
 
-/// A boolean as the wire sends it (see the module's table), or what was found instead.
+/// A boolean as the wire sends it (see the module's rules), or what was found instead.
 pub fn boolean(value: &Value) -> Result<bool, &'static str> {
     match value {
         Value::Bool(b) => Ok(*b),

@@ -1,8 +1,8 @@
 //! Turns one list reply into one page: the mapped records, the invalid ones, where the next
 //! page starts, and the watermark.
 //!
-//! Paging rules: a 204 (the Admin API's "nothing left") and a page shorter than `top` end the read.
-//! The watermark of an incremental (agents) read is the `lastPollTime` of its first page,
+//! Paging rules: a 204 (the Admin API's "nothing left") and a page shorter than `top` end the
+//! read. The watermark of an incremental (agents) read is the `lastPollTime` of its first page,
 //! repeated on every page; when the first page has none (a 204), the `since` the read started
 //! with is kept, so the next incremental read asks the same question instead of starting over.
 
