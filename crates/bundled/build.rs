@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// (package, file name of the embedded component)
-const CONNECTORS: &[(&str, &str)] = &[("cxone-acd", "cxone-acd"), ("central", "central")];
+const CONNECTORS: &[(&str, &str)] = &[
+    ("cxone-acd", "cxone-acd"),
+    ("central", "central"),
+    ("ivinex", "ivinex"),
+    ("ringcentral", "ringcentral"),
+];
 
 /// (feature of the test-connector crate, file name of the component)
 const TEST_PLUGINS: &[(&str, &str)] = &[

@@ -643,8 +643,12 @@ pub struct PauseArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Sizes to measure, in simulated agents.
-    #[arg(long = "users", default_values_t = [10_000, 100_000])]
+    /// What to measure: `wfm` (ACD -> WFM accounts), `dialer` (a push of selected users to
+    /// Ivinex), or `all`.
+    #[arg(long, default_value = "all", value_parser = ["all", "wfm", "dialer"])]
+    pub suite: String,
+    /// Sizes to measure, in simulated agents (default: each suite's own).
+    #[arg(long = "users")]
     pub users: Vec<usize>,
     /// Measurements per size (the median is printed).
     #[arg(long, default_value_t = 3)]

@@ -6,6 +6,7 @@
 mod support;
 
 mod acd_sync;
+mod dialer;
 mod docs;
 mod flow_engine;
 mod log;

@@ -27,6 +27,16 @@ pub const CONNECTORS: &[BundledPlugin] = &[
         component: include_bytes!(concat!(env!("OUT_DIR"), "/central.wasm")),
         manifest: include_str!("../../../plugins/central/plugin.toml"),
     },
+    BundledPlugin {
+        name: "ivinex",
+        component: include_bytes!(concat!(env!("OUT_DIR"), "/ivinex.wasm")),
+        manifest: include_str!("../../../plugins/ivinex/plugin.toml"),
+    },
+    BundledPlugin {
+        name: "ringcentral",
+        component: include_bytes!(concat!(env!("OUT_DIR"), "/ringcentral.wasm")),
+        manifest: include_str!("../../../plugins/ringcentral/plugin.toml"),
+    },
 ];
 
 /// Finds a bundled connector by name.

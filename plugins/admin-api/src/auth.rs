@@ -8,10 +8,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use connector_kit::{BaseUrl, Secret};
 
 use crate::classify::{self, detail};
 use crate::host::Host;
-use crate::settings::{BaseUrl, Secret};
 use crate::wit::http::Response;
 use crate::wit::types::Error;
 

@@ -4,10 +4,13 @@
 //! API (`/agents`, `/teams`, `/security-profiles`, …) and differ only in how a client signs in
 //! and learns where the API lives. This library holds the common part: which endpoint serves
 //! each kind ([`endpoint`]), the paging cursor, turning a list reply into a page, mapping each
-//! record onto the contract's entity with the wire's varying types accepted ([`fields`]),
-//! error classification ([`classify`]), and the list-request flow with one token renewal on a
-//! 401 ([`Client`]). Each connector plugs its own sign-in in through [`Auth`] ("a bearer token
-//! and the API base to send it to") and keeps its own settings, `describe` and component glue.
+//! record onto the contract's entity with the wire's varying types accepted (through
+//! `connector-kit`'s `fields`), error classification ([`classify`]), the list-request flow with
+//! one token renewal on a 401 ([`Client`]) and the two settings every Admin API connector takes
+//! ([`settings`]). Each connector plugs its own sign-in in through [`Auth`] ("a bearer token
+//! and the API base to send it to") and keeps its own settings, `describe` and component glue;
+//! what every connector shares, Admin API or not (secrets, base URLs, reading the `configure`
+//! pairs, typed record fields), is `connector-kit`'s.
 //!
 //! # Bindings
 //!
@@ -53,18 +56,13 @@ pub mod classify;
 mod client;
 mod cursor;
 pub mod endpoint;
-pub mod fields;
 mod host;
 mod mapping;
 mod page;
-mod settings;
+pub mod settings;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
 pub use auth::{Access, Auth, basic_credentials, classify_grant_failure, grant_refused};
 pub use client::Client;
 pub use host::{ClientSlot, Host, WitHost, header};
-pub use settings::{
-    BaseUrl, DEFAULT_API_VERSION, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RawSettings, Secret,
-    SettingsError,
-};

@@ -1,11 +1,11 @@
 //! Maps one Admin API record (a JSON object) onto the contract's entity of its kind.
 //!
 //! The rules are those of `sim/ACD-WIRE.md`: ids and flags are read in any of the wire's forms
-//! ([`fields`](crate::fields)) and become decimal strings and booleans, empty strings and nulls
-//! become `none`, a user's permissions are those of its security profile, and platform fields
-//! the contract has no place for go to `extra`, sorted by key so that an unchanged record
-//! always maps to the same value (the host hashes records to detect change). Users are mapped
-//! here, the flat kinds in `lists`.
+//! (connector-kit's [`fields`](connector_kit::fields)) and become decimal strings and
+//! booleans, empty strings and nulls become `none`, a user's permissions are those of its
+//! security profile, and platform fields the contract has no place for go to `extra`, sorted
+//! by key so that an unchanged record always maps to the same value (the host hashes records
+//! to detect change). Users are mapped here, the flat kinds in `lists`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +14,8 @@ use thiserror::Error;
 
 mod lists;
 
-use crate::fields::{FieldError, Fields, integer, json_type};
 use crate::wit::types::{Entity, KeyValue, Kind, User};
+use connector_kit::fields::{FieldError, Fields, integer, json_type};
 use lists::{map_agent_status, map_campaign, map_disposition, map_profile, map_team};
 
 /// Security profile id -> the permissions it grants.

@@ -13,8 +13,9 @@
 //!
 //! [`PasswordAuth`]: crate::session::PasswordAuth
 
-use ccsync_admin_api::fields::Fields;
-use ccsync_admin_api::{BaseUrl, Secret, basic_credentials, header};
+use ccsync_admin_api::{basic_credentials, header};
+use connector_kit::fields::{FieldError, Fields};
+use connector_kit::{BaseUrl, Secret};
 use serde_json::{Value, json};
 
 use crate::settings::Settings;
@@ -100,7 +101,7 @@ pub fn parse_grant(what: &str, body: &[u8]) -> Result<Grant, Error> {
         .ok_or_else(|| unusable("with JSON that is not an object".into()))?;
     let f = Fields::new(object);
     // Field errors name the field, never its value: no token is quoted.
-    let problem = |e: ccsync_admin_api::fields::FieldError| unusable(format!("but {e}"));
+    let problem = |e: FieldError| unusable(format!("but {e}"));
     let access_token = f
         .non_empty_str("access_token")
         .map_err(problem)?

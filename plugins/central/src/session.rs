@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use ccsync_admin_api::classify::{classify_http_error, classify_status, describe};
-use ccsync_admin_api::{Access, Auth, BaseUrl, Host, Secret, classify_grant_failure};
+use ccsync_admin_api::{Access, Auth, Host, classify_grant_failure};
+use connector_kit::{BaseUrl, Secret};
 
 use crate::auth::{self, Grant, REFRESH_WHAT, TOKEN_WHAT};
 use crate::settings::Settings;

@@ -4,7 +4,8 @@
 //! by its key before the connector touches the network. The password lives in a [`Secret`],
 //! whose `Debug` never prints it.
 
-use ccsync_admin_api::{BaseUrl, RawSettings, Secret, SettingsError};
+use ccsync_admin_api::settings::{api_version, page_size};
+use connector_kit::{BaseUrl, RawSettings, Secret, SettingsError};
 
 /// Every key `configure` accepts.
 pub const KEYS: &[&str] = &[
@@ -57,8 +58,8 @@ impl Settings {
             username: raw.required("username")?.to_string(),
             password: Secret::new(raw.required("password")?),
             scope: raw.optional("scope")?.unwrap_or(DEFAULT_SCOPE).to_string(),
-            api_version: raw.api_version()?,
-            page_size: raw.page_size()?,
+            api_version: api_version(&raw)?,
+            page_size: page_size(&raw)?,
         })
     }
 }
@@ -157,8 +158,9 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_key() {
-        let cases: [(&str, &str); 10] = [
+        let cases: [(&str, &str); 11] = [
             ("base-url", "api.incontact.com"),
+            ("base-url", "https://api.user:pw@api.incontact.com"),
             ("application", "Sync"),
             ("application", "@Acme"),
             ("application", "Sync@"),

@@ -7,7 +7,8 @@
 //! [`AccessKeyAuth`]: crate::client::AccessKeyAuth
 
 use ccsync_admin_api::classify::{classify_status, describe};
-use ccsync_admin_api::{BaseUrl, Secret, basic_credentials, classify_grant_failure, header};
+use ccsync_admin_api::{basic_credentials, classify_grant_failure, header};
+use connector_kit::{BaseUrl, Secret};
 use serde::Deserialize;
 
 use crate::settings::Settings;

@@ -5,7 +5,8 @@
 //! flow repeats the request once).
 
 use ccsync_admin_api::classify::classify_http_error;
-use ccsync_admin_api::{Access, Auth, BaseUrl, Host, Secret, header};
+use ccsync_admin_api::{Access, Auth, Host, header};
+use connector_kit::{BaseUrl, Secret};
 
 use crate::auth::{self, DISCOVERY_WHAT, TOKEN_WHAT};
 use crate::settings::{ApiLocation, Settings};

@@ -45,6 +45,7 @@ mod component;
 mod describe;
 mod settings;
 
-pub use ccsync_admin_api::{Host, SettingsError};
+pub use ccsync_admin_api::Host;
 pub use client::Client;
+pub use connector_kit::SettingsError;
 pub use settings::{ApiLocation, Settings};

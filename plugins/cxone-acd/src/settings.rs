@@ -4,7 +4,8 @@
 //! by its key before the connector touches the network. Secrets live in [`Secret`], whose
 //! `Debug` never prints the value.
 
-use ccsync_admin_api::{BaseUrl, RawSettings, Secret, SettingsError};
+use ccsync_admin_api::settings::{api_version, page_size};
+use connector_kit::{BaseUrl, RawSettings, Secret, SettingsError};
 
 /// Every key `configure` accepts.
 pub const KEYS: &[&str] = &[
@@ -72,8 +73,8 @@ impl Settings {
             client_secret: Secret::new(raw.required("client-secret")?),
             access_key_id: raw.required("access-key-id")?.to_string(),
             access_key_secret: Secret::new(raw.required("access-key-secret")?),
-            api_version: raw.api_version()?,
-            page_size: raw.page_size()?,
+            api_version: api_version(&raw)?,
+            page_size: page_size(&raw)?,
         })
     }
 }
@@ -159,7 +160,7 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_key() {
-        let cases: [(&str, &str); 7] = [
+        let cases: [(&str, &str); 8] = [
             ("page-size", "0"),
             ("page-size", "10001"),
             ("page-size", "lots"),
@@ -167,6 +168,7 @@ mod tests {
             ("api-version", "v27."),
             ("api-url", "ftp://x"),
             ("api-url", "https://"),
+            ("api-url", "https://user:pw@api-c7.niceincontact.com"),
         ];
         for (key, value) in cases {
             let err = parse_with(&[(key, value)]).unwrap_err();

@@ -28,12 +28,12 @@ const STREAM_AGENT: u64 = 2;
 const STREAM_ACTIVE: u64 = 3;
 
 /// Small lists on purpose: duplicate first and last names are common, as in real tenants.
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Maria", "James", "Anna", "John", "Fatima", "Wei", "Priya", "Lucas", "Sofia", "Ahmed", "Emma",
     "Noah", "Olivia", "Liam", "Chen", "Aisha", "Mateo", "Yuki", "Elena", "David", "Grace", "Omar",
     "Hannah", "Pedro", "Ines", "Kofi", "Sara", "Ivan", "Leila", "Tom",
 ];
-const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "Garcia", "Smith", "Johnson", "Nguyen", "Khan", "Wang", "Patel", "Silva", "Rossi", "Brown",
     "Muller", "Kim", "Lopez", "Jones", "Ali", "Martin", "Santos", "Cohen", "Okafor", "Dubois",
     "Novak", "Larsen", "Tanaka", "Reyes", "Hughes",
@@ -58,16 +58,24 @@ pub fn mail_domain(tenant_id: &str) -> String {
     format!("{label}.example.com")
 }
 
-/// Agent `index` of a tenant, as created at `created`.
-pub fn base_agent(
-    seed: u64,
-    index: u64,
-    catalog: &Catalog,
-    domain: &str,
-    created: Timestamp,
-) -> Agent {
-    let agent_id = FIRST_AGENT_ID + index;
-    let mut rng = SplitMix64::for_record(seed, STREAM_AGENT, index);
+/// The person behind a base agent: the first things drawn from the agent's stream, so that
+/// another simulator of the same seed (the RingCentral directory) derives the same people
+/// without generating whole agents or the tenant's catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Person {
+    pub(crate) agent_id: u64,
+    pub(crate) first_name: &'static str,
+    /// The family name as drawn; the agent itself lacks it now and then
+    /// ([`NO_LAST_NAME_PER_MILLE`]).
+    pub(crate) last_name: &'static str,
+    /// `first.last.<agentId>@<domain>`, lowercase.
+    pub(crate) user_name: String,
+    /// The agent's `emailAddress`.
+    pub(crate) email_address: Option<String>,
+}
+
+/// Draws the person of agent `agent_id` from the start of its stream.
+fn draw_person(rng: &mut SplitMix64, agent_id: u64, domain: &str) -> Person {
     let first = *rng.pick(FIRST_NAMES);
     let last = *rng.pick(LAST_NAMES);
     let user_name = format!(
@@ -85,6 +93,39 @@ pub fn base_agent(
     } else {
         Some(user_name.clone())
     };
+    Person {
+        agent_id,
+        first_name: first,
+        last_name: last,
+        user_name,
+        email_address,
+    }
+}
+
+/// The person behind base agent `index` of a tenant whose mail domain is `domain`: the same
+/// names, user name and email as [`base_agent`] gives the agent.
+pub(crate) fn base_person(seed: u64, index: u64, domain: &str) -> Person {
+    let mut rng = SplitMix64::for_record(seed, STREAM_AGENT, index);
+    draw_person(&mut rng, FIRST_AGENT_ID + index, domain)
+}
+
+/// Agent `index` of a tenant, as created at `created`.
+pub fn base_agent(
+    seed: u64,
+    index: u64,
+    catalog: &Catalog,
+    domain: &str,
+    created: Timestamp,
+) -> Agent {
+    let agent_id = FIRST_AGENT_ID + index;
+    let mut rng = SplitMix64::for_record(seed, STREAM_AGENT, index);
+    let Person {
+        first_name: first,
+        last_name: last,
+        user_name,
+        email_address,
+        ..
+    } = draw_person(&mut rng, agent_id, domain);
     let on_wfm_team = rng.chance(WFM_TEAM_AGENT_SHARE_PER_MILLE);
     let group = if on_wfm_team {
         &catalog.teams[..catalog.wfm_team_count]
@@ -159,6 +200,20 @@ mod tests {
         for i in 0..500 {
             let agent = base_agent(9, i, &catalog, "x.example.com", t0());
             assert_eq!(agent.is_active, base_is_active(9, i));
+        }
+    }
+
+    #[test]
+    fn the_person_of_an_agent_has_the_agents_names_user_name_and_email() {
+        let catalog = Catalog::generate(5, 1000, t0());
+        for i in 0..300 {
+            let agent = base_agent(5, i, &catalog, "x.example.com", t0());
+            let person = base_person(5, i, "x.example.com");
+            assert_eq!(person.agent_id, agent.agent_id);
+            assert_eq!(Some(person.first_name.to_owned()), agent.first_name);
+            assert!(agent.last_name.is_none_or(|last| last == person.last_name));
+            assert_eq!(person.user_name, agent.user_name);
+            assert_eq!(person.email_address, agent.email_address);
         }
     }
 

@@ -10,38 +10,38 @@
 mod active_index;
 pub mod assumed;
 mod catalog;
-mod clock;
 mod config;
 mod directory;
 mod error;
+mod fault;
 mod generate;
 mod http;
 pub mod model;
-mod tokens;
-mod traffic;
 
 use std::convert::Infallible;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+pub use crate::traffic::{REQUEST_LOG_CAPACITY, RequestRecord};
 pub use config::{AcdSimConfig, Credentials};
 pub use error::SimError;
+pub use fault::Fault;
 pub use generate::FIRST_AGENT_ID;
+pub(crate) use generate::{FIRST_NAMES, LAST_NAMES, Person, base_person, mail_domain};
 pub use model::{
     Agent, Campaign, Disposition, Malformation, SecurityProfile, Team, UnavailableCode,
 };
-pub use traffic::{Fault, REQUEST_LOG_CAPACITY, RequestRecord};
 
-use clock::SimClock;
+use crate::clock::SimClock;
+use crate::guard::write;
+pub(crate) use crate::guard::{lock, read};
+use crate::server::{Listener, Server};
+use crate::tokens::TokenStore;
+use crate::traffic::Traffic;
 use directory::{Directory, Filter};
-use tokens::TokenStore;
-use traffic::Traffic;
 
 /// Every Admin API path starts with this, then `/<version>` (e.g. `v27.0`).
 pub const API_ROOT: &str = "/inContactAPI/services";
@@ -52,21 +52,8 @@ pub const BUSINESS_UNIT_ID: u64 = 4_600_001;
 /// When every base record was created: their `lastUpdated` (2025-01-01T00:00:00Z).
 pub const CREATED_AT: Timestamp = Timestamp::constant(1_735_689_600, 0);
 
-/// How long [`AcdSim::shutdown`] waits for open connections to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Locks a mutex even if a panicking test poisoned it: the simulator's state stays usable.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
-}
+/// Lifetime of an access token, as CXone announces it in `expires_in`.
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The state shared by the HTTP handlers and the control API.
 pub(crate) struct Shared {
@@ -77,7 +64,7 @@ pub(crate) struct Shared {
     pub(crate) directory: RwLock<Directory>,
     pub(crate) clock: SimClock,
     pub(crate) tokens: Mutex<TokenStore>,
-    pub(crate) traffic: Traffic,
+    pub(crate) traffic: Traffic<Fault>,
 }
 
 impl Shared {
@@ -173,6 +160,12 @@ impl Shared {
         Ok(profile.clone())
     }
 
+    /// Answered POST/PUT/PATCH/DELETE requests to the Admin API (token requests excepted).
+    pub(crate) fn api_writes(&self) -> usize {
+        self.traffic
+            .count_where(|r| r.is_write() && r.path.starts_with(API_ROOT))
+    }
+
     pub(crate) fn expire_tokens(&self) {
         lock(&self.tokens).expire_all();
     }
@@ -190,7 +183,7 @@ impl Shared {
                 "status {status} is not an error status (400..=599)"
             )));
         }
-        self.traffic.fail_next(prefix, count, fault);
+        self.traffic.fail_next(None, prefix, count, fault);
         Ok(())
     }
 }
@@ -215,27 +208,22 @@ fn follow_renamed_refs(dir: &Directory, before: &Agent, agent: &mut Agent) {
 /// A running simulated CXone tenant. Dropping it stops the server.
 pub struct AcdSim {
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: Server,
 }
 
 impl AcdSim {
     /// Listens on 127.0.0.1 (the configured port, or a free one) and serves in a background
     /// task of the current tokio runtime.
     pub async fn start(config: AcdSimConfig) -> Result<Self, SimError> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port.unwrap_or(0)));
-        let listener = tokio::net::TcpListener::bind(addr)
+        let listener = Listener::bind(config.port)
             .await
-            .map_err(|source| SimError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| SimError::Bind { addr, source })?;
+            .map_err(|(addr, source)| SimError::Bind { addr, source })?;
         let base_len = u64::try_from(config.agents).unwrap_or(u64::MAX);
         let shared = Arc::new(Shared {
             seed: config.seed,
             tenant_id: config.tenant_id.clone(),
             credentials: config.credentials(),
-            base_url: format!("http://{local}"),
+            base_url: listener.base_url(),
             directory: RwLock::new(Directory::new(
                 config.seed,
                 base_len,
@@ -243,25 +231,11 @@ impl AcdSim {
                 CREATED_AT,
             )),
             clock: SimClock::starting_after(CREATED_AT),
-            tokens: Mutex::new(TokenStore::new(config.seed)),
-            traffic: Traffic::default(),
+            tokens: Mutex::new(TokenStore::new(config.seed, TOKEN_LIFETIME)),
+            traffic: Traffic::new(fault::path_matches),
         });
-        let app = http::router(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-                // A dropped sender also means stop.
-                let _ = stopped.await;
-            });
-            if let Err(error) = server.await {
-                eprintln!("ccsync-sim: ACD server stopped: {error}");
-            }
-        });
-        Ok(Self {
-            shared,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        let server = listener.serve(http::router(shared.clone()), "ACD");
+        Ok(Self { shared, server })
     }
 
     /// `http://127.0.0.1:PORT`: the auth URL, the discovery host and the API endpoint.
@@ -292,21 +266,8 @@ impl AcdSim {
     /// Stops serving: releases stalled requests, lets open requests finish (up to a few
     /// seconds) and waits for the server task.
     pub async fn shutdown(mut self) {
-        self.signal_stop();
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err() {
-                abort.abort();
-            }
-        }
-    }
-
-    fn signal_stop(&mut self) {
         self.shared.traffic.release_stalls();
-        if let Some(stop) = self.stop.take() {
-            // The server may already be gone; then there is nothing to stop.
-            let _ = stop.send(());
-        }
+        self.server.shutdown().await;
     }
 
     // ---- data -------------------------------------------------------------------------------
@@ -467,7 +428,7 @@ impl AcdSim {
     /// Answered POST/PUT/PATCH/DELETE requests to the Admin API (token requests excepted):
     /// a flow that respects rule W1 leaves this at 0.
     pub fn writes(&self) -> usize {
-        self.shared.traffic.api_writes()
+        self.shared.api_writes()
     }
 
     /// Answered requests, oldest first (at most [`REQUEST_LOG_CAPACITY`]).
@@ -484,6 +445,7 @@ impl AcdSim {
 
 impl Drop for AcdSim {
     fn drop(&mut self) {
-        self.signal_stop();
+        // Stalled requests would keep the server's task alive; the server stops itself.
+        self.shared.traffic.release_stalls();
     }
 }

@@ -2,11 +2,11 @@
 
 use std::collections::VecDeque;
 
+use connector_kit::{BaseUrl, Secret};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::auth::Access;
-use crate::settings::{BaseUrl, Secret};
 use crate::testing::{Reply, ScriptedHost, json_ok, no_content, respond};
 use crate::wit::http::HttpError;
 use crate::wit::types::Entity;

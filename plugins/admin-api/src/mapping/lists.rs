@@ -1,9 +1,9 @@
 //! The kinds other than users: teams (with their feature flags), security profiles,
 //! campaigns, dispositions and agent statuses, each a flat record.
 
-use crate::fields::{FieldError, Fields};
 use crate::mapping::sorted_extra;
 use crate::wit::types::{NamedItem, SecurityProfile, Team};
+use connector_kit::fields::{FieldError, Fields};
 
 /// Team flags and the feature names they stand for. `wfm2Enabled` as "WFM Advanced" is the
 /// assumption of `sim/ACD-WIRE.md`.

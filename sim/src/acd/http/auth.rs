@@ -15,7 +15,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::reply::{self, ApiError};
-use crate::acd::tokens::TOKEN_LIFETIME;
 use crate::acd::{Shared, assumed, lock};
 
 #[derive(Debug, Deserialize)]
@@ -73,9 +72,11 @@ pub async fn token(
             "Unknown access key or wrong secret".into(),
         ));
     }
-    let issued = lock(&shared.tokens).issue();
+    let (issued, lifetime) = {
+        let mut tokens = lock(&shared.tokens);
+        (tokens.issue(), tokens.lifetime().as_secs())
+    };
     let now = jiff::Timestamp::now().as_second();
-    let lifetime = TOKEN_LIFETIME.as_secs();
     Ok(reply::json(
         StatusCode::OK,
         &json!({

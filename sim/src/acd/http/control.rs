@@ -235,7 +235,7 @@ async fn request_count(
     ok(json!({
         "prefix": prefix,
         "count": shared.traffic.count(&prefix),
-        "writes": shared.traffic.api_writes(),
+        "writes": shared.api_writes(),
     }))
 }
 

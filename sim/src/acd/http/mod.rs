@@ -15,8 +15,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::traffic::RequestRecord;
-use super::{API_ROOT, Shared};
+use super::{API_ROOT, RequestRecord, Shared};
 use reply::ApiError;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -73,7 +72,7 @@ async fn traffic(State(shared): State<Arc<Shared>>, request: Request, next: Next
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
-    let response = match shared.traffic.take_fault(&path) {
+    let response = match shared.traffic.take_fault(&method, &path) {
         Some(fault) => ApiError::Injected(fault).into_response(),
         None => {
             shared

@@ -21,7 +21,7 @@ use ccsync_store::{
     RecordState, RecordView, RunId, Store,
 };
 
-use super::decide::{Decision, Input, at_target, decide};
+use super::decide::{Decision, Input, at_target, decide, keeping_groups};
 use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
 use crate::sync::pages::Pages;
@@ -267,7 +267,8 @@ async fn write(
     }
 }
 
-/// Updates the target record `target_id` to `entity`, retrying as reads are.
+/// Updates the target record `target_id` to `entity`, retrying as reads are. A user's groups
+/// at the target are read first and kept (rule D2 adds its group, it takes none away).
 async fn update(
     connector: &mut Connector,
     policy: &RetryPolicy,
@@ -275,6 +276,18 @@ async fn update(
     target_id: &str,
     entity: &Entity,
 ) -> anyhow::Result<Outcome> {
+    let entity = &match entity {
+        Entity::User(_) => match get(connector, policy, flow, entity.kind(), target_id).await? {
+            Some(current) => keeping_groups(entity.clone(), Some(&current)),
+            None => {
+                return Ok(Err(format!(
+                    "the linked record is not at the target: no {} {target_id}",
+                    entity.kind()
+                )));
+            }
+        },
+        _ => entity.clone(),
+    };
     let mut retry = 0;
     loop {
         match connector.update(target_id, entity.clone()).await {
@@ -287,6 +300,27 @@ async fn update(
                     return Err(e).with_context(|| {
                         format!("updating {} {target_id} at the target", entity.kind())
                     });
+                }
+            }
+        }
+    }
+}
+
+/// Reads one record of the target by its id, retrying as reads are.
+async fn get(
+    connector: &mut Connector,
+    policy: &RetryPolicy,
+    flow: &FlowConfig,
+    kind: Kind,
+    id: &str,
+) -> anyhow::Result<Option<Entity>> {
+    let mut retry = 0;
+    loop {
+        match connector.get(kind, id).await {
+            Ok(found) => return Ok(found),
+            Err(e) => {
+                if !backoff(policy, &mut retry, &e, &flow.name, "get").await {
+                    return Err(e).with_context(|| format!("reading {kind} {id} at the target"));
                 }
             }
         }

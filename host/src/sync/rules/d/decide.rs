@@ -65,6 +65,24 @@ pub const NO_CREATE: &str = "not created: the flow's actions leave out create";
 /// Why a changed record is not updated: the flow's `actions` leave out `update`.
 pub const NO_UPDATE: &str = "not updated: the flow's actions leave out update";
 
+/// An update of a user at the target, with the groups the target holds kept (rule D2 asks for
+/// [`CALL_CENTER_AGENTS`]; a group an administrator added there by hand stays).
+pub fn keeping_groups(pushed: Entity, current: Option<&Entity>) -> Entity {
+    match (pushed, current) {
+        (Entity::User(mut user), Some(Entity::User(now))) => {
+            let mut groups = now.groups.clone();
+            for group in user.groups {
+                if !groups.contains(&group) {
+                    groups.push(group);
+                }
+            }
+            user.groups = groups;
+            Entity::User(user)
+        }
+        (pushed, _) => pushed,
+    }
+}
+
 /// What the flow does with one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -172,6 +190,23 @@ mod tests {
         };
         assert_eq!(pushed.groups, [CALL_CENTER_AGENTS]);
         assert_eq!(pushed.password_set, None);
+    }
+
+    #[test]
+    fn d2_an_update_keeps_the_groups_an_administrator_added_at_the_target() {
+        let pushed = at_target(&Entity::User(User {
+            id: "42".into(),
+            ..User::default()
+        }));
+        let now = Entity::User(User {
+            id: "T-1".into(),
+            groups: vec!["Supervisors".into()],
+            ..User::default()
+        });
+        let Entity::User(user) = keeping_groups(pushed, Some(&now)) else {
+            panic!("a user stays a user");
+        };
+        assert_eq!(user.groups, ["Supervisors", CALL_CENTER_AGENTS]);
     }
 
     #[test]

@@ -1,23 +1,26 @@
 //! Typed access to the fields of one JSON record, accepting the wire's varying types, with
 //! errors that name the field.
 //!
-//! The Admin API does not type its fields consistently: real responses carry `isActive` as
-//! `true` or as `1`, ids as numbers or as digit strings, and some endpoints send every field
-//! as a string. Each accessor accepts every form the platform API notes report and maps it to
-//! ONE canonical value (an `i64` for ids and numbers, a `bool` for flags), so that an
-//! unchanged record maps to the same entity whichever form it came in (the host hashes records
-//! to detect change):
+//! Platforms do return malformed records now and then (a CXone `agentId` of `"X12"`, a missing
+//! `isActive`, a RingCentral `contact` that is not an object). A connector's mapping reads
+//! every field through these accessors so that such a record becomes an invalid-record entry
+//! whose reason says exactly which field is wrong and how, instead of failing the page or
+//! being mapped with a silently invented value.
 //!
-//! - an **integer** (ids and numbers) is a JSON integer or a string of ASCII digits, optionally
-//!   after `-` (`"0042"` is 42); a fraction, a sign `+`, spaces, any other character or more
-//!   than 64 bits is refused;
-//! - a **boolean** is `true`/`false`, the number `1`/`0`, or the string `"1"`/`"0"` or
-//!   `"true"`/`"false"` in any case; any other number or string is refused.
+//! Nor do platforms type their fields consistently: the NICE Admin API sends `isActive` as
+//! `true` or as `1`, ids as numbers or as digit strings, and some endpoints every field as a
+//! string. The integer and boolean accessors accept every form the platform API notes report
+//! and map it to ONE canonical value (an `i64` for ids and numbers, a `bool` for flags), so
+//! that an unchanged record maps to the same entity whichever form it came in (the host hashes
+//! records to detect change):
 //!
-//! Tenants do return malformed records now and then (an `agentId` of `"X12"`, a missing
-//! `isActive`). A value of the wrong shape makes the record an invalid-record entry whose
-//! reason says which field is wrong and how, instead of failing the page or being mapped with
-//! a silently invented value.
+//! - an **integer** ([`integer`]: ids and numbers) is a JSON integer or a string of ASCII
+//!   digits, optionally after `-` (`"0042"` is 42); a fraction, a sign `+`, spaces, any other
+//!   character or more than 64 bits is refused;
+//! - a **boolean** ([`boolean`]) is `true`/`false`, the number `1`/`0`, or the string
+//!   `"1"`/`"0"` or `"true"`/`"false"` in any case; any other number or string is refused;
+//! - an **id kept as text** ([`Fields::required_digits`], for platforms whose ids are opaque
+//!   digit strings) is a JSON integer or a non-empty string of ASCII digits, as sent.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -137,6 +140,33 @@ impl<'a> Fields<'a> {
         Ok(self.optional_str(field)?.filter(|s| !s.is_empty()))
     }
 
+    /// An id that must be present: an integer, or a string of ASCII digits (some platforms and
+    /// proxies send numbers as strings), as its decimal text.
+    pub fn required_digits(&self, field: &'static str) -> Result<String, FieldError> {
+        const EXPECTED: &str = "an integer or a string of digits";
+        match self.0.get(field) {
+            Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+            Some(Value::Number(_)) => {
+                Err(wrong(field, EXPECTED, "a number that is not an integer"))
+            }
+            Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(s.clone())
+            }
+            Some(Value::String(_)) => Err(wrong(field, EXPECTED, "a string of other characters")),
+            Some(other) => Err(wrong(field, EXPECTED, json_type(other))),
+            None => Err(FieldError::Missing { field }),
+        }
+    }
+
+    /// A nested object, or `None` when absent or null.
+    pub fn optional_object(&self, field: &'static str) -> Result<Option<Fields<'a>>, FieldError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(object)) => Ok(Some(Fields(object))),
+            Some(other) => Err(wrong(field, "an object", json_type(other))),
+        }
+    }
+
     /// A list of strings; absent or null is an empty list.
     pub fn str_list(&self, field: &'static str) -> Result<Vec<String>, FieldError> {
         match self.0.get(field) {
@@ -152,14 +182,10 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The field as an identifier for reports about a malformed record: the canonical integer
-    /// when it reads as one, else a non-empty string or a number as sent.
+    /// The field as an identifier for reports about a malformed record: an integer or a
+    /// non-empty string, whatever its expected type.
     pub fn loose_id(&self, field: &str) -> Option<String> {
-        let value = self.0.get(field)?;
-        if let Ok(id) = integer(value) {
-            return Some(id.to_string());
-        }
-        match value {
+        match self.0.get(field)? {
             Value::Number(n) => Some(n.to_string()),
             Value::String(s) if !s.is_empty() => Some(s.clone()),
             _ => None,
@@ -348,13 +374,42 @@ mod tests {
     }
 
     #[test]
-    fn loose_id_reports_the_canonical_id_or_the_value_as_sent() {
-        let map = object(json!({"n": 12, "d": "0012", "s": "x1", "f": 1.5, "e": "", "o": {}}));
+    fn required_digits_takes_integers_and_digit_strings_only() {
+        let map = object(json!({"n": 2570000001_u64, "s": "42", "x": "X42", "f": 1.5, "b": true}));
+        let f = Fields::new(&map);
+        assert_eq!(f.required_digits("n").as_deref(), Ok("2570000001"));
+        assert_eq!(f.required_digits("s").as_deref(), Ok("42"));
+        assert_eq!(
+            f.required_digits("x").unwrap_err().to_string(),
+            "x is not an integer or a string of digits (found a string of other characters)"
+        );
+        assert!(f.required_digits("f").is_err());
+        assert!(f.required_digits("b").is_err());
+        assert_eq!(
+            f.required_digits("none"),
+            Err(FieldError::Missing { field: "none" })
+        );
+    }
+
+    #[test]
+    fn optional_object_reads_nested_records() {
+        let map = object(json!({"c": {"email": "a@b"}, "s": "text", "n": null}));
+        let f = Fields::new(&map);
+        let nested = f.optional_object("c").unwrap().unwrap();
+        assert_eq!(nested.optional_str("email"), Ok(Some("a@b")));
+        assert!(f.optional_object("n").unwrap().is_none());
+        assert_eq!(
+            f.optional_object("s").unwrap_err().to_string(),
+            "s is not an object (found a string)"
+        );
+    }
+
+    #[test]
+    fn loose_id_reads_numbers_and_strings_for_reports() {
+        let map = object(json!({"n": 12, "s": "x1", "e": "", "o": {}}));
         let f = Fields::new(&map);
         assert_eq!(f.loose_id("n").as_deref(), Some("12"));
-        assert_eq!(f.loose_id("d").as_deref(), Some("12"));
         assert_eq!(f.loose_id("s").as_deref(), Some("x1"));
-        assert_eq!(f.loose_id("f").as_deref(), Some("1.5"));
         assert_eq!(f.loose_id("e"), None);
         assert_eq!(f.loose_id("o"), None);
         assert_eq!(f.loose_id("missing"), None);

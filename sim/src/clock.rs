@@ -1,10 +1,11 @@
-//! The simulator's clock: wall time at millisecond precision (what the wire carries), forced to
+//! A simulator's clock: wall time at millisecond precision (what the wire carries), forced to
 //! move strictly forward on every reading.
 //!
-//! Every change and every read's `lastPollTime` takes a reading while holding the directory
-//! lock, so a change is stamped strictly after the `lastPollTime` of any read that did not see
-//! it, and strictly before that of any read that did: `updatedSince = lastPollTime` then loses
-//! nothing, even for changes made within the same millisecond as a read.
+//! In the ACD simulator every change and every read's `lastPollTime` takes a reading while
+//! holding the directory lock, so a change is stamped strictly after the `lastPollTime` of any
+//! read that did not see it, and strictly before that of any read that did: `updatedSince =
+//! lastPollTime` then loses nothing, even for changes made within the same millisecond as a
+//! read.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -1,0 +1,144 @@
+//! The Ivinex token grant, as a request and a reply.
+//!
+//! Only the wire shapes live here (building the request, reading the reply, judging a refused
+//! grant); when to ask for a token and how long to keep it is the client's business.
+
+use connector_kit::Secret;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::classify::{self, detail};
+use crate::settings::Settings;
+use crate::wit::http::{Header, Request, Response};
+use crate::wit::types::Error;
+
+/// Every API path starts with this, below `base-url`.
+pub const API_ROOT: &str = "/api/v1";
+
+/// How the token request is named in messages.
+pub const TOKEN_WHAT: &str = "POST /auth/token";
+
+pub fn header(name: &str, value: &str) -> Header {
+    Header {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+/// The token request for these settings: the client id and secret in a JSON body.
+pub fn token_request(settings: &Settings) -> Request {
+    let body = json!({
+        "clientId": settings.client_id,
+        "clientSecret": settings.client_secret.expose(),
+    });
+    Request {
+        method: "POST".into(),
+        url: settings.base_url.join(&format!("{API_ROOT}/auth/token")),
+        headers: vec![
+            header("Content-Type", "application/json"),
+            header("Accept", "application/json"),
+        ],
+        body: Some(body.to_string().into_bytes()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenReply {
+    access_token: String,
+}
+
+/// The access token of a successful grant.
+pub fn parse_token(body: &[u8]) -> Result<Secret, Error> {
+    match serde_json::from_slice::<TokenReply>(body) {
+        Ok(reply) if !reply.access_token.is_empty() => Ok(Secret::new(reply.access_token)),
+        Ok(_) => Err(Error::Rejected(format!(
+            "{TOKEN_WHAT} answered 200 with an empty accessToken"
+        ))),
+        // serde's message names the missing or mistyped field and never quotes the token.
+        Err(e) => Err(Error::Rejected(format!(
+            "{TOKEN_WHAT} answered 200 without a usable token reply: {e}"
+        ))),
+    }
+}
+
+/// The error for a token request that did not succeed. A refused grant (401/403) is
+/// `unauthorized`: the operator must fix `client-id` / `client-secret`.
+pub fn classify_token_failure(response: &Response) -> Error {
+    if matches!(response.status, 401 | 403) {
+        let why = detail(response).unwrap_or_else(|| "no reason given".into());
+        Error::Unauthorized(format!(
+            "{TOKEN_WHAT} refused the client credentials ({}): {why}; check client-id and \
+             client-secret",
+            response.status
+        ))
+    } else {
+        classify::classify_status(TOKEN_WHAT, response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_token_request_posts_the_client_credentials_as_json() {
+        let settings = Settings::parse([
+            ("base-url", "http://127.0.0.1:9/"),
+            ("client-id", "my \"client\""),
+            ("client-secret", "s3cr3t"),
+        ])
+        .unwrap();
+        let request = token_request(&settings);
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.url, "http://127.0.0.1:9/api/v1/auth/token");
+        let body: serde_json::Value = serde_json::from_slice(&request.body.unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"clientId": "my \"client\"", "clientSecret": "s3cr3t"})
+        );
+    }
+
+    #[test]
+    fn a_token_reply_yields_the_access_token() {
+        let body = br#"{"accessToken":"tok","tokenType":"Bearer","expiresIn":1800}"#;
+        assert_eq!(parse_token(body).unwrap().expose(), "tok");
+        assert!(matches!(parse_token(b"<html>"), Err(Error::Rejected(_))));
+        assert!(matches!(
+            parse_token(br#"{"accessToken":""}"#),
+            Err(Error::Rejected(m)) if m.contains("empty accessToken")
+        ));
+    }
+
+    #[test]
+    fn a_refused_grant_is_unauthorized_with_ivinex_s_reason() {
+        let refused = response(
+            401,
+            r#"{"error":{"code":"invalid_client","message":"Unknown client or wrong client secret"}}"#,
+        );
+        assert_eq!(
+            classify_token_failure(&refused),
+            Error::Unauthorized(
+                "POST /auth/token refused the client credentials (401): Unknown client or \
+                 wrong client secret; check client-id and client-secret"
+                    .into()
+            )
+        );
+        assert!(matches!(
+            classify_token_failure(&response(400, "{}")),
+            Error::Rejected(_)
+        ));
+        assert!(matches!(
+            classify_token_failure(&response(502, "")),
+            Error::Transient(_)
+        ));
+    }
+}

@@ -1,0 +1,355 @@
+//! The connector's conversation with one Ivinex account: the token, and reads, look-ups and
+//! writes with one token renewal on a 401.
+//!
+//! Everything reaches the network through [`Host`], which the component implements with the
+//! WIT `http`/`log` imports and the unit tests implement with a scripted fake, so the whole
+//! flow (renewal, paging, a create's conflict) is tested natively.
+//!
+//! A create is never repeated by the connector: when its reply is lost (a timeout, a broken
+//! connection) the call fails `transient` and the host looks the record up with `find` before
+//! it creates again. A create that meets a record with its external id (409) updates that
+//! record to the entity and returns its id: the external id is the host's key of the record,
+//! unique in the hub, so the record at Ivinex *is* this one, stored by an earlier create
+//! whose reply never arrived.
+
+use connector_kit::Secret;
+use serde_json::Value;
+
+use crate::auth::{self, API_ROOT, TOKEN_WHAT, header};
+use crate::classify::{classify_http_error, classify_status, describe, existing_id};
+use crate::collection::{collection, entity_kind, kind_name};
+use crate::mapping::{entity_from, readable_id, write_body};
+use crate::page::{Cursor, build_page, parse_list};
+use crate::settings::Settings;
+use crate::wit::http::{HttpError, Request, Response};
+use crate::wit::log::Level;
+use crate::wit::types::{Entity, Error, Kind, Page};
+
+/// What the connector needs from the host.
+pub trait Host {
+    /// Sends one HTTP request.
+    fn send(&mut self, request: &Request) -> Result<Response, HttpError>;
+    /// Writes one log line (never a secret).
+    fn log(&mut self, level: Level, message: &str);
+}
+
+/// One configured connection and its current token.
+#[derive(Debug)]
+pub struct Client {
+    settings: Settings,
+    token: Option<Secret>,
+}
+
+/// Ivinex ids are whole numbers: anything else names no record, so no request is sent for it.
+fn is_record_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The response if it is a success, else its error.
+fn success(what: &str, response: Response) -> Result<Response, Error> {
+    if (200..=299).contains(&response.status) {
+        Ok(response)
+    } else {
+        Err(classify_status(what, &response))
+    }
+}
+
+fn json_body(what: &str, response: &Response) -> Result<Value, Error> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        Error::Rejected(format!(
+            "{what} answered a body that is not JSON ({e}): {}",
+            describe(what, response)
+        ))
+    })
+}
+
+impl Client {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            token: None,
+        }
+    }
+
+    /// Obtains a token and lists one user.
+    pub fn check(&mut self, host: &mut impl Host) -> Result<(), Error> {
+        let what = "GET /users (check)";
+        self.expect(host, "GET", "/users?page=1&pageSize=1", None, what)?;
+        host.log(
+            Level::Debug,
+            "check: token obtained and GET /users answered",
+        );
+        Ok(())
+    }
+
+    /// Reads one page of `kind`. Ivinex is read in full: `since` is not used (the connector
+    /// declares no `incremental` capability) and no page carries a watermark.
+    pub fn read(
+        &mut self,
+        host: &mut impl Host,
+        kind: Kind,
+        cursor: Option<&str>,
+        _since: Option<&str>,
+    ) -> Result<Page, Error> {
+        let collection = collection(kind)?;
+        let at = match cursor {
+            None => Cursor { kind, page: 1 },
+            Some(text) => Cursor::decode(text, kind)?,
+        };
+        let what = format!("GET {collection} (page {})", at.page);
+        let path = format!(
+            "{collection}?page={}&pageSize={}",
+            at.page, self.settings.page_size
+        );
+        let response = self.expect(host, "GET", &path, None, &what)?;
+        let page = build_page(kind, &at, parse_list(&what, &response.body)?, collection);
+        host.log(
+            Level::Debug,
+            &format!(
+                "read {} page {}: {} items, {} invalid, {}",
+                kind_name(kind),
+                at.page,
+                page.items.len(),
+                page.invalid.len(),
+                if page.next_cursor.is_some() {
+                    "more to come"
+                } else {
+                    "last page"
+                },
+            ),
+        );
+        Ok(page)
+    }
+
+    /// The id of the record of `kind` created with `external_id`, if there is one.
+    pub fn find(
+        &mut self,
+        host: &mut impl Host,
+        kind: Kind,
+        external_id: &str,
+    ) -> Result<Option<String>, Error> {
+        let collection = collection(kind)?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("externalId", external_id)
+            .finish();
+        let what = format!("GET {collection} (externalId)");
+        let response = self.expect(host, "GET", &format!("{collection}?{query}"), None, &what)?;
+        let reply = parse_list(&what, &response.body)?;
+        // Only a record that carries exactly this external id is the one.
+        let found = reply
+            .items
+            .iter()
+            .find(|item| item.get("externalId").and_then(Value::as_str) == Some(external_id));
+        match found {
+            None => Ok(None),
+            Some(item) => readable_id(item).map(Some).ok_or_else(|| {
+                Error::Rejected(format!(
+                    "{what}: the record with externalId `{external_id}` has no usable id"
+                ))
+            }),
+        }
+    }
+
+    /// The record of `kind` with this id; `None` when Ivinex has none.
+    pub fn get(
+        &mut self,
+        host: &mut impl Host,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<Entity>, Error> {
+        let collection = collection(kind)?;
+        if !is_record_id(id) {
+            return Ok(None);
+        }
+        let what = format!("GET {collection}/{id}");
+        let response = self.call(host, "GET", &format!("{collection}/{id}"), None, &what)?;
+        if response.status == 404 {
+            return Ok(None);
+        }
+        let response = success(&what, response)?;
+        let record = json_body(&what, &response)?;
+        entity_from(kind, &record).map(Some).map_err(|reason| {
+            Error::Rejected(format!("{what}: the record cannot be read: {reason}"))
+        })
+    }
+
+    /// Creates the record with its external id; returns Ivinex's id. A 409 (the external id
+    /// is taken) updates the record that has it and returns its id (see the module docs).
+    pub fn create(
+        &mut self,
+        host: &mut impl Host,
+        entity: &Entity,
+        external_id: &str,
+    ) -> Result<String, Error> {
+        let kind = entity_kind(entity);
+        let collection = collection(kind)?;
+        let body = write_body(entity, Some(external_id))?;
+        let what = format!("POST {collection}");
+        let response = self.call(host, "POST", collection, Some(&body), &what)?;
+        if response.status == 409 {
+            return self.resolve_conflict(host, entity, external_id, &response, &what);
+        }
+        let response = success(&what, response)?;
+        let created = json_body(&what, &response)?;
+        let id = readable_id(&created).ok_or_else(|| {
+            Error::Rejected(format!("{what} answered {} without an id", response.status))
+        })?;
+        host.log(
+            Level::Debug,
+            &format!(
+                "created {} {id} (externalId `{external_id}`)",
+                kind_name(kind)
+            ),
+        );
+        Ok(id)
+    }
+
+    /// After a 409: the record that has the external id, updated to the entity.
+    fn resolve_conflict(
+        &mut self,
+        host: &mut impl Host,
+        entity: &Entity,
+        external_id: &str,
+        response: &Response,
+        what: &str,
+    ) -> Result<String, Error> {
+        let kind = entity_kind(entity);
+        let existing = match existing_id(response) {
+            Some(id) => id,
+            None => self.find(host, kind, external_id)?.ok_or_else(|| {
+                Error::Transient(format!(
+                    "{}, but no {} has externalId `{external_id}` now; try again",
+                    describe(what, response),
+                    kind_name(kind)
+                ))
+            })?,
+        };
+        host.log(
+            Level::Info,
+            &format!(
+                "{what}: Ivinex already has externalId `{external_id}` as {} {existing} (409), \
+                 stored by an earlier create; updating it instead",
+                kind_name(kind)
+            ),
+        );
+        match self.update(host, &existing, entity) {
+            Ok(()) => Ok(existing),
+            Err(Error::NotFound(why)) => Err(Error::Transient(format!(
+                "{what}: {} {existing}, which had externalId `{external_id}`, was removed \
+                 meanwhile ({why}); try again",
+                kind_name(kind)
+            ))),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Updates the record with this id to match the entity (every field the connector
+    /// writes; the external id stays).
+    pub fn update(&mut self, host: &mut impl Host, id: &str, entity: &Entity) -> Result<(), Error> {
+        let kind = entity_kind(entity);
+        let collection = collection(kind)?;
+        let body = write_body(entity, None)?;
+        if !is_record_id(id) {
+            return Err(Error::NotFound(format!(
+                "{} `{id}` cannot be at Ivinex, whose ids are whole numbers",
+                kind_name(kind)
+            )));
+        }
+        let what = format!("PATCH {collection}/{id}");
+        self.expect(
+            host,
+            "PATCH",
+            &format!("{collection}/{id}"),
+            Some(&body),
+            &what,
+        )?;
+        host.log(Level::Debug, &format!("updated {} {id}", kind_name(kind)));
+        Ok(())
+    }
+
+    /// [`Client::call`], where anything but a success is an error.
+    fn expect(
+        &mut self,
+        host: &mut impl Host,
+        method: &str,
+        path_and_query: &str,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<Response, Error> {
+        let response = self.call(host, method, path_and_query, body, what)?;
+        success(what, response)
+    }
+
+    /// Sends an API request with the bearer token; on a 401 renews the token and sends it once
+    /// more (a refused token means the request was not carried out). Returns every other
+    /// response, whatever its status.
+    fn call(
+        &mut self,
+        host: &mut impl Host,
+        method: &str,
+        path_and_query: &str,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<Response, Error> {
+        let url = self
+            .settings
+            .base_url
+            .join(&format!("{API_ROOT}{path_and_query}"));
+        let body = body.map(|b| b.to_string().into_bytes());
+        let mut renewed = false;
+        loop {
+            let token = self.token(host)?;
+            let mut headers = vec![
+                header("Authorization", &format!("Bearer {}", token.expose())),
+                header("Accept", "application/json"),
+            ];
+            if body.is_some() {
+                headers.push(header("Content-Type", "application/json"));
+            }
+            let request = Request {
+                method: method.into(),
+                url: url.clone(),
+                headers,
+                body: body.clone(),
+            };
+            let response = host
+                .send(&request)
+                .map_err(|e| classify_http_error(what, &e))?;
+            if response.status != 401 {
+                return Ok(response);
+            }
+            self.token = None;
+            if renewed {
+                return Err(Error::Unauthorized(format!(
+                    "{}, even with a renewed token",
+                    describe(what, &response)
+                )));
+            }
+            renewed = true;
+            host.log(
+                Level::Debug,
+                &format!("{what}: token refused (401); renewing it and retrying once"),
+            );
+        }
+    }
+
+    /// The cached token, or a new one from the client credentials.
+    fn token(&mut self, host: &mut impl Host) -> Result<Secret, Error> {
+        if let Some(token) = &self.token {
+            return Ok(token.clone());
+        }
+        let response = host
+            .send(&auth::token_request(&self.settings))
+            .map_err(|e| classify_http_error(TOKEN_WHAT, &e))?;
+        if !(200..=299).contains(&response.status) {
+            return Err(auth::classify_token_failure(&response));
+        }
+        let token = auth::parse_token(&response.body)?;
+        host.log(Level::Debug, "obtained an access token");
+        self.token = Some(token.clone());
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests;

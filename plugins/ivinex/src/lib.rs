@@ -1,0 +1,44 @@
+//! `ivinex`: the ccsync connector for Ivinex, the target of the dialer push (seed 004).
+//!
+//! A writable connector built as a WebAssembly component (`wasm32-wasip2`) for the
+//! `ccsync:connector/plugin` world. It creates and updates users, campaigns, dispositions and
+//! agent statuses, each keyed by the external id the host gives it, finds them again by that
+//! id (so a lost create reply never makes a duplicate), reads them back page by page, and
+//! never deletes nor deactivates anything (rule D4). Ivinex publishes no API: the REST model
+//! it speaks is the project's own, written down in `sim/IVINEX-WIRE.md` and served by the
+//! simulator.
+//!
+//! The HTTP-free logic lives in plain modules (settings, mapping, cursor, error
+//! classification) and the request flow in [`Client`] behind a small [`Host`] trait, so all of
+//! it is unit-tested natively; `component` is the thin WIT glue (its exports are emitted for
+//! `wasm32` only).
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "plugin",
+        additional_derives: [PartialEq],
+    });
+}
+
+/// The WIT types under short names.
+pub mod wit {
+    pub use crate::bindings::ccsync::connector::{http, log, types};
+    pub mod exports {
+        pub use crate::bindings::exports::ccsync::connector::connector::{Description, Guest};
+    }
+}
+
+mod auth;
+mod classify;
+mod client;
+mod collection;
+mod component;
+mod describe;
+mod mapping;
+mod page;
+mod settings;
+
+pub use client::{Client, Host};
+pub use connector_kit::SettingsError;
+pub use settings::Settings;
