@@ -11,6 +11,7 @@ use std::process::Command;
 /// (package, file name of the embedded component)
 const CONNECTORS: &[(&str, &str)] = &[
     ("cxone-acd", "cxone-acd"),
+    ("central", "central"),
     ("ivinex", "ivinex"),
     ("ringcentral", "ringcentral"),
 ];

@@ -23,6 +23,11 @@ pub const CONNECTORS: &[BundledPlugin] = &[
         manifest: include_str!("../../../plugins/cxone-acd/plugin.toml"),
     },
     BundledPlugin {
+        name: "central",
+        component: include_bytes!(concat!(env!("OUT_DIR"), "/central.wasm")),
+        manifest: include_str!("../../../plugins/central/plugin.toml"),
+    },
+    BundledPlugin {
         name: "ivinex",
         component: include_bytes!(concat!(env!("OUT_DIR"), "/ivinex.wasm")),
         manifest: include_str!("../../../plugins/ivinex/plugin.toml"),

@@ -1,10 +1,26 @@
-//! Typed access to the fields of one JSON record, with errors that name the field.
+//! Typed access to the fields of one JSON record, accepting the wire's varying types, with
+//! errors that name the field.
 //!
-//! Platforms do return malformed records now and then (a CXone `agentId` that is a string, a
-//! missing `isActive`, a RingCentral `contact` that is not an object). A connector's mapping
-//! reads every field through these accessors so that such a record becomes an invalid-record
-//! entry whose reason says exactly which field is wrong and how, instead of failing the page or
+//! Platforms do return malformed records now and then (a CXone `agentId` of `"X12"`, a missing
+//! `isActive`, a RingCentral `contact` that is not an object). A connector's mapping reads
+//! every field through these accessors so that such a record becomes an invalid-record entry
+//! whose reason says exactly which field is wrong and how, instead of failing the page or
 //! being mapped with a silently invented value.
+//!
+//! Nor do platforms type their fields consistently: the NICE Admin API sends `isActive` as
+//! `true` or as `1`, ids as numbers or as digit strings, and some endpoints every field as a
+//! string. The integer and boolean accessors accept every form the platform API notes report
+//! and map it to ONE canonical value (an `i64` for ids and numbers, a `bool` for flags), so
+//! that an unchanged record maps to the same entity whichever form it came in (the host hashes
+//! records to detect change):
+//!
+//! - an **integer** ([`integer`]: ids and numbers) is a JSON integer or a string of ASCII
+//!   digits, optionally after `-` (`"0042"` is 42); a fraction, a sign `+`, spaces, any other
+//!   character or more than 64 bits is refused;
+//! - a **boolean** ([`boolean`]) is `true`/`false`, the number `1`/`0`, or the string
+//!   `"1"`/`"0"` or `"true"`/`"false"` in any case; any other number or string is refused;
+//! - an **id kept as text** ([`Fields::required_digits`], for platforms whose ids are opaque
+//!   digit strings) is a JSON integer or a non-empty string of ASCII digits, as sent.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -15,19 +31,60 @@ pub enum FieldError {
     /// The field is absent.
     #[error("{field} is missing")]
     Missing {
-        /// The field's name.
+        /// The field.
         field: &'static str,
     },
-    /// The field is present with a value of the wrong JSON type.
+    /// The field is present with a value of the wrong type or shape.
     #[error("{field} is not {expected} (found {found})")]
     WrongType {
-        /// The field's name.
+        /// The field.
         field: &'static str,
-        /// What the field should hold (`an integer`).
+        /// What the field should hold.
         expected: &'static str,
-        /// What it holds (`a string`).
+        /// What it holds.
         found: &'static str,
     },
+}
+
+const INTEGER: &str = "an integer";
+const BOOLEAN: &str = "a boolean";
+
+/// An integer as the wire sends it (see the module's rules), or what was found instead.
+pub fn integer(value: &Value) -> Result<i64, &'static str> {
+    match value {
+        Value::Number(n) => n.as_i64().ok_or("a number that is not a 64-bit integer"),
+        Value::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("a string that is not a whole number");
+            }
+            s.parse::<i64>()
+                .map_err(|_| "a digit string beyond a 64-bit integer")
+        }
+        other => Err(json_type(other)),
+    }
+}
+
+/// A boolean as the wire sends it (see the module's rules), or what was found instead.
+pub fn boolean(value: &Value) -> Result<bool, &'static str> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(1) => Ok(true),
+            Some(0) => Ok(false),
+            _ => Err("a number other than 1 and 0"),
+        },
+        Value::String(s) => {
+            if s == "1" || s.eq_ignore_ascii_case("true") {
+                Ok(true)
+            } else if s == "0" || s.eq_ignore_ascii_case("false") {
+                Ok(false)
+            } else {
+                Err("a string other than true, false, 1 and 0")
+            }
+        }
+        other => Err(json_type(other)),
+    }
 }
 
 /// A JSON object viewed as a record.
@@ -35,42 +92,31 @@ pub enum FieldError {
 pub struct Fields<'a>(&'a Map<String, Value>);
 
 impl<'a> Fields<'a> {
-    /// Views `object` as a record.
+    /// The fields of `object`.
     pub fn new(object: &'a Map<String, Value>) -> Self {
         Self(object)
     }
 
-    /// An integer that must be present and not null.
+    /// An integer (an id or a number) that must be present and not null.
     pub fn required_int(&self, field: &'static str) -> Result<i64, FieldError> {
         self.optional_int(field)?
-            .ok_or_else(|| self.absent(field, "an integer"))
+            .ok_or_else(|| self.absent(field, INTEGER))
     }
 
-    /// An integer, or `None` when absent or null.
+    /// An integer (an id or a number), or `None` when absent or null.
     pub fn optional_int(&self, field: &'static str) -> Result<Option<i64>, FieldError> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| wrong(field, "an integer", "a number that is not a 64-bit integer")),
-            Some(other) => Err(wrong(field, "an integer", json_type(other))),
-        }
+        self.read(field, INTEGER, integer)
     }
 
     /// A boolean that must be present and not null.
     pub fn required_bool(&self, field: &'static str) -> Result<bool, FieldError> {
         self.optional_bool(field)?
-            .ok_or_else(|| self.absent(field, "a boolean"))
+            .ok_or_else(|| self.absent(field, BOOLEAN))
     }
 
     /// A boolean, or `None` when absent or null.
     pub fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, FieldError> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(wrong(field, "a boolean", json_type(other))),
-        }
+        self.read(field, BOOLEAN, boolean)
     }
 
     /// A string that must be present and not null (it may be empty).
@@ -146,6 +192,21 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The field read with `parse`; absent or null is `None`.
+    fn read<T>(
+        &self,
+        field: &'static str,
+        expected: &'static str,
+        parse: fn(&Value) -> Result<T, &'static str>,
+    ) -> Result<Option<T>, FieldError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => parse(value)
+                .map(Some)
+                .map_err(|found| wrong(field, expected, found)),
+        }
+    }
+
     fn absent(&self, field: &'static str, expected: &'static str) -> FieldError {
         if self.0.contains_key(field) {
             wrong(field, expected, "null")
@@ -188,10 +249,84 @@ mod tests {
     }
 
     #[test]
-    fn required_int_reports_missing_null_and_wrong_types_by_field() {
-        let map = object(json!({"a": 7, "b": null, "c": "7", "d": 1.5}));
+    fn id_as_number_or_digit_string_reads_as_one_integer() {
+        for value in [json!(42), json!("42"), json!("0042")] {
+            assert_eq!(integer(&value), Ok(42), "{value}");
+        }
+        assert_eq!(integer(&json!(-3)), Ok(-3));
+        assert_eq!(integer(&json!("-3")), Ok(-3));
+        assert_eq!(integer(&json!("9223372036854775807")), Ok(i64::MAX));
+    }
+
+    #[test]
+    fn id_string_with_sign_spaces_or_other_characters_is_not_an_integer() {
+        for text in ["+42", " 42", "42 ", "X12", "", "-", "1.5", "1e3", "٤٢"] {
+            assert_eq!(
+                integer(&json!(text)),
+                Err("a string that is not a whole number"),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            integer(&json!("9223372036854775808")),
+            Err("a digit string beyond a 64-bit integer")
+        );
+        assert_eq!(
+            integer(&json!(1.5)),
+            Err("a number that is not a 64-bit integer")
+        );
+        assert_eq!(integer(&json!(true)), Err("a boolean"));
+    }
+
+    #[test]
+    fn boolean_accepts_true_false_1_0_and_their_string_forms_in_any_case() {
+        for value in [
+            json!(true),
+            json!(1),
+            json!("1"),
+            json!("true"),
+            json!("True"),
+            json!("TRUE"),
+        ] {
+            assert_eq!(boolean(&value), Ok(true), "{value}");
+        }
+        for value in [
+            json!(false),
+            json!(0),
+            json!("0"),
+            json!("false"),
+            json!("False"),
+            json!("fAlSe"),
+        ] {
+            assert_eq!(boolean(&value), Ok(false), "{value}");
+        }
+    }
+
+    #[test]
+    fn other_numbers_and_words_are_not_booleans() {
+        for value in [json!(2), json!(-1), json!(1.0)] {
+            assert_eq!(
+                boolean(&value),
+                Err("a number other than 1 and 0"),
+                "{value}"
+            );
+        }
+        for text in ["yes", "", "t", " true", "01"] {
+            assert_eq!(
+                boolean(&json!(text)),
+                Err("a string other than true, false, 1 and 0"),
+                "{text:?}"
+            );
+        }
+        assert_eq!(boolean(&json!([])), Err("an array"));
+    }
+
+    #[test]
+    fn required_int_reports_missing_null_and_wrong_shapes_by_field() {
+        let map = object(json!({"a": 7, "s": "7", "b": null, "c": "x7", "d": 1.5}));
         let f = Fields::new(&map);
         assert_eq!(f.required_int("a"), Ok(7));
+        assert_eq!(f.required_int("s"), Ok(7));
         assert_eq!(f.required_int("x"), Err(FieldError::Missing { field: "x" }));
         assert_eq!(
             f.required_int("b").unwrap_err().to_string(),
@@ -199,7 +334,7 @@ mod tests {
         );
         assert_eq!(
             f.required_int("c").unwrap_err().to_string(),
-            "c is not an integer (found a string)"
+            "c is not an integer (found a string that is not a whole number)"
         );
         assert_eq!(
             f.required_int("d").unwrap_err().to_string(),
@@ -208,16 +343,21 @@ mod tests {
     }
 
     #[test]
-    fn optional_accessors_treat_absent_and_null_as_none_but_reject_wrong_types() {
-        let map = object(json!({"s": null, "b": "yes", "e": ""}));
+    fn optional_accessors_treat_absent_and_null_as_none_but_reject_wrong_shapes() {
+        let map = object(json!({"s": null, "b": "yes", "e": "", "n": 5}));
         let f = Fields::new(&map);
         assert_eq!(f.optional_str("s"), Ok(None));
         assert_eq!(f.optional_str("absent"), Ok(None));
         assert_eq!(f.optional_str("e"), Ok(Some("")));
         assert_eq!(f.non_empty_str("e"), Ok(None));
+        assert_eq!(f.optional_bool("s"), Ok(None));
         assert_eq!(
             f.optional_bool("b").unwrap_err().to_string(),
-            "b is not a boolean (found a string)"
+            "b is not a boolean (found a string other than true, false, 1 and 0)"
+        );
+        assert_eq!(
+            f.optional_str("n").unwrap_err().to_string(),
+            "n is not a string (found a number)"
         );
     }
 

@@ -52,8 +52,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_url_rejects_queries_whitespace_credentials_and_other_schemes() {
+    fn base_url_rejects_queries_whitespace_credentials_missing_hosts_and_other_schemes() {
         assert!(BaseUrl::parse("https://a.b/x?y=1").is_err());
+        assert!(BaseUrl::parse("https://").is_err());
         assert!(BaseUrl::parse("https://user:pw@a.b").is_err());
         assert!(BaseUrl::parse("https://a b").is_err());
         assert!(BaseUrl::parse("a.b").is_err());

@@ -1,15 +1,18 @@
 //! The CXone access-key token grant and the API endpoint discovery, as requests and replies.
 //!
 //! Only the wire shapes live here (building the requests, reading the replies, judging a
-//! refused grant); when to ask for a token and how long to keep it is the client's business.
+//! refused grant); when to ask for a token and how long to keep it is [`AccessKeyAuth`]'s
+//! business (`client.rs`).
+//!
+//! [`AccessKeyAuth`]: crate::client::AccessKeyAuth
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use ccsync_admin_api::classify::{classify_status, describe};
+use ccsync_admin_api::{basic_credentials, classify_grant_failure, header};
+use connector_kit::{BaseUrl, Secret};
 use serde::Deserialize;
 
-use crate::classify::{self, detail};
-use crate::settings::{BaseUrl, Secret, Settings};
-use crate::wit::http::{Header, Request, Response};
+use crate::settings::Settings;
+use crate::wit::http::{Request, Response};
 use crate::wit::types::Error;
 
 /// How the token request is named in messages.
@@ -20,8 +23,8 @@ pub const DISCOVERY_WHAT: &str = "GET /.well-known/cxone-configuration";
 /// `Basic base64(client_id:client_secret)`, as CXone expects it (the id and secret are not
 /// form-encoded first).
 pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Secret {
-    let pair = format!("{client_id}:{}", client_secret.expose());
-    Secret::new(format!("Basic {}", STANDARD.encode(pair)))
+    let credentials = basic_credentials(client_id, client_secret.expose());
+    Secret::new(format!("Basic {}", credentials.expose()))
 }
 
 /// The form body of the access-key grant.
@@ -76,27 +79,11 @@ pub fn parse_token(body: &[u8]) -> Result<Secret, Error> {
     }
 }
 
-/// The error for a token request that did not succeed. A refused grant (401/403, or a 400
-/// with an OAuth credential error) is `unauthorized`: the operator must fix the credentials.
+/// The error for a token request that did not succeed: a refused grant (401/403, or a 400
+/// with an OAuth credential error) is `unauthorized`, since the operator must fix the
+/// credentials.
 pub fn classify_token_failure(response: &Response) -> Error {
-    let oauth_error = serde_json::from_slice::<serde_json::Value>(&response.body)
-        .ok()
-        .and_then(|v| v.get("error")?.as_str().map(str::to_string));
-    let refused = matches!(response.status, 401 | 403)
-        || (response.status == 400
-            && matches!(
-                oauth_error.as_deref(),
-                Some("invalid_client" | "invalid_grant" | "unauthorized_client")
-            ));
-    if refused {
-        let why = detail(response).unwrap_or_else(|| "no reason given".into());
-        Error::Unauthorized(format!(
-            "{TOKEN_WHAT} refused the credentials ({}): {why}",
-            response.status
-        ))
-    } else {
-        classify::classify_status(TOKEN_WHAT, response)
-    }
+    classify_grant_failure(TOKEN_WHAT, response)
 }
 
 /// The discovery URL for a tenant.
@@ -132,23 +119,16 @@ pub fn classify_discovery_failure(response: &Response, tenant_id: &str) -> Error
     if response.status == 404 {
         Error::InvalidConfig(format!(
             "{}; check tenant-id `{tenant_id}` (or set api-url)",
-            classify::describe(DISCOVERY_WHAT, response)
+            describe(DISCOVERY_WHAT, response)
         ))
     } else {
-        classify::classify_status(DISCOVERY_WHAT, response)
+        classify_status(DISCOVERY_WHAT, response)
     }
 }
 
 /// `{api_endpoint}/inContactAPI/services/{version}`.
 pub fn api_base(api_endpoint: &BaseUrl, api_version: &str) -> BaseUrl {
     api_endpoint.child(&format!("/inContactAPI/services/{api_version}"))
-}
-
-pub fn header(name: &str, value: &str) -> Header {
-    Header {
-        name: name.into(),
-        value: value.into(),
-    }
 }
 
 #[cfg(test)]
@@ -210,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn refused_grant_is_unauthorized_with_the_error_description() {
+    fn refused_grant_is_unauthorized_naming_the_token_request() {
         let r = response(
             401,
             r#"{"error":"invalid_client","error_description":"Bad key"}"#,
@@ -219,17 +199,6 @@ mod tests {
             classify_token_failure(&r),
             Error::Unauthorized("POST /auth/token refused the credentials (401): Bad key".into())
         );
-        let r = response(
-            400,
-            r#"{"error":"invalid_grant","error_description":"Bad key"}"#,
-        );
-        assert!(matches!(classify_token_failure(&r), Error::Unauthorized(_)));
-        let r = response(400, r#"{"error":"unsupported_grant_type"}"#);
-        assert!(matches!(classify_token_failure(&r), Error::Rejected(_)));
-        assert!(matches!(
-            classify_token_failure(&response(502, "")),
-            Error::Transient(_)
-        ));
     }
 
     #[test]

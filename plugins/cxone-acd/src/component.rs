@@ -1,45 +1,18 @@
-//! The WIT glue: the exported `connector` interface over one [`Client`] per instance, with
-//! the host's `http` and `log` imports as its [`Host`].
-//!
-//! Each component instance serves one connection, so the client lives in a static; the host
-//! calls `configure` first and then the other functions one at a time.
+//! The WIT glue: the exported `connector` interface over one client per instance, with the
+//! host's `http` and `log` imports as its host (the library's `ClientSlot` and `WitHost`).
 //!
 //! The exports are emitted for `wasm32` only (native builds type-check this glue but leave
 //! the component symbols out; the native library exists for the unit tests).
 
-use std::sync::{Mutex, PoisonError};
+use ccsync_admin_api::ClientSlot;
 
-use crate::bindings::ccsync::connector::{http, log};
-use crate::client::{Client, Host};
+use crate::client::{AccessKeyAuth, admin_api_client};
 use crate::describe::{NO_SEARCH, READ_ONLY, description};
 use crate::settings::Settings;
 use crate::wit::exports::{Description, Guest};
 use crate::wit::types::{Entity, Error, KeyValue, Kind, Page, User};
 
-static CLIENT: Mutex<Option<Client>> = Mutex::new(None);
-
-/// The host imports.
-struct WitHost;
-
-impl Host for WitHost {
-    fn send(&mut self, request: &http::Request) -> Result<http::Response, http::HttpError> {
-        http::send(request)
-    }
-
-    fn log(&mut self, level: log::Level, message: &str) {
-        log::log(level, message);
-    }
-}
-
-fn with_client<T>(
-    call: impl FnOnce(&mut Client, &mut WitHost) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let mut guard = CLIENT.lock().unwrap_or_else(PoisonError::into_inner);
-    let client = guard
-        .as_mut()
-        .ok_or_else(|| Error::InvalidConfig("configure was not called before this call".into()))?;
-    call(client, &mut WitHost)
-}
+static CLIENT: ClientSlot<AccessKeyAuth> = ClientSlot::new();
 
 // Natively the component is never exported (see the `export!` below), yet its glue is still
 // type-checked there.
@@ -58,16 +31,16 @@ impl Guest for Component {
                 .map(|kv| (kv.key.as_str(), kv.value.as_str())),
         )
         .map_err(|e| Error::InvalidConfig(e.to_string()))?;
-        *CLIENT.lock().unwrap_or_else(PoisonError::into_inner) = Some(Client::new(parsed));
+        CLIENT.set(admin_api_client(parsed));
         Ok(())
     }
 
     fn check() -> Result<(), Error> {
-        with_client(|client, host| client.check(host))
+        CLIENT.with(|client, host| client.check(host))
     }
 
     fn read(kind: Kind, cursor: Option<String>, since: Option<String>) -> Result<Page, Error> {
-        with_client(|client, host| client.read(host, kind, cursor.as_deref(), since.as_deref()))
+        CLIENT.with(|client, host| client.read(host, kind, cursor.as_deref(), since.as_deref()))
     }
 
     fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {

@@ -1,7 +1,8 @@
 //! What the connector declares about itself: `describe()` and, kept equal by a test, the
 //! `plugin.toml` manifest that signing embeds in the component.
 
-use crate::endpoint::KINDS;
+use ccsync_admin_api::endpoint::KINDS;
+
 use crate::wit::exports::Description;
 
 /// The connector's name.
@@ -40,38 +41,23 @@ pub fn description() -> Description {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::endpoint::kind_name;
+    use ccsync_admin_api::testing::{Declared, assert_manifest_declares};
 
-    fn strings(manifest: &toml::Table, key: &str) -> Vec<String> {
-        manifest[key]
-            .as_array()
-            .unwrap_or_else(|| panic!("plugin.toml: {key} is not an array"))
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .unwrap_or_else(|| panic!("{key}: {v}"))
-                    .to_string()
-            })
-            .collect()
-    }
+    use super::*;
 
     #[test]
     fn plugin_manifest_declares_what_describe_returns() {
-        let manifest: toml::Table = include_str!("../plugin.toml").parse().unwrap();
         let d = description();
-        assert_eq!(manifest["name"].as_str(), Some(d.name.as_str()));
-        assert_eq!(manifest["version"].as_str(), Some(d.version.as_str()));
-        assert_eq!(manifest["vendor"].as_str(), Some("ccsync project"));
-        assert!(
-            manifest["description"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
+        assert_manifest_declares(
+            include_str!("../plugin.toml"),
+            &Declared {
+                name: &d.name,
+                version: &d.version,
+                reads: &d.reads,
+                writes: &d.writes,
+                origins: &d.origins,
+            },
         );
-        let reads: Vec<String> = d.reads.iter().map(|k| kind_name(*k).to_string()).collect();
-        assert_eq!(strings(&manifest, "reads"), reads);
-        assert_eq!(strings(&manifest, "writes"), Vec::<String>::new());
-        assert_eq!(strings(&manifest, "origins"), d.origins);
     }
 
     #[test]

@@ -6,43 +6,46 @@
 //! `skip`/`top`, reads agents incrementally with `updatedSince`/`lastPollTime`, and reaches
 //! the network only through the host's `http` import.
 //!
-//! The HTTP-free logic lives in plain modules (settings, cursor, mapping, error
-//! classification, wire shapes) and the request flow in [`client`] behind a small `Host`
-//! trait, so all of it is unit-tested natively; `component` is the thin WIT glue (its exports
-//! are emitted for `wasm32` only).
+//! What any Admin API connector needs (endpoints, paging, mapping, error classification, the
+//! request flow) lives in the `ccsync-admin-api` library; this crate adds CXone's sign-in
+//! (the access-key grant and the endpoint discovery, in `auth` and `client`), its settings,
+//! `describe` and the thin WIT glue in `component` (its exports are emitted for `wasm32`
+//! only).
 //!
 //! Natively the crate is also a library: [`Client`] over any [`Host`], configured from
 //! [`Settings`]. That is the same connector without the WebAssembly boundary, for tests
 //! against the simulator and for benchmarks that measure the WASM overhead.
 
 mod bindings {
+    // Only the `connector` export is generated here: the imported interfaces (and the record
+    // types) are the library's, so both Admin API connectors share one set of them.
     wit_bindgen::generate!({
         path: "../../wit",
         world: "plugin",
+        with: {
+            "ccsync:connector/types@0.2.0": ccsync_admin_api::wit::types,
+            "ccsync:connector/http@0.2.0": ccsync_admin_api::wit::http,
+            "ccsync:connector/log@0.2.0": ccsync_admin_api::wit::log,
+        },
         additional_derives: [PartialEq],
     });
 }
 
 /// The WIT types under short names.
 pub mod wit {
-    pub use crate::bindings::ccsync::connector::{http, log, types};
+    pub use ccsync_admin_api::wit::{http, log, types};
     pub mod exports {
         pub use crate::bindings::exports::ccsync::connector::connector::{Description, Guest};
     }
 }
 
-use connector_kit::fields;
-
 mod auth;
-mod classify;
 mod client;
 mod component;
-mod cursor;
 mod describe;
-mod endpoint;
-mod mapping;
-mod page;
 mod settings;
 
-pub use client::{Client, Host};
-pub use settings::{Settings, SettingsError};
+pub use ccsync_admin_api::Host;
+pub use client::Client;
+pub use connector_kit::SettingsError;
+pub use settings::{ApiLocation, Settings};

@@ -40,4 +40,5 @@ mod page;
 mod settings;
 
 pub use client::{Client, Host};
-pub use settings::{Settings, SettingsError};
+pub use connector_kit::SettingsError;
+pub use settings::Settings;

@@ -2,12 +2,10 @@
 //!
 //! Every later call works from these typed values, so a wrong or missing setting is reported
 //! by its key before the connector touches the network. The secret lives in [`Secret`], whose
-//! `Debug` never prints the value; [`Secret`] and [`BaseUrl`] are `connector-kit`'s.
+//! `Debug` never prints the value; [`Secret`], [`BaseUrl`] and the reading of the pairs are
+//! `connector-kit`'s.
 
-use std::collections::BTreeMap;
-
-use connector_kit::{BaseUrl, Secret};
-use thiserror::Error;
+use connector_kit::{BaseUrl, RawSettings, Secret, SettingsError};
 
 /// The page size used when `page-size` is not set.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -15,20 +13,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// Every key `configure` accepts.
-pub const KEYS: [&str; 4] = ["base-url", "client-id", "client-secret", "page-size"];
-
-/// What is wrong with the settings, naming the key.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SettingsError {
-    #[error("setting `{0}` is required but missing")]
-    Missing(&'static str),
-    #[error("setting `{key}` is invalid: {reason}")]
-    Invalid { key: &'static str, reason: String },
-    #[error("setting `{0}` is unknown to ivinex (known: {known})", known = KEYS.join(", "))]
-    Unknown(String),
-    #[error("setting `{0}` is given more than once")]
-    Duplicate(String),
-}
+pub const KEYS: &[&str] = &["base-url", "client-id", "client-secret", "page-size"];
 
 /// The parsed settings of one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,55 +27,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Parses the `configure` key/value pairs. Unknown and repeated keys are errors, so that a
-    /// misspelt key (say `page_size`) is not silently ignored.
+    /// Parses the `configure` key/value pairs. Unknown, repeated and empty keys are errors, so
+    /// that a misspelt key (say `page_size`) is not silently ignored.
     pub fn parse<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, SettingsError> {
-        let mut map: BTreeMap<&'static str, &'a str> = BTreeMap::new();
-        for (key, value) in pairs {
-            let known = KEYS
-                .iter()
-                .find(|k| **k == key)
-                .ok_or_else(|| SettingsError::Unknown(key.to_string()))?;
-            if map.insert(known, value).is_some() {
-                return Err(SettingsError::Duplicate(key.to_string()));
-            }
-        }
-        let optional = |key: &'static str| -> Result<Option<&'a str>, SettingsError> {
-            match map.get(key) {
-                None => Ok(None),
-                Some(v) if v.trim().is_empty() => Err(SettingsError::Invalid {
-                    key,
-                    reason: "it is empty".into(),
-                }),
-                Some(v) => Ok(Some(*v)),
-            }
-        };
-        let required = |key: &'static str| -> Result<&'a str, SettingsError> {
-            optional(key)?.ok_or(SettingsError::Missing(key))
-        };
-        let base_url =
-            BaseUrl::parse(required("base-url")?).map_err(|reason| SettingsError::Invalid {
-                key: "base-url",
-                reason,
-            })?;
-        let page_size = match optional("page-size")? {
-            None => DEFAULT_PAGE_SIZE,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-                .ok_or_else(|| SettingsError::Invalid {
-                    key: "page-size",
-                    reason: format!("`{v}` is not a whole number from 1 to {MAX_PAGE_SIZE}"),
-                })?,
-        };
+        let raw = RawSettings::read("ivinex", KEYS, pairs)?;
         Ok(Self {
-            base_url,
-            client_id: required("client-id")?.to_string(),
-            client_secret: Secret::new(required("client-secret")?),
-            page_size,
+            base_url: RawSettings::url("base-url", raw.required("base-url")?)?,
+            client_id: raw.required("client-id")?.to_string(),
+            client_secret: Secret::new(raw.required("client-secret")?),
+            page_size: raw.whole_number("page-size", 1..=MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)?,
         })
     }
 }
@@ -162,8 +109,9 @@ mod tests {
     #[test]
     fn unknown_and_duplicate_keys_are_refused() {
         assert_eq!(
-            parse_with(&[("page_size", "10")]),
-            Err(SettingsError::Unknown("page_size".into()))
+            parse_with(&[("page_size", "10")]).unwrap_err().to_string(),
+            "setting `page_size` is unknown to ivinex (known: base-url, client-id, client-secret, \
+             page-size)"
         );
         assert_eq!(
             parse_with(&[("client-id", "again")]),

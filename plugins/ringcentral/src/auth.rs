@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use connector_kit::Secret;
 use serde::Deserialize;
 
 use crate::classify::{self, detail};
-use crate::settings::{Secret, Settings};
+use crate::settings::Settings;
 use crate::wit::http::{Header, Request, Response};
 use crate::wit::types::Error;
 

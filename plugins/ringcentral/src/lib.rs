@@ -38,4 +38,5 @@ mod pacing;
 mod settings;
 
 pub use client::{Client, Host};
-pub use settings::{Settings, SettingsError};
+pub use connector_kit::SettingsError;
+pub use settings::Settings;

@@ -4,38 +4,13 @@
 //! by its key before the connector touches the network. The client secret and the JWT live in
 //! [`Secret`], whose `Debug` never prints the value.
 
-use std::collections::BTreeMap;
-
-pub use connector_kit::{BaseUrl, Secret};
-use thiserror::Error;
+use connector_kit::{BaseUrl, RawSettings, Secret, SettingsError};
 
 /// The API's base URL when `base-url` is not set (production).
 pub const DEFAULT_BASE_URL: &str = "https://platform.ringcentral.com";
 
 /// Every key `configure` accepts.
-pub const KEYS: [&str; 4] = ["base-url", "client-id", "client-secret", "jwt"];
-
-/// What is wrong with the settings, naming the key.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SettingsError {
-    /// A required key is absent.
-    #[error("setting `{0}` is required but missing")]
-    Missing(&'static str),
-    /// A key's value cannot be used.
-    #[error("setting `{key}` is invalid: {reason}")]
-    Invalid {
-        /// The key.
-        key: &'static str,
-        /// Why (never quoting a secret).
-        reason: String,
-    },
-    /// A key the connector does not know (a misspelling, most likely).
-    #[error("setting `{0}` is unknown to ringcentral (known: {known})", known = KEYS.join(", "))]
-    Unknown(String),
-    /// A key given twice.
-    #[error("setting `{0}` is given more than once")]
-    Duplicate(String),
-}
+pub const KEYS: &[&str] = &["base-url", "client-id", "client-secret", "jwt"];
 
 /// The parsed settings of one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,52 +26,27 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Parses the `configure` key/value pairs. Unknown and repeated keys are errors, so that a
-    /// misspelt key is not silently ignored.
+    /// Parses the `configure` key/value pairs. Unknown, repeated and empty keys are errors, so
+    /// that a misspelt key is not silently ignored.
     pub fn parse<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, SettingsError> {
-        let mut map: BTreeMap<&'static str, &'a str> = BTreeMap::new();
-        for (key, value) in pairs {
-            let known = KEYS
-                .iter()
-                .find(|k| **k == key)
-                .ok_or_else(|| SettingsError::Unknown(key.to_string()))?;
-            if map.insert(known, value).is_some() {
-                return Err(SettingsError::Duplicate(key.to_string()));
-            }
-        }
-        let required = |key: &'static str| -> Result<&'a str, SettingsError> {
-            match map.get(key) {
-                None => Err(SettingsError::Missing(key)),
-                Some(v) if v.trim().is_empty() => Err(SettingsError::Invalid {
-                    key,
-                    reason: "it is empty".into(),
-                }),
-                Some(v) => Ok(*v),
-            }
-        };
-        let base_url = match map.get("base-url") {
-            None => DEFAULT_BASE_URL,
-            Some(_) => required("base-url")?,
-        };
-        let base_url = BaseUrl::parse(base_url).map_err(|reason| SettingsError::Invalid {
-            key: "base-url",
-            reason,
-        })?;
-        let client_id = required("client-id")?;
+        let raw = RawSettings::read("ringcentral", KEYS, pairs)?;
+        let base_url = raw.optional("base-url")?.unwrap_or(DEFAULT_BASE_URL);
+        let base_url = RawSettings::url("base-url", base_url)?;
+        let client_id = raw.required("client-id")?;
         if client_id.contains(':') {
             return Err(SettingsError::Invalid {
                 key: "client-id",
                 reason: "it contains `:`, which HTTP Basic credentials cannot carry".into(),
             });
         }
-        let jwt = required("jwt")?;
+        let jwt = raw.required("jwt")?;
         check_jwt(jwt)?;
         Ok(Self {
             base_url,
             client_id: client_id.to_string(),
-            client_secret: Secret::new(required("client-secret")?),
+            client_secret: Secret::new(raw.required("client-secret")?),
             jwt: Secret::new(jwt),
         })
     }
@@ -190,8 +140,11 @@ mod tests {
     #[test]
     fn unknown_and_duplicate_keys_are_refused() {
         assert_eq!(
-            parse_with(&[("client_secret", "x")]),
-            Err(SettingsError::Unknown("client_secret".into()))
+            parse_with(&[("client_secret", "x")])
+                .unwrap_err()
+                .to_string(),
+            "setting `client_secret` is unknown to ringcentral (known: base-url, client-id, \
+             client-secret, jwt)"
         );
         assert_eq!(
             parse_with(&[("jwt", JWT)]),

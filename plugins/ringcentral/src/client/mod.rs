@@ -13,10 +13,12 @@ mod tests;
 
 use std::time::{Duration, Instant};
 
+use connector_kit::Secret;
+
 use crate::auth::{self, TOKEN_WHAT, header};
 use crate::classify::{classify_http_error, classify_status, describe, retry_after_ms};
 use crate::pacing::{Pacer, Route, wait_ms};
-use crate::settings::{Secret, Settings};
+use crate::settings::Settings;
 use crate::wit::http::{HttpError, Request, Response};
 use crate::wit::log::Level;
 use crate::wit::types::Error;

@@ -1,8 +1,9 @@
 //! The token, its renewal, error classification and what the logs may carry.
 
+use connector_kit::Secret;
+
 use super::*;
 use crate::auth::basic_authorization;
-use crate::settings::Secret;
 use crate::wit::types::{Error, Kind};
 
 fn check_list() -> String {

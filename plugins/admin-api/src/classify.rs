@@ -11,8 +11,8 @@
 //! | origin denied by the host, malformed request | `invalid-config` |
 //! | body larger than the host allows | `invalid-config` (lower `page-size`) |
 //!
-//! Messages name the request (`what`, e.g. `GET /agents (skip 1000)`) and carry CXone's own
-//! explanation: the `icStatusDescription` header, else the body's `error_description`.
+//! Messages name the request (`what`, e.g. `GET /agents (skip 1000)`) and carry the platform's
+//! own explanation: the `icStatusDescription` header, else the body's `error_description`.
 
 use serde_json::Value;
 
@@ -25,17 +25,19 @@ pub const DEFAULT_RETRY_AFTER_MS: u64 = 30_000;
 /// The longest piece of a non-JSON error body quoted in a message.
 const BODY_QUOTE_CHARS: usize = 200;
 
-/// The first header called `name` (case-insensitive).
-pub fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+/// The value of the first header called `name` (case-insensitive).
+pub fn header_value<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))
         .map(|h| h.value.as_str())
 }
 
-/// CXone's explanation of a failed response, if it gave one.
+/// The platform's explanation of a failed response, if it gave one.
 pub fn detail(response: &Response) -> Option<String> {
-    if let Some(d) = header(&response.headers, "icStatusDescription").filter(|d| !d.is_empty()) {
+    if let Some(d) =
+        header_value(&response.headers, "icStatusDescription").filter(|d| !d.is_empty())
+    {
         return Some(d.to_string());
     }
     match serde_json::from_slice::<Value>(&response.body) {
@@ -52,9 +54,9 @@ pub fn detail(response: &Response) -> Option<String> {
 }
 
 /// The wait a 429 asks for, in milliseconds. `Retry-After` as an HTTP date is not understood
-/// (the plugin has no clock) and falls back to the default.
+/// (it would take a date parser and the wall clock) and falls back to the default.
 pub fn retry_after_ms(headers: &[Header]) -> u64 {
-    header(headers, "Retry-After")
+    header_value(headers, "Retry-After")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map_or(DEFAULT_RETRY_AFTER_MS, |secs| secs.saturating_mul(1000))
 }
@@ -76,10 +78,10 @@ pub fn classify_status(what: &str, response: &Response) -> Error {
         401 | 403 => Error::Unauthorized(describe(what, response)),
         404 => Error::NotFound(describe(what, response)),
         300..=399 => {
-            let target = header(&response.headers, "Location").unwrap_or("no Location");
+            let target = header_value(&response.headers, "Location").unwrap_or("no Location");
             Error::InvalidConfig(format!(
                 "{what} answered {status} (redirect to {target}); redirects are not followed: \
-                 check auth-url / api-url"
+                 check the connection's URL settings"
             ))
         }
         _ => Error::Rejected(describe(what, response)),
@@ -101,7 +103,8 @@ pub fn classify_http_error(what: &str, error: &HttpError) -> Error {
             "{what}: the response is larger than the host allows ({limit} bytes); lower page-size"
         )),
         HttpError::InvalidRequest(reason) => Error::InvalidConfig(format!(
-            "{what}: the host found the request malformed ({reason}); check auth-url / api-url"
+            "{what}: the host found the request malformed ({reason}); check the connection's URL \
+             settings"
         )),
     }
 }

@@ -1,29 +1,25 @@
-//! Maps one CXone record (a JSON object) onto the contract's entity of its kind.
+//! Maps one Admin API record (a JSON object) onto the contract's entity of its kind.
 //!
-//! The rules are those of `sim/ACD-WIRE.md`: ids become decimal strings, empty strings and nulls
-//! become `none`, a user's permissions are those of its security profile, and platform
-//! fields the contract has no place for go to `extra`, sorted by key so that an unchanged
-//! record always maps to the same value (the host hashes records to detect change).
+//! The rules are those of `sim/ACD-WIRE.md`: ids and flags are read in any of the wire's forms
+//! (connector-kit's [`fields`](connector_kit::fields)) and become decimal strings and
+//! booleans, empty strings and nulls become `none`, a user's permissions are those of its
+//! security profile, and platform fields the contract has no place for go to `extra`, sorted
+//! by key so that an unchanged record always maps to the same value (the host hashes records
+//! to detect change). Users are mapped here, the flat kinds in `lists`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::fields::{FieldError, Fields, json_type};
-use crate::wit::types::{Entity, KeyValue, Kind, NamedItem, SecurityProfile, Team, User};
+mod lists;
+
+use crate::wit::types::{Entity, KeyValue, Kind, User};
+use connector_kit::fields::{FieldError, Fields, integer, json_type};
+use lists::{map_agent_status, map_campaign, map_disposition, map_profile, map_team};
 
 /// Security profile id -> the permissions it grants.
 pub type Profiles = BTreeMap<i64, Vec<String>>;
-
-/// Team flags and the feature names they stand for. `wfm2Enabled` as "WFM Advanced" is the
-/// assumption of `sim/ACD-WIRE.md`.
-const TEAM_FEATURES: [(&str, &str); 4] = [
-    ("wfm2Enabled", "WFM Advanced"),
-    ("wfoEnabled", "WFO"),
-    ("niceWfmEnabled", "NICE WFM"),
-    ("niceWfoAdvancedEnabled", "NICE WFO Advanced"),
-];
 
 /// Why a record could not be mapped.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -67,7 +63,7 @@ pub fn profile_entry(item: &Value) -> Result<(i64, Vec<String>), Problem> {
 pub fn unknown_profile_ids(agents: &[Value], profiles: &Profiles) -> BTreeSet<i64> {
     agents
         .iter()
-        .filter_map(|agent| agent.get("profileId")?.as_i64())
+        .filter_map(|agent| integer(agent.get("profileId")?).ok())
         .filter(|id| !profiles.contains_key(id))
         .collect()
 }
@@ -129,99 +125,6 @@ fn map_agent(f: Fields<'_>, profiles: &Profiles) -> Result<User, Problem> {
         extra,
     })
 }
-
-fn map_team(f: Fields<'_>) -> Result<Team, FieldError> {
-    let id = f.required_int("teamId")?;
-    let name = f.required_str("teamName")?;
-    let active = f.required_bool("isActive")?;
-    let mut features = Vec::new();
-    for (flag, feature) in TEAM_FEATURES {
-        // An absent or null flag means the feature is not enabled.
-        if f.optional_bool(flag)?.unwrap_or(false) {
-            features.push(feature.to_string());
-        }
-    }
-    Ok(Team {
-        id: id.to_string(),
-        name: name.to_string(),
-        features,
-        active,
-    })
-}
-
-fn map_profile(f: Fields<'_>) -> Result<(i64, SecurityProfile), FieldError> {
-    let id = f.required_int("securityProfileId")?;
-    let name = f.required_str("securityProfileName")?;
-    let permissions = f.str_list("permissions")?;
-    Ok((
-        id,
-        SecurityProfile {
-            id: id.to_string(),
-            name: name.to_string(),
-            permissions,
-        },
-    ))
-}
-
-fn map_campaign(f: Fields<'_>) -> Result<NamedItem, FieldError> {
-    Ok(NamedItem {
-        id: f.required_int("id")?.to_string(),
-        name: f.required_str("name")?.to_string(),
-        active: f.required_bool("isActive")?,
-        group: None,
-        extra: sorted_extra([
-            (
-                "description",
-                f.non_empty_str("description")?.map(str::to_string),
-            ),
-            (
-                "lastUpdateTime",
-                f.optional_str("lastUpdateTime")?.map(str::to_string),
-            ),
-        ]),
-    })
-}
-
-fn map_disposition(f: Fields<'_>) -> Result<NamedItem, FieldError> {
-    Ok(NamedItem {
-        id: f.required_int("dispositionId")?.to_string(),
-        name: f.required_str("dispositionName")?.to_string(),
-        // Dispositions have no active flag on CXone.
-        active: true,
-        group: None,
-        extra: sorted_extra([
-            (
-                "classificationId",
-                f.optional_int("classificationId")?.map(|n| n.to_string()),
-            ),
-            (
-                "systemOutcome",
-                f.non_empty_str("systemOutcome")?.map(str::to_string),
-            ),
-            (
-                "lastUpdated",
-                f.optional_str("lastUpdated")?.map(str::to_string),
-            ),
-        ]),
-    })
-}
-
-fn map_agent_status(f: Fields<'_>) -> Result<NamedItem, FieldError> {
-    Ok(NamedItem {
-        id: f.required_int("id")?.to_string(),
-        name: f.required_str("name")?.to_string(),
-        active: f.required_bool("isActive")?,
-        group: None,
-        extra: sorted_extra([
-            ("isACW", f.optional_bool("isACW")?.map(|b| b.to_string())),
-            (
-                "agentTimeout",
-                f.optional_int("agentTimeout")?.map(|n| n.to_string()),
-            ),
-        ]),
-    })
-}
-
 /// The present values as key/values, sorted by key.
 fn sorted_extra<const N: usize>(pairs: [(&str, Option<String>); N]) -> Vec<KeyValue> {
     let mut extra: Vec<KeyValue> = pairs
@@ -329,8 +232,8 @@ mod tests {
         let cases = [
             (
                 "agentId",
-                json!("1234"),
-                "agentId is not an integer (found a string)",
+                json!("X12"),
+                "agentId is not an integer (found a string that is not a whole number)",
             ),
             (
                 "isActive",
@@ -338,9 +241,19 @@ mod tests {
                 "isActive is not a boolean (found null)",
             ),
             (
+                "isActive",
+                json!("yes"),
+                "isActive is not a boolean (found a string other than true, false, 1 and 0)",
+            ),
+            (
+                "locked",
+                json!(2),
+                "locked is not a boolean (found a number other than 1 and 0)",
+            ),
+            (
                 "teamId",
-                json!("55"),
-                "teamId is not an integer (found a string)",
+                json!(true),
+                "teamId is not an integer (found a boolean)",
             ),
         ];
         for (field, value, reason) in cases {
@@ -382,103 +295,71 @@ mod tests {
         let agents = [
             agent(),
             json!({"profileId": 9}),
+            json!({"profileId": "11"}),
+            json!({"profileId": "7"}),
             json!({"profileId": "x"}),
             json!(3),
         ];
         assert_eq!(
             unknown_profile_ids(&agents, &profiles()),
-            BTreeSet::from([9])
+            BTreeSet::from([9, 11])
         );
     }
 
     #[test]
-    fn team_flags_map_to_feature_names_and_absent_flags_are_off() {
-        let team = json!({"teamId": 5, "teamName": "Blue", "isActive": true, "description": null,
-            "wfoEnabled": true, "wfm2Enabled": true, "niceWfmEnabled": false});
+    fn is_active_as_1_or_string_true_is_active() {
+        for value in [json!(1), json!("1"), json!("true"), json!("True")] {
+            let mut a = agent();
+            a["isActive"] = value.clone();
+            let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+                panic!("not a user");
+            };
+            assert!(user.active, "{value}");
+        }
+        for value in [json!(0), json!("0"), json!("false"), json!("FALSE")] {
+            let mut a = agent();
+            a["isActive"] = value.clone();
+            let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+                panic!("not a user");
+            };
+            assert!(!user.active, "{value}");
+        }
+    }
+
+    #[test]
+    fn agent_with_every_field_as_a_string_maps_like_the_typed_one() {
+        let as_strings = json!({
+            "agentId": "1234", "userName": "jdoe@acme", "firstName": "Jane", "lastName": "Doe",
+            "emailAddress": "Jane.Doe@Acme.test", "isActive": "1", "teamId": "55",
+            "teamName": "Blue", "profileId": "7", "profileName": "Agent",
+            "telephone1": "+15550001", "telephone2": null, "internalId": "E-9",
+            "location": "S-1", "lastUpdated": "2026-11-24T07:00:00.000Z", "locked": "False"
+        });
+        let with_integers = {
+            let mut a = agent();
+            a["isActive"] = json!(1);
+            a["locked"] = json!(0);
+            a
+        };
+        let typed = map_record(Kind::User, &agent(), &profiles()).unwrap();
         assert_eq!(
-            map_record(Kind::Team, &team, &Profiles::new()).unwrap(),
-            Entity::Team(Team {
-                id: "5".into(),
-                name: "Blue".into(),
-                features: vec!["WFM Advanced".into(), "WFO".into()],
-                active: true,
-            })
+            map_record(Kind::User, &as_strings, &profiles()).unwrap(),
+            typed
         );
-        let bad = json!({"teamId": 5, "teamName": "Blue", "isActive": true, "wfm2Enabled": "yes"});
         assert_eq!(
-            map_record(Kind::Team, &bad, &Profiles::new())
-                .unwrap_err()
-                .to_string(),
-            "wfm2Enabled is not a boolean (found a string)"
+            map_record(Kind::User, &with_integers, &profiles()).unwrap(),
+            typed
         );
     }
 
     #[test]
-    fn security_profile_maps_with_its_permissions() {
-        let p = json!({"securityProfileId": 7, "securityProfileName": "Agent",
-            "permissions": ["User Mapping: Map"]});
-        assert_eq!(
-            map_record(Kind::SecurityProfile, &p, &Profiles::new()).unwrap(),
-            Entity::SecurityProfile(SecurityProfile {
-                id: "7".into(),
-                name: "Agent".into(),
-                permissions: vec!["User Mapping: Map".into()],
-            })
-        );
-        assert_eq!(
-            profile_entry(&p).unwrap(),
-            (7, vec!["User Mapping: Map".to_string()])
-        );
-    }
-
-    #[test]
-    fn campaign_disposition_and_status_map_to_named_items() {
-        let none = Profiles::new();
-        let c = json!({"id": 3, "name": "Sales", "isActive": false, "description": "",
-            "lastUpdateTime": "2026-01-01T00:00:00Z"});
-        assert_eq!(
-            map_record(Kind::Campaign, &c, &none).unwrap(),
-            Entity::Campaign(NamedItem {
-                id: "3".into(),
-                name: "Sales".into(),
-                active: false,
-                group: None,
-                extra: kv(&[("lastUpdateTime", "2026-01-01T00:00:00Z")]),
-            })
-        );
-        let d = json!({"dispositionId": 4, "dispositionName": "Sold", "classificationId": 2,
-            "systemOutcome": null, "lastUpdated": "2026-01-02T00:00:00Z"});
-        assert_eq!(
-            map_record(Kind::Disposition, &d, &none).unwrap(),
-            Entity::Disposition(NamedItem {
-                id: "4".into(),
-                name: "Sold".into(),
-                active: true,
-                group: None,
-                extra: kv(&[
-                    ("classificationId", "2"),
-                    ("lastUpdated", "2026-01-02T00:00:00Z")
-                ]),
-            })
-        );
-        let s = json!({"id": 8, "name": "Lunch", "isActive": true, "isACW": false,
-            "agentTimeout": null});
-        assert_eq!(
-            map_record(Kind::AgentStatus, &s, &none).unwrap(),
-            Entity::AgentStatus(NamedItem {
-                id: "8".into(),
-                name: "Lunch".into(),
-                active: true,
-                group: None,
-                extra: kv(&[("isACW", "false")]),
-            })
-        );
-        let bad = json!({"id": 8, "isActive": true});
-        assert_eq!(
-            map_record(Kind::AgentStatus, &bad, &none)
-                .unwrap_err()
-                .to_string(),
-            "name is missing"
-        );
+    fn primary_phone_is_telephone1_and_phones_list_both() {
+        let mut a = agent();
+        a["telephone2"] = json!("+15550002");
+        let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+            panic!("not a user");
+        };
+        assert_eq!(user.primary_phone.as_deref(), Some("+15550001"));
+        assert_eq!(user.phones, ["+15550001", "+15550002"]);
     }
 }

@@ -1,16 +1,16 @@
 //! Turns one list reply into one page: the mapped records, the invalid ones, where the next
 //! page starts, and the watermark.
 //!
-//! Paging rules: a 204 (CXone's "nothing left") and a page shorter than `top` end the read.
-//! The watermark of an incremental (agents) read is the `lastPollTime` of its first page,
+//! Paging rules: a 204 (the Admin API's "nothing left") and a page shorter than `top` end the
+//! read. The watermark of an incremental (agents) read is the `lastPollTime` of its first page,
 //! repeated on every page; when the first page has none (a 204), the `since` the read started
 //! with is kept, so the next incremental read asks the same question instead of starting over.
 
+use connector_kit::fields::Fields;
 use serde_json::Value;
 
 use crate::cursor::Cursor;
 use crate::endpoint::Endpoint;
-use crate::fields::Fields;
 use crate::mapping::{Problem, Profiles, map_record};
 use crate::wit::types::{Error, InvalidRecord, Page};
 
@@ -126,6 +126,15 @@ pub fn build_page(endpoint: &Endpoint, at: &Position, reply: Reply, profiles: &P
     page
 }
 
+/// The id a report names a malformed record by: the canonical integer when the id field reads
+/// as one (`"0042"` is reported as `42`, as the record would map), else the value as sent.
+fn report_id(fields: Fields<'_>, id_field: &'static str) -> Option<String> {
+    match fields.optional_int(id_field) {
+        Ok(Some(id)) => Some(id.to_string()),
+        _ => fields.loose_id(id_field),
+    }
+}
+
 /// The report for a record that could not be mapped: `agents[3] at skip 1000 (userName
 /// "jdoe"): agentId is missing`.
 fn invalid_record(
@@ -136,7 +145,7 @@ fn invalid_record(
     problem: &Problem,
 ) -> InvalidRecord {
     let fields = item.as_object().map(Fields::new);
-    let id = fields.and_then(|f| f.loose_id(endpoint.id_field));
+    let id = fields.and_then(|f| report_id(f, endpoint.id_field));
     let label = fields
         .and_then(|f| f.non_empty_str(endpoint.label_field).ok().flatten())
         .map(|l| format!(" ({} {l:?})", endpoint.label_field))
@@ -263,6 +272,7 @@ mod tests {
             json!({"agentId": "x7", "userName": "bad@acme", "isActive": true}),
             json!({"userName": "", "isActive": true}),
             agent(4),
+            json!({"agentId": "0005", "userName": "odd@acme", "isActive": "yes"}),
         ];
         let mut at = first(Kind::User, None, 10);
         at.cursor.skip = 1000;
@@ -287,15 +297,34 @@ mod tests {
                 InvalidRecord {
                     id: Some("x7".into()),
                     reason: "agents[1] at skip 1000 (userName \"bad@acme\"): agentId is not an \
-                             integer (found a string)"
+                             integer (found a string that is not a whole number)"
                         .into(),
                 },
                 InvalidRecord {
                     id: None,
                     reason: "agents[2] at skip 1000: agentId is missing".into(),
                 },
+                InvalidRecord {
+                    id: Some("5".into()),
+                    reason: "agents[4] at skip 1000 (userName \"odd@acme\"): isActive is not a \
+                             boolean (found a string other than true, false, 1 and 0)"
+                        .into(),
+                },
             ]
         );
+    }
+
+    #[test]
+    fn report_id_is_the_canonical_id_or_the_value_as_sent() {
+        let map = json!({"n": 12, "d": "0012", "s": "x1", "f": 1.5, "e": "", "o": {}});
+        let f = Fields::new(map.as_object().expect("an object"));
+        assert_eq!(report_id(f, "n").as_deref(), Some("12"));
+        assert_eq!(report_id(f, "d").as_deref(), Some("12"));
+        assert_eq!(report_id(f, "s").as_deref(), Some("x1"));
+        assert_eq!(report_id(f, "f").as_deref(), Some("1.5"));
+        assert_eq!(report_id(f, "e"), None);
+        assert_eq!(report_id(f, "o"), None);
+        assert_eq!(report_id(f, "missing"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The opaque paging cursor handed to the host between pages of one read.
 //!
-//! CXone pages with `skip`/`top`, and the watermark of an incremental read must be the
+//! The Admin API pages with `skip`/`top`, and the watermark of an incremental read must be the
 //! `lastPollTime` of its FIRST page (the time the read began), so that changes made while the
 //! read pages through are picked up by the next read. The cursor therefore carries the skip,
 //! that first `lastPollTime`, and the `updatedSince` the read started with, so every page of
@@ -33,7 +33,7 @@ pub struct Cursor {
 /// Why a cursor could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CursorError {
-    #[error("cursor `{cursor}` is not a cxone-acd cursor: {reason}")]
+    #[error("cursor `{cursor}` is not an Admin API cursor: {reason}")]
     Malformed { cursor: String, reason: String },
 }
 
@@ -138,7 +138,7 @@ mod tests {
             let err = Cursor::decode(text).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("cursor `{text}` is not a cxone-acd cursor: {reason}")
+                format!("cursor `{text}` is not an Admin API cursor: {reason}")
             );
         }
     }

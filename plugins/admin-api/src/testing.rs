@@ -1,0 +1,149 @@
+//! What the connectors' native unit tests share (feature `test-support`): a host that answers
+//! from a script, reply builders, and the check that a `plugin.toml` declares what `describe()`
+//! returns.
+
+use std::collections::VecDeque;
+
+use serde_json::Value;
+
+use crate::endpoint::kind_name;
+use crate::host::{Host, header};
+use crate::wit::http::{HttpError, Request, Response};
+use crate::wit::log::Level;
+use crate::wit::types::Kind;
+
+/// What the scripted host answers to one request.
+pub type Reply = Result<Response, HttpError>;
+
+/// A host that answers from a script and checks each request (`METHOD url`) against it, in
+/// order. It panics on a request the script does not expect.
+#[derive(Debug, Default)]
+pub struct ScriptedHost {
+    script: VecDeque<(String, Reply)>,
+    /// Every request sent, in order.
+    pub sent: Vec<Request>,
+    /// Every log line written, in order.
+    pub logs: Vec<String>,
+}
+
+impl ScriptedHost {
+    /// Expects the request `call` (`METHOD url`) next, after those already expected, and
+    /// answers it with `reply`.
+    pub fn expect(mut self, call: impl Into<String>, reply: Reply) -> Self {
+        self.script.push_back((call.into(), reply));
+        self
+    }
+
+    /// Panics when an expected request was never made.
+    pub fn assert_done(&self) {
+        let left: Vec<_> = self.script.iter().map(|(c, _)| c).collect();
+        assert!(left.is_empty(), "requests never made: {left:?}");
+    }
+
+    /// The value of header `name` of the `index`th request sent, or `""`.
+    pub fn header(&self, index: usize, name: &str) -> &str {
+        self.sent[index]
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+            .unwrap_or_default()
+    }
+
+    /// The `Authorization` header of the `index`th request sent, or `""`.
+    pub fn authorization(&self, index: usize) -> &str {
+        self.header(index, "Authorization")
+    }
+
+    /// The body of the `index`th request sent, as JSON.
+    pub fn json_body(&self, index: usize) -> Value {
+        let body = self.sent[index].body.as_deref().unwrap_or_default();
+        serde_json::from_slice(body)
+            .unwrap_or_else(|e| panic!("request {index} has no JSON body: {e}"))
+    }
+}
+
+impl Host for ScriptedHost {
+    fn send(&mut self, request: &Request) -> Reply {
+        self.sent.push(request.clone());
+        let call = format!("{} {}", request.method, request.url);
+        let (expected, reply) = self
+            .script
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected request {call}"));
+        assert_eq!(call, expected);
+        reply
+    }
+
+    fn log(&mut self, _level: Level, message: &str) {
+        self.logs.push(message.to_string());
+    }
+}
+
+/// A response with this status, headers and body.
+pub fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    Ok(Response {
+        status,
+        headers: headers.iter().map(|(n, v)| header(n, v)).collect(),
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+/// A 200 with this JSON body.
+pub fn json_ok(body: Value) -> Reply {
+    respond(200, &[], &body.to_string())
+}
+
+/// A 204 with an empty body (the Admin API's "nothing left").
+pub fn no_content() -> Reply {
+    respond(204, &[], "")
+}
+
+/// What a connector's `describe()` returns that its `plugin.toml` must declare too.
+#[derive(Debug)]
+pub struct Declared<'a> {
+    /// The connector's name.
+    pub name: &'a str,
+    /// Its version.
+    pub version: &'a str,
+    /// The kinds it reads.
+    pub reads: &'a [Kind],
+    /// The kinds it writes.
+    pub writes: &'a [Kind],
+    /// The origins it may call.
+    pub origins: &'a [String],
+}
+
+/// Panics unless the manifest text declares what `describe()` returns, with this project as
+/// the vendor and a description.
+pub fn assert_manifest_declares(manifest: &str, declared: &Declared<'_>) {
+    let manifest: toml::Table = manifest
+        .parse()
+        .unwrap_or_else(|e| panic!("plugin.toml is not TOML: {e}"));
+    let strings = |key: &str| -> Vec<String> {
+        manifest[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("plugin.toml: {key} is not an array"))
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .unwrap_or_else(|| panic!("{key}: {v}"))
+                    .to_string()
+            })
+            .collect()
+    };
+    let names = |kinds: &[Kind]| -> Vec<String> {
+        kinds.iter().map(|k| kind_name(*k).to_string()).collect()
+    };
+    assert_eq!(manifest["name"].as_str(), Some(declared.name));
+    assert_eq!(manifest["version"].as_str(), Some(declared.version));
+    assert_eq!(manifest["vendor"].as_str(), Some("ccsync project"));
+    assert!(
+        manifest["description"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(strings("reads"), names(declared.reads));
+    assert_eq!(strings("writes"), names(declared.writes));
+    assert_eq!(strings("origins"), declared.origins);
+}
