@@ -13,6 +13,7 @@ use crate::support::{
     FLOW, Hub, TENANT, count, expected_user, field_differences, finish, run_id, user_entries,
     while_running,
 };
+use ccsync_sim::AcdSimConfig;
 use ccsync_sim::acd::{FIRST_AGENT_ID, Fault, Malformation, RequestRecord};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -91,6 +92,26 @@ async fn a_full_sync_stores_1000_users_exactly_as_the_source_has_them_field_by_f
         &problems[..problems.len().min(20)]
     );
     hub.assert_source_untouched();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agents_sent_with_is_active_as_1_0_and_ids_as_digit_strings_are_read_as_typed_ones() {
+    let typed = Hub::start(300, 100).await;
+    let mut config = AcdSimConfig::new(42, 300);
+    config.string_typed = true;
+    let strings = Hub::with_sim(config, 100).await;
+    let a = typed.sync(&["--full"]).await;
+    let b = strings.sync(&["--full"]).await;
+    assert_eq!(count(&b, "invalid"), 0, "{b}");
+    assert_eq!(count(&a, "created"), count(&b, "created"));
+    // The same hub either way: the connector maps both forms onto one canonical form.
+    let without_times = |users: BTreeMap<String, Value>| -> Vec<Value> {
+        users.into_values().map(|u| u["user"].clone()).collect()
+    };
+    assert_eq!(
+        without_times(typed.users_by_id().await),
+        without_times(strings.users_by_id().await)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -22,3 +22,4 @@ mod single_user;
 mod store_open;
 mod versions;
 mod wfm_accounts;
+mod wfo;

@@ -50,7 +50,12 @@ impl Hub {
     /// Starts a simulator with `agents` agents (seed 42) and writes a workspace whose manual
     /// flow reads it `page_size` agents per request.
     pub async fn start(agents: usize, page_size: u32) -> Hub {
-        let sim = AcdSim::start(AcdSimConfig::new(42, agents))
+        Hub::with_sim(AcdSimConfig::new(42, agents), page_size).await
+    }
+
+    /// [`Hub::start`] with a simulator configured by the test.
+    pub async fn with_sim(config: AcdSimConfig, page_size: u32) -> Hub {
+        let sim = AcdSim::start(config)
             .await
             .expect("starting the ACD simulator");
         let dir = tempfile::tempdir().expect("a temporary directory");
