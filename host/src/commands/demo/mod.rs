@@ -15,7 +15,8 @@ use anyhow::Context;
 use ccsync_model::Kind;
 use ccsync_sim::ivinex::RecordKind as IvinexKind;
 use ccsync_sim::{
-    AcdSim, AcdSimConfig, IvinexSim, IvinexSimConfig, RingCentralSim, RingCentralSimConfig,
+    AcdSim, AcdSimConfig, CentralSim, CentralSimConfig, IvinexSim, IvinexSimConfig, RingCentralSim,
+    RingCentralSimConfig,
 };
 use ccsync_store::{LinkFilter, LinkStatus, RecordFilter, RecordStatus, RunMode};
 
@@ -24,7 +25,7 @@ pub(crate) use workspace::Workspace;
 use crate::app::App;
 use crate::cli::DemoArgs;
 use crate::commands::sync::{exit_code, report_text};
-use crate::sync::rules::p;
+use crate::sync::rules::{h, p};
 use crate::sync::{Progress, RunOptions};
 
 pub(crate) const FLOW: &str = "acd-wfm";
@@ -135,12 +136,40 @@ pub(crate) fn ringcentral_connection(
     )
 }
 
+/// The WFO flow of the demo: inContact Central's users as the hub's hybrid WFO accounts.
+pub(crate) const WFO_FLOW: &str = r#"[flows.central-wfo]
+source = "central-demo"
+target = "wfo"
+kinds = ["team", "security-profile", "user"]
+interval = "15m"
+manual = true
+"#;
+pub(crate) const WFO: &str = "central-wfo";
+
+/// Adds the simulated Central's connection (`central-demo`, tenant `central`) to a workspace.
+pub(crate) fn central_connection(ws: &mut Workspace, sim: &CentralSim) -> anyhow::Result<()> {
+    ws.plugin("central")?;
+    let (secrets, settings): (Vec<_>, Vec<_>) = sim
+        .connection_settings()
+        .into_iter()
+        .partition(|(key, _)| *key == "password");
+    ws.connection(
+        "central-demo",
+        "central",
+        "central",
+        &sim.base_url(),
+        &settings,
+        &secrets,
+    )
+}
+
 /// Simulated seconds per real second of the demo's RingCentral.
 const RC_TIME_SCALE: u32 = 60;
 
 /// The simulators the demo runs, one per platform.
 struct Sims {
     acd: AcdSim,
+    central: CentralSim,
     ivinex: IvinexSim,
     rc: RingCentralSim,
 }
@@ -161,11 +190,20 @@ impl Sims {
         let rc = RingCentralSim::start(config)
             .await
             .context("starting the RingCentral simulator")?;
-        Ok(Sims { acd, ivinex, rc })
+        let central = CentralSim::start(CentralSimConfig::new(args.seed, args.users))
+            .await
+            .context("starting the inContact Central simulator")?;
+        Ok(Sims {
+            acd,
+            central,
+            ivinex,
+            rc,
+        })
     }
 
     async fn shutdown(self) {
         self.acd.shutdown().await;
+        self.central.shutdown().await;
         self.ivinex.shutdown().await;
         self.rc.shutdown().await;
     }
@@ -182,6 +220,27 @@ async fn run_flow(app: &mut App, name: &str) -> anyhow::Result<bool> {
     let report = app.run_flow(&flow, options, &progress).await?;
     out!("{}", report_text(&report))?;
     Ok(exit_code(&report) == ExitCode::SUCCESS)
+}
+
+/// What the WFO store holds now: accounts, billing, and the export written beside the config.
+fn wfo_summary(app: &App, dir: &Path) -> anyhow::Result<()> {
+    let accounts = app.store.list_wfo_accounts("wfo", None)?;
+    let billing = h::report::billing(&accounts);
+    let with_phones = accounts.iter().filter(|a| !a.phones.is_empty()).count();
+    outln!(
+        "{} WFO accounts (users with the iWFOUser or iWFOAdmin profile), all with Agent on at \
+         creation; {with_phones} with phones (Primary Phone on iWFO Enabled); {} billed (active \
+         in Central on iWFO Enabled)",
+        accounts.len(),
+        billing.billed.len()
+    )?;
+    let export = dir.join("wfo-export.csv");
+    let rows = h::report::export(&accounts, &export)?;
+    outln!(
+        "exported {rows} accounts to {} (the seed's 13 columns; the password column empty)",
+        export.display()
+    )?;
+    Ok(())
 }
 
 /// How the mapping stands, and how to map one unmapped user by hand.
@@ -233,11 +292,14 @@ fn mapping_summary(app: &App, config: &Path) -> anyhow::Result<()> {
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let sims = Sims::start(&args).await?;
     outln!(
-        "simulators on loopback: CXone ACD at {} ({} agents, seed {}), RingCentral at {} (its \
-         people overlap the ACD's; its clock runs {RC_TIME_SCALE}x), Ivinex at {}",
+        "simulators on loopback: CXone ACD at {} ({} agents, seed {}), inContact Central at {} \
+         ({} users), RingCentral at {} (its people overlap the ACD's; its clock runs \
+         {RC_TIME_SCALE}x), Ivinex at {}",
         sims.acd.base_url(),
         args.users,
         args.seed,
+        sims.central.base_url(),
+        args.users,
         sims.rc.base_url(),
         sims.ivinex.base_url()
     )?;
@@ -249,13 +311,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     acd_connection(&mut ws, &sims.acd)?;
     ivinex_connection(&mut ws, &sims.ivinex)?;
     ringcentral_connection(&mut ws, &sims.rc)?;
+    central_connection(&mut ws, &sims.central)?;
     ws.section(WFM_FLOW);
+    ws.section(WFO_FLOW);
     ws.section(PRESENCE_FLOW);
     ws.section(DIALER_FLOW);
     let config_path = ws.finish()?;
     outln!(
         "wrote {} with the bundled connectors (signed with the demo key, which the demo's trust \
-         store trusts), their secrets and the flows {FLOW}, {PRESENCE} and {DIALER}",
+         store trusts), their secrets and the flows {FLOW}, {WFO}, {PRESENCE} and {DIALER}",
         config_path.display()
     )?;
     let mut app = App::open(&config_path)?;
@@ -263,6 +327,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     outln!("\n== ACD -> WFM (rules W): the hub's WFM employee accounts")?;
     ok &= run_flow(&mut app, FLOW).await?;
+
+    outln!("\n== Central -> WFO (rules H): hybrid WFO accounts, billing and the export")?;
+    ok &= run_flow(&mut app, WFO).await?;
+    wfo_summary(&app, &args.dir)?;
 
     outln!("\n== ACD -> RingCentral (rules P): users mapped by email, the rest by hand")?;
     ok &= run_flow(&mut app, PRESENCE).await?;
@@ -334,9 +402,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let config = config_path.display();
     outln!(
         "\nthe demo directory stays usable:\n  ccsync --config {config} status\n  \
-         ccsync --config {config} users list\n  ccsync --config {config} select {DIALER} --list\n  \
+         ccsync --config {config} users list\n  ccsync --config {config} wfo billing\n  \
+         ccsync --config {config} wfo export --csv wfo.csv\n  \
+         ccsync --config {config} select {DIALER} --list\n  \
          ccsync --config {config} log --limit 20\n\
-         (the simulators stop with the demo; `ccsync-sim acd|ringcentral|ivinex --port …` \
+         (the simulators stop with the demo; `ccsync-sim acd|central|ringcentral|ivinex --port …` \
          serves them again)"
     )?;
     sims.shutdown().await;
