@@ -643,9 +643,10 @@ pub struct PauseArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// What to measure: `wfm` (ACD -> WFM accounts), `mapping` (the requests a RingCentral
-    /// mapping makes), `dialer` (a push of selected users to Ivinex), or `all`.
-    #[arg(long, default_value = "all", value_parser = ["all", "wfm", "mapping", "dialer"])]
+    /// What to measure: `wfm` (ACD -> WFM accounts), `wfo` (Central -> WFO accounts),
+    /// `mapping` (the requests a RingCentral mapping makes), `dialer` (a push of selected users
+    /// to Ivinex), or `all`.
+    #[arg(long, default_value = "all", value_parser = ["all", "wfm", "wfo", "mapping", "dialer"])]
     pub suite: String,
     /// Sizes to measure, in simulated agents (default: each suite's own).
     #[arg(long = "users")]

@@ -10,6 +10,7 @@
 mod dialer;
 mod mapping;
 mod wfm;
+mod wfo;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -41,7 +42,12 @@ trait Suite {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let suites: &[&str] = match args.suite.as_str() {
-        "all" => &[wfm::Wfm::NAME, mapping::Mapping::NAME, dialer::Dialer::NAME],
+        "all" => &[
+            wfm::Wfm::NAME,
+            wfo::Wfo::NAME,
+            mapping::Mapping::NAME,
+            dialer::Dialer::NAME,
+        ],
         one => &[one][..],
     };
     for (i, suite) in suites.iter().enumerate() {
@@ -52,6 +58,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             wfm::Wfm::NAME => suite_run::<wfm::Wfm>(&args).await?,
             dialer::Dialer::NAME => suite_run::<dialer::Dialer>(&args).await?,
             mapping::Mapping::NAME => suite_run::<mapping::Mapping>(&args).await?,
+            wfo::Wfo::NAME => suite_run::<wfo::Wfo>(&args).await?,
             other => bail!("unknown benchmark suite {other:?}"),
         }
     }
