@@ -158,11 +158,55 @@ pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
     }
 }
 
-/// One flag per record of `kind` of `tenant`, by id, as `view` shows them (a team's
-/// feature, a profile's permission), walked a chunk at a time.
+/// The records of one kind of a tenant as a view shows them, walked a chunk at a time in id
+/// order: every family walks the hub this way, so a tenant of a million users is never held
+/// whole.
+pub(crate) struct Chunks<'v> {
+    view: RecordView<'v>,
+    tenant: &'v str,
+    kind: Kind,
+    size: usize,
+    after: Option<String>,
+}
+
+impl<'v> Chunks<'v> {
+    /// A walk over `kind` of `tenant` in chunks of `size`.
+    pub(crate) fn new(view: RecordView<'v>, tenant: &'v str, kind: Kind, size: usize) -> Self {
+        Chunks {
+            view,
+            tenant,
+            kind,
+            size,
+            after: None,
+        }
+    }
+
+    /// The next chunk; `None` after the last.
+    pub(crate) fn next(&mut self, store: &Store) -> anyhow::Result<Option<Vec<RecordState>>> {
+        let records = store
+            .records_after(
+                self.view,
+                self.tenant,
+                self.kind,
+                self.after.as_deref(),
+                self.size,
+            )
+            .with_context(|| {
+                format!(
+                    "reading the {} records of tenant {}",
+                    self.kind, self.tenant
+                )
+            })?;
+        self.after = records.last().map(|last| last.source_id.clone());
+        Ok((!records.is_empty()).then_some(records))
+    }
+}
+
 /// Records read per chunk by [`flags_by_id`].
 const FLAG_CHUNK: usize = 1000;
 
+/// One flag per record of `kind` of `tenant`, by id, as `view` shows them (a team's
+/// feature, a profile's permission).
 pub(crate) fn flags_by_id(
     store: &Store,
     view: RecordView<'_>,
@@ -171,13 +215,8 @@ pub(crate) fn flags_by_id(
     flag: impl Fn(Entity) -> Option<(String, bool)>,
 ) -> anyhow::Result<HashMap<String, bool>> {
     let mut flags = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let chunk = store
-            .records_after(view, tenant, kind, after.as_deref(), FLAG_CHUNK)
-            .with_context(|| format!("reading the {kind} records of tenant {tenant}"))?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.source_id.clone());
+    let mut chunks = Chunks::new(view, tenant, kind, FLAG_CHUNK);
+    while let Some(chunk) = chunks.next(store)? {
         flags.extend(chunk.into_iter().filter_map(|record| flag(record.entity)));
     }
     Ok(flags)

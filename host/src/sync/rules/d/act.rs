@@ -26,7 +26,7 @@ use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
 use crate::sync::pages::Pages;
 use crate::sync::retry::backoff;
-use crate::sync::rules::{Cx, FamilyPlan, TargetAction};
+use crate::sync::rules::{Chunks, Cx, FamilyPlan, TargetAction};
 
 /// Records decided, written and committed per transaction: writes to a target are slow, so a
 /// crash loses little work.
@@ -57,13 +57,8 @@ pub async fn push(
     let mut plan = FamilyPlan::new(Family::Dialer, LABEL, NOUN, target);
     let kinds = Kind::ALL.into_iter().filter(|k| flow.kinds.contains(k));
     for kind in kinds {
-        let mut after: Option<String> = None;
-        loop {
-            let records = store
-                .records_after(view, tenant, kind, after.as_deref(), CHUNK)
-                .with_context(|| format!("reading the {kind} records of tenant {tenant}"))?;
-            let Some(last) = records.last() else { break };
-            after = Some(last.source_id.clone());
+        let mut chunks = Chunks::new(view, tenant, kind, CHUNK);
+        while let Some(records) = chunks.next(store)? {
             let Some(run) = run else {
                 for (record, _, decision) in decided(store, flow, tenant, kind, &records)? {
                     count(&mut plan, record, &decision);

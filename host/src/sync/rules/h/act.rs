@@ -15,7 +15,7 @@ use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store, WfoA
 
 use super::decide::{Input, decide};
 use super::report::{LABEL, NOUN, display};
-use crate::sync::rules::{FamilyPlan, TargetAction};
+use crate::sync::rules::{Chunks, FamilyPlan, TargetAction};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -34,13 +34,8 @@ pub fn project(
     let teams = names(store, view, tenant, Kind::Team)?;
     let profiles = names(store, view, tenant, Kind::SecurityProfile)?;
     let mut plan = FamilyPlan::new(Family::Wfo, LABEL, NOUN, store_name);
-    let mut after: Option<String> = None;
-    loop {
-        let records = store
-            .records_after(view, tenant, Kind::User, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the users of tenant {tenant}"))?;
-        let Some(last) = records.last() else { break };
-        after = Some(last.source_id.clone());
+    let mut chunks = Chunks::new(view, tenant, Kind::User, CHUNK);
+    while let Some(records) = chunks.next(store)? {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.wfo_accounts_by_ids(store_name, tenant, &ids)?;
         let mut changes = Vec::new();
@@ -96,13 +91,8 @@ fn names(
     kind: Kind,
 ) -> anyhow::Result<HashMap<String, String>> {
     let mut names = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let chunk = store
-            .records_after(view, tenant, kind, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the {kind} records of tenant {tenant}"))?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.source_id.clone());
+    let mut chunks = Chunks::new(view, tenant, kind, CHUNK);
+    while let Some(chunk) = chunks.next(store)? {
         for record in chunk {
             match record.entity {
                 Entity::Team(team) => names.insert(team.id, team.name),

@@ -33,7 +33,7 @@ use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
 use crate::sync::pages::Pages;
 use crate::sync::retry::backoff;
-use crate::sync::rules::{Cx, FamilyPlan, TargetAction, flags_by_id};
+use crate::sync::rules::{Chunks, Cx, FamilyPlan, TargetAction, flags_by_id};
 
 /// Users decided and committed per transaction.
 const CHUNK: usize = 500;
@@ -112,13 +112,8 @@ pub async fn map(
         None => Reach::LookUps,
     };
 
-    let mut after: Option<String> = None;
-    loop {
-        let records = store
-            .records_after(view, tenant, Kind::User, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the users of tenant {tenant}"))?;
-        let Some(last) = records.last() else { break };
-        after = Some(last.source_id.clone());
+    let mut chunks = Chunks::new(view, tenant, Kind::User, CHUNK);
+    while let Some(records) = chunks.next(store)? {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let links = store.links_by_ids(&flow.name, tenant, Kind::User.as_str(), &ids)?;
         let decided: Vec<_> = users(&records)
@@ -264,13 +259,8 @@ fn look_ups_needed(
     profiles: &HashMap<String, bool>,
 ) -> anyhow::Result<usize> {
     let mut needed = 0;
-    let mut after: Option<String> = None;
-    loop {
-        let records = store
-            .records_after(view, tenant, Kind::User, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the users of tenant {tenant}"))?;
-        let Some(last) = records.last() else { break };
-        after = Some(last.source_id.clone());
+    let mut chunks = Chunks::new(view, tenant, Kind::User, CHUNK);
+    while let Some(records) = chunks.next(store)? {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let links = store.links_by_ids(&flow.name, tenant, Kind::User.as_str(), &ids)?;
         needed += users(&records)

@@ -16,7 +16,7 @@ use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store};
 
 use super::decide::{Input, decide, is_wfm_team, shows_schedule};
 use super::report::{LABEL, NOUN};
-use crate::sync::rules::{FamilyPlan, TargetAction, flags_by_id};
+use crate::sync::rules::{Chunks, FamilyPlan, TargetAction, flags_by_id};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -51,13 +51,8 @@ pub fn project(
     let teams = wfm_teams(store, view, tenant)?;
     let profiles = schedule_profiles(store, view, tenant)?;
     let mut plan = FamilyPlan::new(Family::Wfm, LABEL, NOUN, store_name);
-    let mut after: Option<String> = None;
-    loop {
-        let records = store
-            .records_after(view, tenant, Kind::User, after.as_deref(), CHUNK)
-            .with_context(|| format!("reading the users of tenant {tenant}"))?;
-        let Some(last) = records.last() else { break };
-        after = Some(last.source_id.clone());
+    let mut chunks = Chunks::new(view, tenant, Kind::User, CHUNK);
+    while let Some(records) = chunks.next(store)? {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.accounts_by_ids(store_name, tenant, &ids)?;
         // Only a user without an account can be skipped, so only theirs are looked up.
