@@ -72,6 +72,27 @@ pub async fn backoff(
     }
 }
 
+/// Calls a connector (`$call`, an expression with its `.await`) until it succeeds or `policy`
+/// allows no further attempt ([`backoff`]); the last error otherwise. Every call to a
+/// platform, read or write, retries through this one loop.
+macro_rules! retried {
+    ($policy:expr, $flow:expr, $op:expr, $call:expr) => {{
+        let mut retry = 0;
+        loop {
+            match $call {
+                Ok(value) => break Ok(value),
+                Err(error) => {
+                    if !$crate::sync::retry::backoff($policy, &mut retry, &error, $flow, $op).await
+                    {
+                        break Err(error);
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use retried;
+
 /// Reads one page through `connector`, retrying as `policy` allows.
 pub async fn read_page(
     connector: &mut Connector,
@@ -81,17 +102,12 @@ pub async fn read_page(
     cursor: Option<&str>,
     since: Option<&str>,
 ) -> Result<Page, CallError> {
-    let mut retry = 0;
-    loop {
-        match connector.read(kind, cursor, since).await {
-            Ok(page) => return Ok(page),
-            Err(error) => {
-                if !backoff(policy, &mut retry, &error, flow, "read").await {
-                    return Err(error);
-                }
-            }
-        }
-    }
+    retried!(
+        policy,
+        flow,
+        "read",
+        connector.read(kind, cursor, since).await
+    )
 }
 
 #[cfg(test)]

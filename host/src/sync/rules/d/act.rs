@@ -25,7 +25,7 @@ use super::decide::{Decision, Input, at_target, decide, keeping_groups};
 use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
 use crate::sync::pages::Pages;
-use crate::sync::retry::backoff;
+use crate::sync::retry::{backoff, retried};
 use crate::sync::rules::{Chunks, Cx, FamilyPlan, TargetAction};
 
 /// Records decided, written and committed per transaction: writes to a target are slow, so a
@@ -283,21 +283,19 @@ async fn update(
         },
         _ => entity.clone(),
     };
-    let mut retry = 0;
-    loop {
-        match connector.update(target_id, entity.clone()).await {
-            Ok(()) => return Ok(Ok(target_id.to_owned())),
-            Err(e) => {
-                if let Some(reason) = refusal(&e) {
-                    return Ok(Err(reason));
-                }
-                if !backoff(policy, &mut retry, &e, &flow.name, "update").await {
-                    return Err(e).with_context(|| {
-                        format!("updating {} {target_id} at the target", entity.kind())
-                    });
-                }
-            }
-        }
+    // A refusal is never retried: it ends the loop at once, and is this record's alone.
+    match retried!(
+        policy,
+        &flow.name,
+        "update",
+        connector.update(target_id, entity.clone()).await
+    ) {
+        Ok(()) => Ok(Ok(target_id.to_owned())),
+        Err(e) => match refusal(&e) {
+            Some(reason) => Ok(Err(reason)),
+            None => Err(e)
+                .with_context(|| format!("updating {} {target_id} at the target", entity.kind())),
+        },
     }
 }
 
@@ -309,17 +307,8 @@ async fn get(
     kind: Kind,
     id: &str,
 ) -> anyhow::Result<Option<Entity>> {
-    let mut retry = 0;
-    loop {
-        match connector.get(kind, id).await {
-            Ok(found) => return Ok(found),
-            Err(e) => {
-                if !backoff(policy, &mut retry, &e, &flow.name, "get").await {
-                    return Err(e).with_context(|| format!("reading {kind} {id} at the target"));
-                }
-            }
-        }
-    }
+    retried!(policy, &flow.name, "get", connector.get(kind, id).await)
+        .with_context(|| format!("reading {kind} {id} at the target"))
 }
 
 /// Looks a record up at the target by its external id, retrying as reads are.
@@ -330,18 +319,13 @@ async fn find(
     kind: Kind,
     external: &str,
 ) -> anyhow::Result<Option<String>> {
-    let mut retry = 0;
-    loop {
-        match connector.find(kind, external).await {
-            Ok(found) => return Ok(found),
-            Err(e) => {
-                if !backoff(policy, &mut retry, &e, &flow.name, "find").await {
-                    return Err(e)
-                        .with_context(|| format!("looking {kind} {external} up at the target"));
-                }
-            }
-        }
-    }
+    retried!(
+        policy,
+        &flow.name,
+        "find",
+        connector.find(kind, external).await
+    )
+    .with_context(|| format!("looking {kind} {external} up at the target"))
 }
 
 /// The target's reason, when it refused this record alone (validation, conflict, or a linked

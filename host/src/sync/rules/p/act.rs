@@ -32,7 +32,7 @@ use super::decide::{
 use super::report::{LABEL, NOUN};
 use crate::sync::RetryPolicy;
 use crate::sync::pages::Pages;
-use crate::sync::retry::backoff;
+use crate::sync::retry::retried;
 use crate::sync::rules::{Chunks, Cx, FamilyPlan, TargetAction, flags_by_id};
 
 /// Users decided and committed per transaction.
@@ -351,17 +351,13 @@ async fn look_up(
 ) -> anyhow::Result<HashMap<String, Vec<String>>> {
     let mut matches: HashMap<String, Vec<String>> = HashMap::new();
     for batch in emails.chunks(BATCH) {
-        let mut retry = 0;
-        let users = loop {
-            match connector.find_by_email(batch).await {
-                Ok(users) => break users,
-                Err(e) => {
-                    if !backoff(policy, &mut retry, &e, flow, "find-by-email").await {
-                        return Err(e).context("looking users up by email in the directory");
-                    }
-                }
-            }
-        };
+        let users = retried!(
+            policy,
+            flow,
+            "find-by-email",
+            connector.find_by_email(batch).await
+        )
+        .context("looking users up by email in the directory")?;
         for user in users.into_iter().filter(|u| u.active) {
             if let Some(email) = normalized(user.email.as_deref()) {
                 let ids = matches.entry(email).or_default();
