@@ -111,6 +111,9 @@ pub enum WfoCommand {
     Reactivate(WfoActArgs),
     /// Set or clear the Agent flag (recorded users); syncs never touch it after creation (H2).
     SetAgent(WfoSetAgentArgs),
+    /// Set (or, with empty values, clear) the system login screens are recorded under: a
+    /// WFO-local field no sync touches, exported as `System username` and `System domain`.
+    SetLogin(WfoSetLoginArgs),
     /// The billed users (active in Central on `iWFO Enabled`), flagging the locked and those
     /// deactivated in WFO but still billed (rule H5).
     Billing(WfoStoreArgs),
@@ -167,6 +170,18 @@ pub struct WfoSetAgentArgs {
     /// `on` (the user is recorded) or `off`.
     #[arg(long, value_parser = ["on", "off"])]
     pub agent: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WfoSetLoginArgs {
+    #[command(flatten)]
+    pub act: WfoActArgs,
+    /// The system (domain) user name.
+    #[arg(long)]
+    pub system_username: String,
+    /// The system domain.
+    #[arg(long)]
+    pub system_domain: String,
 }
 
 #[derive(Debug, Args)]

@@ -334,6 +334,19 @@ async fn h6_the_export_has_the_seeds_13_columns_cell_by_cell_and_neutralises_a_h
         })
         .unwrap();
     w.sync(&["--full"]).await;
+    let recorded = w.users_on("iWFO Enabled", true)[1].to_string();
+    w.act(&[
+        "wfo",
+        "set-login",
+        &recorded,
+        "--system-username",
+        "alee",
+        "--system-domain",
+        "CORP",
+        "--reason",
+        "screen recording",
+    ])
+    .await;
     let file = w.hub.dir().join("wfo-export.csv");
     let file_arg = file.to_string_lossy().into_owned();
     w.act(&["wfo", "export", "--csv", &file_arg]).await;

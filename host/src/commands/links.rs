@@ -19,6 +19,8 @@ use serde_json::json;
 
 use crate::app::{App, open_store};
 use crate::cli::{LinkArgs, LinkPinArgs, LinkSearchArgs, LinksCommand, LinksListArgs};
+use crate::sync::RetryPolicy;
+use crate::sync::retry::retried;
 
 /// Runs one `ccsync links` command.
 pub async fn run(
@@ -391,10 +393,15 @@ async fn search(
         .with_context(|| format!("flow {}: unknown target {target:?}", flow.name))?
         .clone();
     let mut connector = app.connector(&connection).await?;
-    let users = connector
-        .search_users(&args.query)
-        .await
-        .with_context(|| format!("searching {target} for {:?}", args.query))?;
+    // A directory that paces its requests (RingCentral) answers a long search a page at a
+    // time: the same instance resumes where it stopped after each wait.
+    let users = retried!(
+        &RetryPolicy::default(),
+        &flow.name,
+        "search-users",
+        connector.search_users(&args.query).await
+    )
+    .with_context(|| format!("searching {target} for {:?}", args.query))?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&users)?)?;
         return Ok(ExitCode::SUCCESS);

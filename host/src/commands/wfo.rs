@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::app::open_store;
 use crate::cli::{
     WfoAccountArgs, WfoActArgs, WfoCommand, WfoExportArgs, WfoListArgs, WfoSetAgentArgs,
-    WfoStoreArgs,
+    WfoSetLoginArgs, WfoStoreArgs,
 };
 use crate::sync::rules::h::{operate, report};
 
@@ -31,6 +31,7 @@ pub fn run(config: &Path, command: WfoCommand) -> anyhow::Result<ExitCode> {
         WfoCommand::Deactivate(args) => act(&config, &mut store, &args, Act::Deactivate),
         WfoCommand::Reactivate(args) => act(&config, &mut store, &args, Act::Reactivate),
         WfoCommand::SetAgent(args) => set_agent(&config, &mut store, &args),
+        WfoCommand::SetLogin(args) => set_login(&config, &mut store, &args),
         WfoCommand::Billing(args) => billing(&config, &store, &args),
         WfoCommand::Export(args) => export(&config, &store, &args),
     }
@@ -259,6 +260,29 @@ fn set_agent(
         "account {key}: Agent {} (logged as {who}'s act)",
         args.agent
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_login(
+    config: &Config,
+    store: &mut Store,
+    args: &WfoSetLoginArgs,
+) -> anyhow::Result<ExitCode> {
+    let old = account(config, store, &args.act.account)?;
+    let key = format!("{}/{}", old.tenant, old.source_id);
+    let value = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    let new = WfoAccount {
+        system_username: value(&args.system_username),
+        system_domain: value(&args.system_domain),
+        ..old.clone()
+    };
+    if new == old {
+        bail!("account {key} already has that system login");
+    }
+    let who = actor(args.act.by.as_deref());
+    let reason = format!("system login set by {who}: {}", args.act.reason);
+    operate(store, &old, new, LogAction::Update, reason)?;
+    outln!("account {key}: system login set (logged as {who}'s act)")?;
     Ok(ExitCode::SUCCESS)
 }
 
