@@ -55,21 +55,16 @@ pub fn classify_grant_failure(what: &str, response: &Response) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use connector_kit::testing::response;
 
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use super::*;
 
     #[test]
     fn refused_grant_is_unauthorized_with_the_error_description() {
         let what = "POST /auth/token";
         let r = response(
             401,
+            &[],
             r#"{"error":"invalid_client","error_description":"Bad key"}"#,
         );
         assert_eq!(
@@ -78,19 +73,20 @@ mod tests {
         );
         let r = response(
             400,
+            &[],
             r#"{"error":"invalid_grant","error_description":"Bad key"}"#,
         );
         assert!(matches!(
             classify_grant_failure(what, &r),
             Error::Unauthorized(_)
         ));
-        let r = response(400, r#"{"error":"unsupported_grant_type"}"#);
+        let r = response(400, &[], r#"{"error":"unsupported_grant_type"}"#);
         assert!(matches!(
             classify_grant_failure(what, &r),
             Error::Rejected(_)
         ));
         assert!(matches!(
-            classify_grant_failure(what, &response(502, "")),
+            classify_grant_failure(what, &response(502, &[], "")),
             Error::Transient(_)
         ));
     }

@@ -38,14 +38,10 @@ pub fn detail(response: &Response) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use connector_kit::testing::respond;
+    use connector_kit::testing::response;
     use connector_kit::wit::types::Error;
 
     use super::*;
-
-    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        respond(status, headers, body).expect("a response")
-    }
 
     #[test]
     fn server_errors_are_transient_and_carry_ic_status_description() {

@@ -57,15 +57,8 @@ pub fn endpoint(kind: Kind) -> Endpoint {
     }
 }
 
-/// Every kind the connector reads, in the contract's order.
-pub const KINDS: [Kind; 6] = [
-    Kind::User,
-    Kind::Team,
-    Kind::SecurityProfile,
-    Kind::Campaign,
-    Kind::Disposition,
-    Kind::AgentStatus,
-];
+/// Every kind the connector reads: all of the contract's, in its order.
+pub const KINDS: [Kind; 6] = connector_kit::KINDS;
 
 #[cfg(test)]
 mod tests {

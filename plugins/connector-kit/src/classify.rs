@@ -126,22 +126,11 @@ pub fn quote_body(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::respond;
-
-    const TEST: Classifier = Classifier {
-        explain: |response| quote_body(&response.body),
-        url_settings: "base-url",
-        origin: "the origin",
-        page_size: Some("page-size"),
-    };
-
-    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        respond(status, headers, body).expect("a response")
-    }
+    use crate::testing::{CLASSIFIER, response};
 
     #[test]
     fn rate_limit_waits_retry_after_seconds_in_ms_or_30s_by_default() {
-        let limited = |h: &[(&str, &str)]| TEST.status("GET /agents", &response(429, h, ""));
+        let limited = |h: &[(&str, &str)]| CLASSIFIER.status("GET /agents", &response(429, h, ""));
         assert_eq!(limited(&[("retry-after", "7")]), Error::RateLimited(7000));
         assert_eq!(limited(&[]), Error::RateLimited(30_000));
         assert_eq!(
@@ -156,7 +145,7 @@ mod tests {
 
     #[test]
     fn each_status_class_maps_to_its_error_naming_the_request_and_the_reason() {
-        let classify = |status| TEST.status("GET /users", &response(status, &[], "why"));
+        let classify = |status| CLASSIFIER.status("GET /users", &response(status, &[], "why"));
         let why = |status| format!("GET /users answered {status}: why");
         for (status, expected) in [
             (500, Error::Transient(why(500))),
@@ -171,11 +160,11 @@ mod tests {
             assert_eq!(classify(status), expected, "{status}");
         }
         assert_eq!(
-            TEST.status("x", &response(404, &[], "")),
+            CLASSIFIER.status("x", &response(404, &[], "")),
             Error::NotFound("x answered 404".into())
         );
         assert_eq!(
-            TEST.status("x", &response(302, &[("Location", "https://y")], "")),
+            CLASSIFIER.status("x", &response(302, &[("Location", "https://y")], "")),
             Error::InvalidConfig(
                 "x answered 302 (redirect to https://y); redirects are not followed: check \
                  base-url"
@@ -187,7 +176,7 @@ mod tests {
     #[test]
     fn http_failures_map_denied_to_config_and_network_to_transient() {
         assert_eq!(
-            TEST.http_error("x", &HttpError::Denied("origin not allowed".into())),
+            CLASSIFIER.http_error("x", &HttpError::Denied("origin not allowed".into())),
             Error::InvalidConfig(
                 "x: the host refused the request (origin not allowed); the origin must be \
                  allowed for this connection"
@@ -195,27 +184,27 @@ mod tests {
             )
         );
         assert_eq!(
-            TEST.http_error("x", &HttpError::Timeout),
+            CLASSIFIER.http_error("x", &HttpError::Timeout),
             Error::Transient("x: timed out".into())
         );
         assert!(matches!(
-            TEST.http_error("x", &HttpError::Connection("refused".into())),
+            CLASSIFIER.http_error("x", &HttpError::Connection("refused".into())),
             Error::Transient(m) if m.contains("refused")
         ));
         assert!(matches!(
-            TEST.http_error("x", &HttpError::TooLarge(1024)),
+            CLASSIFIER.http_error("x", &HttpError::TooLarge(1024)),
             Error::InvalidConfig(m) if m.contains("1024 bytes") && m.ends_with("lower page-size")
         ));
         let no_page_size = Classifier {
             page_size: None,
-            ..TEST
+            ..CLASSIFIER
         };
         assert!(matches!(
             no_page_size.http_error("x", &HttpError::TooLarge(1024)),
             Error::Rejected(m) if m.ends_with("(1024 bytes)")
         ));
         assert!(matches!(
-            TEST.http_error("x", &HttpError::InvalidRequest("bad".into())),
+            CLASSIFIER.http_error("x", &HttpError::InvalidRequest("bad".into())),
             Error::InvalidConfig(m) if m.ends_with("check base-url")
         ));
     }
@@ -223,7 +212,7 @@ mod tests {
     #[test]
     fn long_non_json_error_bodies_are_quoted_truncated() {
         let body = "x".repeat(1000);
-        let d = TEST.detail(&response(502, &[], &body)).unwrap();
+        let d = CLASSIFIER.detail(&response(502, &[], &body)).unwrap();
         assert_eq!(d.len(), BODY_QUOTE_CHARS);
         assert_eq!(quote_body(b" \n "), None);
     }

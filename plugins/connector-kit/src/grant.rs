@@ -118,6 +118,34 @@ pub fn non_empty_token(what: &str, field: &str, token: String) -> Result<Secret,
     }
 }
 
+/// A token kept until the API refuses it, for platforms whose tokens outlive what a sync asks
+/// of them: a 401 renews it (see [`Renewal`]) rather than its expiry.
+#[derive(Debug, Default)]
+pub struct KeptToken(Option<Secret>);
+
+impl KeptToken {
+    /// The kept token, else the one `obtain` gets from a grant, which is kept from then on.
+    pub fn get_or_obtain<H: Host>(
+        &mut self,
+        host: &mut H,
+        obtain: impl FnOnce(&mut H) -> Result<Secret, Error>,
+    ) -> Result<Secret, Error> {
+        if let Some(token) = &self.0 {
+            return Ok(token.clone());
+        }
+        let token = obtain(host)?;
+        host.log(Level::Debug, "obtained an access token");
+        self.0 = Some(token.clone());
+        Ok(token)
+    }
+
+    /// The API refused the token: the next [`get_or_obtain`](Self::get_or_obtain) obtains
+    /// another.
+    pub fn forget(&mut self) {
+        self.0 = None;
+    }
+}
+
 /// The one renewal a refused token gets per request: the request is sent again once with a
 /// new token, and a refusal of that one is final.
 #[derive(Debug, Default)]
@@ -155,19 +183,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::classify::quote_body;
-    use crate::testing::{ScriptedHost, respond};
-
-    const TEST: Classifier = Classifier {
-        explain: |response| quote_body(&response.body),
-        url_settings: "base-url",
-        origin: "the origin",
-        page_size: None,
-    };
-
-    fn response(status: u16, body: &str) -> Response {
-        respond(status, &[], body).expect("a response")
-    }
+    use crate::testing::{CLASSIFIER, ScriptedHost, respond, response};
 
     #[test]
     fn basic_credentials_are_base64_of_user_colon_password() {
@@ -185,25 +201,26 @@ mod tests {
 
     #[test]
     fn a_grant_is_refused_by_401_403_or_an_oauth_credential_error() {
-        assert!(grant_refused(&response(401, "")));
-        assert!(grant_refused(&response(403, "")));
+        assert!(grant_refused(&response(401, &[], "")));
+        assert!(grant_refused(&response(403, &[], "")));
         for error in ["invalid_client", "invalid_grant", "unauthorized_client"] {
             let body = format!(r#"{{"error":"{error}"}}"#);
-            assert!(grant_refused(&response(400, &body)), "{error}");
+            assert!(grant_refused(&response(400, &[], &body)), "{error}");
         }
         assert!(!grant_refused(&response(
             400,
+            &[],
             r#"{"error":"unsupported_grant_type"}"#
         )));
-        assert!(!grant_refused(&response(502, "")));
+        assert!(!grant_refused(&response(502, &[], "")));
     }
 
     #[test]
     fn a_refused_grant_is_unauthorized_naming_the_credentials_and_what_to_check() {
         let refused = grant_failure(
-            &TEST,
+            &CLASSIFIER,
             "POST /auth/token",
-            &response(401, "Bad key"),
+            &response(401, &[], "Bad key"),
             true,
             Credentials {
                 name: "client credentials",
@@ -222,11 +239,17 @@ mod tests {
             check: None,
         };
         assert_eq!(
-            grant_failure(&TEST, "x", &response(401, ""), true, credentials),
+            grant_failure(&CLASSIFIER, "x", &response(401, &[], ""), true, credentials),
             Error::Unauthorized("x refused the credentials (401): no reason given".into())
         );
         assert!(matches!(
-            grant_failure(&TEST, "x", &response(502, ""), false, credentials),
+            grant_failure(
+                &CLASSIFIER,
+                "x",
+                &response(502, &[], ""),
+                false,
+                credentials
+            ),
             Error::Transient(_)
         ));
     }
@@ -269,20 +292,45 @@ mod tests {
         };
         let refused = |_: &Response| Error::Unauthorized("refused".into());
         assert_eq!(
-            send_grant(&mut host, &TEST, "T", &request, refused),
+            send_grant(&mut host, &CLASSIFIER, "T", &request, refused),
             Err(Error::Unauthorized("refused".into()))
         );
-        assert!(send_grant(&mut host, &TEST, "T", &request, refused).is_ok());
+        assert!(send_grant(&mut host, &CLASSIFIER, "T", &request, refused).is_ok());
         host.assert_done();
+    }
+
+    #[test]
+    fn a_kept_token_is_obtained_once_until_it_is_forgotten() {
+        let mut host = ScriptedHost::default();
+        let mut kept = KeptToken::default();
+        let mut grants = 0;
+        let mut obtain = |_: &mut ScriptedHost| {
+            grants += 1;
+            Ok(Secret::new(format!("tok-{grants}")))
+        };
+        assert_eq!(
+            kept.get_or_obtain(&mut host, &mut obtain).unwrap().expose(),
+            "tok-1"
+        );
+        assert_eq!(
+            kept.get_or_obtain(&mut host, &mut obtain).unwrap().expose(),
+            "tok-1"
+        );
+        kept.forget();
+        assert_eq!(
+            kept.get_or_obtain(&mut host, &mut obtain).unwrap().expose(),
+            "tok-2"
+        );
+        assert_eq!(host.logs, ["obtained an access token"; 2]);
     }
 
     #[test]
     fn a_refused_token_is_renewed_once_and_then_unauthorized() {
         let mut host = ScriptedHost::default();
         let mut renewal = Renewal::default();
-        let refused = response(401, "expired");
+        let refused = response(401, &[], "expired");
         assert_eq!(
-            renewal.after_refusal(&TEST, &mut host, "GET /x", &refused),
+            renewal.after_refusal(&CLASSIFIER, &mut host, "GET /x", &refused),
             Ok(())
         );
         assert_eq!(
@@ -290,7 +338,7 @@ mod tests {
             ["GET /x: token refused (401); renewing it and retrying once"]
         );
         assert_eq!(
-            renewal.after_refusal(&TEST, &mut host, "GET /x", &refused),
+            renewal.after_refusal(&CLASSIFIER, &mut host, "GET /x", &refused),
             Err(Error::Unauthorized(
                 "GET /x answered 401: expired, even with a renewed token".into()
             ))

@@ -3,7 +3,7 @@
 use crate::wit::types::Kind;
 
 /// Every kind of the contract, in its order.
-const ALL: [Kind; 6] = [
+pub const KINDS: [Kind; 6] = [
     Kind::User,
     Kind::Team,
     Kind::SecurityProfile,
@@ -26,7 +26,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
 
 /// The kind named `name`, as [`kind_name`] spells it.
 pub fn kind_from_name(name: &str) -> Option<Kind> {
-    ALL.into_iter().find(|k| kind_name(*k) == name)
+    KINDS.into_iter().find(|k| kind_name(*k) == name)
 }
 
 #[cfg(test)]
@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn kind_names_round_trip_for_every_kind() {
-        for kind in ALL {
+        for kind in KINDS {
             assert_eq!(kind_from_name(kind_name(kind)), Some(kind));
         }
         assert_eq!(kind_from_name("users"), None);

@@ -66,7 +66,7 @@ mod url;
 
 pub use component::{ClientSlot, key_values, unsupported};
 pub use host::{Host, WitHost, header, header_value};
-pub use kind::{kind_from_name, kind_name};
+pub use kind::{KINDS, kind_from_name, kind_name};
 pub use secret::Secret;
 pub use settings::{RawSettings, SettingsError};
 pub use url::BaseUrl;

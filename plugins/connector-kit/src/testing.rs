@@ -7,11 +7,21 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::classify::{Classifier, quote_body};
 use crate::host::{Host, header, header_value};
 use crate::kind::kind_name;
 use crate::wit::http::{HttpError, Request, Response};
 use crate::wit::log::Level;
 use crate::wit::types::Kind;
+
+/// A classifier for tests of code that classifies: a failed response's body is its
+/// explanation, messages point at `base-url`, replies are made smaller with `page-size`.
+pub const CLASSIFIER: Classifier = Classifier {
+    explain: |response| quote_body(&response.body),
+    url_settings: "base-url",
+    origin: "the origin",
+    page_size: Some("page-size"),
+};
 
 /// What the scripted host answers to one request.
 pub type Reply = Result<Response, HttpError>;
@@ -106,12 +116,17 @@ impl Host for ScriptedHost {
 }
 
 /// A response with this status, headers and body.
-pub fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    Ok(Response {
+pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+    Response {
         status,
         headers: headers.iter().map(|(n, v)| header(n, v)).collect(),
         body: body.as_bytes().to_vec(),
-    })
+    }
+}
+
+/// The scripted host's reply: a response with this status, headers and body.
+pub fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    Ok(response(status, headers, body))
 }
 
 /// A 200 with this JSON body.

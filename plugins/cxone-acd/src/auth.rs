@@ -121,6 +121,8 @@ pub fn api_base(api_endpoint: &BaseUrl, api_version: &str) -> BaseUrl {
 
 #[cfg(test)]
 mod tests {
+    use connector_kit::testing::response;
+
     use super::*;
 
     fn settings() -> Settings {
@@ -133,14 +135,6 @@ mod tests {
             ("access-key-secret", "p=w d"),
         ])
         .unwrap()
-    }
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
     }
 
     #[test]
@@ -175,6 +169,7 @@ mod tests {
     fn refused_grant_is_unauthorized_naming_the_token_request() {
         let r = response(
             401,
+            &[],
             r#"{"error":"invalid_client","error_description":"Bad key"}"#,
         );
         assert_eq!(
@@ -201,7 +196,7 @@ mod tests {
             Err(Error::Rejected(_))
         ));
         assert!(matches!(
-            classify_discovery_failure(&response(404, ""), "t"),
+            classify_discovery_failure(&response(404, &[], ""), "t"),
             Error::InvalidConfig(m) if m.contains("tenant-id `t`")
         ));
     }

@@ -6,7 +6,7 @@
 
 use ccsync_admin_api::classify::ADMIN_API;
 use ccsync_admin_api::{Access, Auth};
-use connector_kit::grant::send_grant;
+use connector_kit::grant::{KeptToken, send_grant};
 use connector_kit::{BaseUrl, Host, Secret, header};
 
 use crate::auth::{self, DISCOVERY_WHAT, TOKEN_WHAT};
@@ -20,7 +20,7 @@ use crate::wit::types::{Error, Kind, Page};
 pub struct AccessKeyAuth {
     settings: Settings,
     api_base: Option<BaseUrl>,
-    token: Option<Secret>,
+    token: KeptToken,
 }
 
 impl AccessKeyAuth {
@@ -28,27 +28,22 @@ impl AccessKeyAuth {
         Self {
             settings,
             api_base: None,
-            token: None,
+            token: KeptToken::default(),
         }
     }
 
-    /// The cached token, or a new one from the access-key grant.
+    /// The kept token, or a new one from the access-key grant.
     fn token(&mut self, host: &mut impl Host) -> Result<Secret, Error> {
-        if let Some(token) = &self.token {
-            return Ok(token.clone());
-        }
-        let request = auth::token_request(&self.settings);
-        let response = send_grant(
-            host,
-            &ADMIN_API,
-            TOKEN_WHAT,
-            &request,
-            auth::classify_token_failure,
-        )?;
-        let token = auth::parse_token(&response.body)?;
-        host.log(Level::Debug, "obtained an access token");
-        self.token = Some(token.clone());
-        Ok(token)
+        self.token.get_or_obtain(host, |host| {
+            let response = send_grant(
+                host,
+                &ADMIN_API,
+                TOKEN_WHAT,
+                &auth::token_request(&self.settings),
+                auth::classify_token_failure,
+            )?;
+            auth::parse_token(&response.body)
+        })
     }
 
     /// The versioned API base, discovering the API endpoint on first use when `api-url` is
@@ -95,7 +90,7 @@ impl Auth for AccessKeyAuth {
     }
 
     fn refused(&mut self) {
-        self.token = None;
+        self.token.forget();
     }
 }
 

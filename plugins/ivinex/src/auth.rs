@@ -61,15 +61,9 @@ pub fn classify_token_failure(response: &Response) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use connector_kit::testing::response;
 
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use super::*;
 
     #[test]
     fn the_token_request_posts_the_client_credentials_as_json() {
@@ -104,6 +98,7 @@ mod tests {
     fn a_refused_grant_is_unauthorized_with_ivinex_s_reason() {
         let refused = response(
             401,
+            &[],
             r#"{"error":{"code":"invalid_client","message":"Unknown client or wrong client secret"}}"#,
         );
         assert_eq!(
@@ -115,11 +110,11 @@ mod tests {
             )
         );
         assert!(matches!(
-            classify_token_failure(&response(400, "{}")),
+            classify_token_failure(&response(400, &[], "{}")),
             Error::Rejected(_)
         ));
         assert!(matches!(
-            classify_token_failure(&response(502, "")),
+            classify_token_failure(&response(502, &[], "")),
             Error::Transient(_)
         ));
     }

@@ -65,14 +65,10 @@ pub fn existing_id(response: &Response) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use connector_kit::testing::respond;
+    use connector_kit::testing::response;
     use connector_kit::wit::types::Error;
 
     use super::*;
-
-    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        respond(status, headers, body).expect("a response")
-    }
 
     #[test]
     fn a_validation_failure_is_rejected_naming_every_field() {

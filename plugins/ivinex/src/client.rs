@@ -12,7 +12,7 @@
 //! unique in the hub, so the record at Ivinex *is* this one, stored by an earlier create
 //! whose reply never arrived.
 
-use connector_kit::grant::{Renewal, send_grant};
+use connector_kit::grant::{KeptToken, Renewal, send_grant};
 use connector_kit::{Host, Secret, header, kind_name};
 use serde_json::Value;
 
@@ -30,7 +30,7 @@ use crate::wit::types::{Entity, Error, Kind, Page};
 #[derive(Debug)]
 pub struct Client {
     settings: Settings,
-    token: Option<Secret>,
+    token: KeptToken,
 }
 
 /// Ivinex ids are whole numbers: anything else names no record, so no request is sent for it.
@@ -60,7 +60,7 @@ impl Client {
     pub fn new(settings: Settings) -> Self {
         Self {
             settings,
-            token: None,
+            token: KeptToken::default(),
         }
     }
 
@@ -311,28 +311,23 @@ impl Client {
             if response.status != 401 {
                 return Ok(response);
             }
-            self.token = None;
+            self.token.forget();
             renewal.after_refusal(&IVINEX, host, what, &response)?;
         }
     }
 
-    /// The cached token, or a new one from the client credentials.
+    /// The kept token, or a new one from the client credentials.
     fn token(&mut self, host: &mut impl Host) -> Result<Secret, Error> {
-        if let Some(token) = &self.token {
-            return Ok(token.clone());
-        }
-        let request = auth::token_request(&self.settings);
-        let response = send_grant(
-            host,
-            &IVINEX,
-            TOKEN_WHAT,
-            &request,
-            auth::classify_token_failure,
-        )?;
-        let token = auth::parse_token(&response.body)?;
-        host.log(Level::Debug, "obtained an access token");
-        self.token = Some(token.clone());
-        Ok(token)
+        self.token.get_or_obtain(host, |host| {
+            let response = send_grant(
+                host,
+                &IVINEX,
+                TOKEN_WHAT,
+                &auth::token_request(&self.settings),
+                auth::classify_token_failure,
+            )?;
+            auth::parse_token(&response.body)
+        })
     }
 }
 

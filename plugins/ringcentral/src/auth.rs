@@ -86,15 +86,9 @@ pub fn classify_token_failure(response: &Response) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use connector_kit::testing::response;
 
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use super::*;
 
     #[test]
     fn token_request_is_a_form_encoded_jwt_bearer_grant_with_basic_client_credentials() {
@@ -140,6 +134,7 @@ mod tests {
     fn a_refused_client_or_jwt_is_unauthorized_with_the_ringcentral_code() {
         let bad_client = response(
             401,
+            &[],
             r#"{"error":"invalid_client","error_description":"Invalid client","errors":[{"errorCode":"OAU-123","message":"Invalid client"}]}"#,
         );
         assert!(matches!(
@@ -148,19 +143,20 @@ mod tests {
         ));
         let bad_jwt = response(
             400,
+            &[],
             r#"{"error":"invalid_grant","errors":[{"errorCode":"OAU-140","message":"Invalid JWT assertion"}]}"#,
         );
         assert!(matches!(
             classify_token_failure(&bad_jwt),
             Error::Unauthorized(_)
         ));
-        let unsupported = response(400, r#"{"error":"unsupported_grant_type"}"#);
+        let unsupported = response(400, &[], r#"{"error":"unsupported_grant_type"}"#);
         assert!(matches!(
             classify_token_failure(&unsupported),
             Error::Rejected(_)
         ));
         assert!(matches!(
-            classify_token_failure(&response(503, "")),
+            classify_token_failure(&response(503, &[], "")),
             Error::Transient(_)
         ));
     }

@@ -54,15 +54,11 @@ pub fn detail(response: &Response) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use connector_kit::classify::BODY_QUOTE_CHARS;
-    use connector_kit::testing::respond;
+    use connector_kit::testing::response;
     use connector_kit::wit::http::HttpError;
     use connector_kit::wit::types::Error;
 
     use super::*;
-
-    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        respond(status, headers, body).expect("a response")
-    }
 
     #[test]
     fn the_error_envelope_gives_code_and_message() {
