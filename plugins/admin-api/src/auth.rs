@@ -1,19 +1,17 @@
-//! How a connector plugs its own sign-in into the shared request flow, and the pieces of a
-//! token grant that the platforms share.
+//! How a connector plugs its own sign-in into the shared request flow, and how an Admin API
+//! token grant that did not succeed is reported.
 //!
 //! CXone signs in with an access-key grant and discovers its API endpoint; Central signs in
 //! with a password grant whose reply names the API. [`Client`](crate::Client) needs neither
 //! detail: it asks [`Auth::access`] for a token and the API base before each request and tells
 //! [`Auth::refused`] when the API answers 401, then asks once more.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use connector_kit::{BaseUrl, Secret};
+use connector_kit::grant::{self, Credentials, grant_refused};
+use connector_kit::wit::http::Response;
+use connector_kit::wit::types::Error;
+use connector_kit::{BaseUrl, Host, Secret};
 
-use crate::classify::{self, detail};
-use crate::host::Host;
-use crate::wit::http::Response;
-use crate::wit::types::Error;
+use crate::classify::ADMIN_API;
 
 /// A bearer token and the API it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,66 +36,35 @@ pub trait Auth {
     fn refused(&mut self);
 }
 
-/// `base64(user:password)`, the credentials of an `Authorization: Basic` header. The parts are
-/// joined with `:` as they are, not form-encoded first, as both platforms document it.
-pub fn basic_credentials(user: &str, password: &str) -> Secret {
-    Secret::new(STANDARD.encode(format!("{user}:{password}")))
-}
-
-/// Whether a failed token request means the credentials were refused: 401 or 403, or a 400
-/// whose OAuth error is about the client or the grant.
-pub fn grant_refused(response: &Response) -> bool {
-    let oauth_error = serde_json::from_slice::<serde_json::Value>(&response.body)
-        .ok()
-        .and_then(|v| v.get("error")?.as_str().map(str::to_string));
-    matches!(response.status, 401 | 403)
-        || (response.status == 400
-            && matches!(
-                oauth_error.as_deref(),
-                Some("invalid_client" | "invalid_grant" | "unauthorized_client")
-            ))
-}
-
-/// The error for a token request (`what`) that did not succeed. A refused grant is
-/// `unauthorized` (the operator must fix the credentials); anything else is classified as any
-/// request is.
+/// The error for a token request (`what`) that did not succeed. A refused grant (401 or 403,
+/// or a 400 with an OAuth credential error) is `unauthorized` (the operator must fix the
+/// credentials); anything else is classified as any request is.
 pub fn classify_grant_failure(what: &str, response: &Response) -> Error {
-    if grant_refused(response) {
-        let why = detail(response).unwrap_or_else(|| "no reason given".into());
-        Error::Unauthorized(format!(
-            "{what} refused the credentials ({}): {why}",
-            response.status
-        ))
-    } else {
-        classify::classify_status(what, response)
-    }
+    let credentials = Credentials {
+        name: "credentials",
+        check: None,
+    };
+    grant::grant_failure(
+        &ADMIN_API,
+        what,
+        response,
+        grant_refused(response),
+        credentials,
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    use connector_kit::testing::response;
+
     use super::*;
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    #[test]
-    fn basic_credentials_are_base64_of_user_colon_password() {
-        assert_eq!(
-            basic_credentials("my client", "s3cr3t:x").expose(),
-            "bXkgY2xpZW50OnMzY3IzdDp4"
-        );
-    }
 
     #[test]
     fn refused_grant_is_unauthorized_with_the_error_description() {
         let what = "POST /auth/token";
         let r = response(
             401,
+            &[],
             r#"{"error":"invalid_client","error_description":"Bad key"}"#,
         );
         assert_eq!(
@@ -106,19 +73,20 @@ mod tests {
         );
         let r = response(
             400,
+            &[],
             r#"{"error":"invalid_grant","error_description":"Bad key"}"#,
         );
         assert!(matches!(
             classify_grant_failure(what, &r),
             Error::Unauthorized(_)
         ));
-        let r = response(400, r#"{"error":"unsupported_grant_type"}"#);
+        let r = response(400, &[], r#"{"error":"unsupported_grant_type"}"#);
         assert!(matches!(
             classify_grant_failure(what, &r),
             Error::Rejected(_)
         ));
         assert!(matches!(
-            classify_grant_failure(what, &response(502, "")),
+            classify_grant_failure(what, &response(502, &[], "")),
             Error::Transient(_)
         ));
     }

@@ -7,16 +7,18 @@
 
 use std::collections::BTreeSet;
 
+use connector_kit::grant::Renewal;
+use connector_kit::wit::http::{Request, Response};
+use connector_kit::wit::log::Level;
+use connector_kit::wit::types::{Error, Kind, Page};
+use connector_kit::{Host, header, kind_name};
+
 use crate::auth::Auth;
-use crate::classify::{classify_http_error, classify_status, describe};
+use crate::classify::ADMIN_API;
 use crate::cursor::Cursor;
-use crate::endpoint::{Endpoint, endpoint, kind_name};
-use crate::host::{Host, header};
+use crate::endpoint::{Endpoint, endpoint};
 use crate::mapping::{Profiles, profile_entry, unknown_profile_ids};
 use crate::page::{Position, Reply, build_page, parse_list};
-use crate::wit::http::{Request, Response};
-use crate::wit::log::Level;
-use crate::wit::types::{Error, Kind, Page};
 
 static NO_PROFILES: Profiles = Profiles::new();
 
@@ -235,7 +237,7 @@ impl<A: Auth> Client<A> {
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(query)
             .finish();
-        let mut renewed = false;
+        let mut renewal = Renewal::default();
         loop {
             let access = self.auth.access(host)?;
             let request = Request {
@@ -252,24 +254,14 @@ impl<A: Auth> Client<A> {
             };
             let response = host
                 .send(&request)
-                .map_err(|e| classify_http_error(what, &e))?;
+                .map_err(|e| ADMIN_API.http_error(what, &e))?;
             match response.status {
                 200..=299 => return Ok(response),
                 401 => {
                     self.auth.refused();
-                    if renewed {
-                        return Err(Error::Unauthorized(format!(
-                            "{}, even with a renewed token",
-                            describe(what, &response)
-                        )));
-                    }
-                    renewed = true;
-                    host.log(
-                        Level::Debug,
-                        &format!("{what}: token refused (401); renewing it and retrying once"),
-                    );
+                    renewal.after_refusal(&ADMIN_API, host, what, &response)?;
                 }
-                _ => return Err(classify_status(what, &response)),
+                _ => return Err(ADMIN_API.status(what, &response)),
             }
         }
     }

@@ -10,10 +10,9 @@
 //! `v=1&kind=user&skip=2000&poll=2026-11-24T07%3A00%3A00.000Z&since=2026-11-23T07%3A00%3A00.000Z`
 //! (`poll` and `since` are left out when absent).
 
+use connector_kit::wit::types::Kind;
+use connector_kit::{kind_from_name, kind_name};
 use thiserror::Error;
-
-use crate::endpoint::{kind_from_name, kind_name};
-use crate::wit::types::Kind;
 
 const VERSION: &str = "1";
 

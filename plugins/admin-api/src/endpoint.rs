@@ -3,7 +3,7 @@
 //! One table, so that the paging code, the mapping and the error messages agree on the path,
 //! the JSON key of the list, and the fields that identify a record in a report.
 
-use crate::wit::types::Kind;
+use connector_kit::wit::types::Kind;
 
 /// One list endpoint of the Admin API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,44 +57,12 @@ pub fn endpoint(kind: Kind) -> Endpoint {
     }
 }
 
-/// Every kind the connector reads, in the contract's order.
-pub const KINDS: [Kind; 6] = [
-    Kind::User,
-    Kind::Team,
-    Kind::SecurityProfile,
-    Kind::Campaign,
-    Kind::Disposition,
-    Kind::AgentStatus,
-];
-
-/// The kind's name as the WIT spells it (used in cursors, logs and the manifest).
-pub fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::User => "user",
-        Kind::Team => "team",
-        Kind::SecurityProfile => "security-profile",
-        Kind::Campaign => "campaign",
-        Kind::Disposition => "disposition",
-        Kind::AgentStatus => "agent-status",
-    }
-}
-
-/// The kind named `name`, as [`kind_name`] spells it.
-pub fn kind_from_name(name: &str) -> Option<Kind> {
-    KINDS.into_iter().find(|k| kind_name(*k) == name)
-}
+/// Every kind the connector reads: all of the contract's, in its order.
+pub const KINDS: [Kind; 6] = connector_kit::KINDS;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kind_names_round_trip_for_every_kind() {
-        for kind in KINDS {
-            assert_eq!(kind_from_name(kind_name(kind)), Some(kind));
-        }
-        assert_eq!(kind_from_name("users"), None);
-    }
 
     #[test]
     fn only_agents_are_incremental() {

@@ -9,13 +9,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use connector_kit::fields::{FieldError, Fields, integer, json_type};
+use connector_kit::wit::types::{Entity, KeyValue, Kind, User};
 use serde_json::Value;
 use thiserror::Error;
 
 mod lists;
 
-use crate::wit::types::{Entity, KeyValue, Kind, User};
-use connector_kit::fields::{FieldError, Fields, integer, json_type};
 use lists::{map_agent_status, map_campaign, map_disposition, map_profile, map_team};
 
 /// Security profile id -> the permissions it grants.

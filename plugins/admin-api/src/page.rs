@@ -7,12 +7,12 @@
 //! with is kept, so the next incremental read asks the same question instead of starting over.
 
 use connector_kit::fields::Fields;
+use connector_kit::wit::types::{Error, InvalidRecord, Page};
 use serde_json::Value;
 
 use crate::cursor::Cursor;
 use crate::endpoint::Endpoint;
 use crate::mapping::{Problem, Profiles, map_record};
-use crate::wit::types::{Error, InvalidRecord, Page};
 
 /// The useful part of a 200 reply of a list endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,10 +161,11 @@ fn invalid_record(
 
 #[cfg(test)]
 mod tests {
+    use connector_kit::wit::types::{Entity, Kind};
+    use serde_json::json;
+
     use super::*;
     use crate::endpoint::endpoint;
-    use crate::wit::types::{Entity, Kind};
-    use serde_json::json;
 
     fn agent(id: i64) -> Value {
         json!({"agentId": id, "userName": format!("u{id}"), "isActive": true})

@@ -13,9 +13,9 @@
 //!
 //! [`PasswordAuth`]: crate::session::PasswordAuth
 
-use ccsync_admin_api::{basic_credentials, header};
 use connector_kit::fields::{FieldError, Fields};
-use connector_kit::{BaseUrl, Secret};
+use connector_kit::grant::basic_credentials;
+use connector_kit::{BaseUrl, Secret, header};
 use serde_json::{Value, json};
 
 use crate::settings::Settings;

@@ -1,5 +1,5 @@
 //! The WIT glue: the exported `connector` interface over one client per instance, with the
-//! host's `http` and `log` imports as its host (the library's `ClientSlot` and `WitHost`).
+//! host's `http` and `log` imports as its host (connector-kit's `ClientSlot` and `WitHost`).
 //!
 //! Only `describe`, `configure`, `check` and `read` do anything; every other call is
 //! unsupported for the one reason in [`READ_ONLY`].
@@ -7,7 +7,8 @@
 //! The exports are emitted for `wasm32` only (native builds type-check this glue but leave
 //! the component symbols out; the native library exists for the unit tests).
 
-use ccsync_admin_api::{Client, ClientSlot};
+use ccsync_admin_api::Client;
+use connector_kit::{ClientSlot, key_values, unsupported};
 
 use crate::describe::{READ_ONLY, description};
 use crate::session::PasswordAuth;
@@ -15,16 +16,12 @@ use crate::settings::Settings;
 use crate::wit::exports::{Description, Guest};
 use crate::wit::types::{Entity, Error, KeyValue, Kind, Page, User};
 
-static CLIENT: ClientSlot<PasswordAuth> = ClientSlot::new();
+static CLIENT: ClientSlot<Client<PasswordAuth>> = ClientSlot::new();
 
 // Natively the component is never exported (see the `export!` below), yet its glue is still
 // type-checked there.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Component;
-
-fn read_only<T>() -> Result<T, Error> {
-    Err(Error::Unsupported(READ_ONLY.into()))
-}
 
 impl Guest for Component {
     fn describe() -> Description {
@@ -32,12 +29,7 @@ impl Guest for Component {
     }
 
     fn configure(settings: Vec<KeyValue>) -> Result<(), Error> {
-        let parsed = Settings::parse(
-            settings
-                .iter()
-                .map(|kv| (kv.key.as_str(), kv.value.as_str())),
-        )
-        .map_err(|e| Error::InvalidConfig(e.to_string()))?;
+        let parsed = Settings::parse(key_values(&settings))?;
         let page_size = parsed.page_size;
         CLIENT.set(Client::new(PasswordAuth::new(parsed), page_size));
         Ok(())
@@ -52,31 +44,31 @@ impl Guest for Component {
     }
 
     fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 
     fn update(_id: String, _entity: Entity) -> Result<(), Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 
     fn deactivate(_kind: Kind, _id: String) -> Result<(), Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 
     fn find(_kind: Kind, _external_id: String) -> Result<Option<String>, Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 
     fn get(_kind: Kind, _id: String) -> Result<Option<Entity>, Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 
     fn search_users(_query: String) -> Result<Vec<User>, Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 
     fn find_by_email(_emails: Vec<String>) -> Result<Vec<User>, Error> {
-        read_only()
+        unsupported(READ_ONLY)
     }
 }
 

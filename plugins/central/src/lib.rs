@@ -18,21 +18,21 @@
 
 mod bindings {
     // Only the `connector` export is generated here: the imported interfaces (and the record
-    // types) are the library's, shared with the other Admin API connector.
+    // types) are connector-kit's, shared with every other connector.
     wit_bindgen::generate!({
         path: "../../wit",
         world: "plugin",
         with: {
-            "ccsync:connector/types@0.2.0": ccsync_admin_api::wit::types,
-            "ccsync:connector/http@0.2.0": ccsync_admin_api::wit::http,
-            "ccsync:connector/log@0.2.0": ccsync_admin_api::wit::log,
+            "ccsync:connector/types@0.2.0": connector_kit::wit::types,
+            "ccsync:connector/http@0.2.0": connector_kit::wit::http,
+            "ccsync:connector/log@0.2.0": connector_kit::wit::log,
         },
     });
 }
 
 /// The WIT types under short names.
 mod wit {
-    pub use ccsync_admin_api::wit::{http, log, types};
+    pub use connector_kit::wit::{http, log, types};
     pub mod exports {
         pub use crate::bindings::exports::ccsync::connector::connector::{Description, Guest};
     }

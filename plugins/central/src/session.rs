@@ -8,9 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use ccsync_admin_api::classify::{classify_http_error, classify_status, describe};
-use ccsync_admin_api::{Access, Auth, Host, classify_grant_failure};
-use connector_kit::{BaseUrl, Secret};
+use ccsync_admin_api::classify::ADMIN_API;
+use ccsync_admin_api::{Access, Auth, classify_grant_failure};
+use connector_kit::grant::send_grant;
+use connector_kit::{BaseUrl, Host, Secret};
 
 use crate::auth::{self, Grant, REFRESH_WHAT, TOKEN_WHAT};
 use crate::settings::Settings;
@@ -81,12 +82,10 @@ impl PasswordAuth {
 
     /// A new session from the password grant; a refused grant is `unauthorized`.
     fn password_grant(&self, host: &mut impl Host) -> Result<Session, Error> {
-        let response = host
-            .send(&auth::password_request(&self.settings))
-            .map_err(|e| classify_http_error(TOKEN_WHAT, &e))?;
-        if !(200..=299).contains(&response.status) {
-            return Err(classify_grant_failure(TOKEN_WHAT, &response));
-        }
+        let request = auth::password_request(&self.settings);
+        let response = send_grant(host, &ADMIN_API, TOKEN_WHAT, &request, |response| {
+            classify_grant_failure(TOKEN_WHAT, response)
+        })?;
         let grant = auth::parse_grant(TOKEN_WHAT, &response.body)?;
         let resource_server = grant.resource_server.as_ref().ok_or_else(|| {
             Error::Rejected(format!(
@@ -119,7 +118,7 @@ impl PasswordAuth {
             .unwrap_or_else(|| auth::token_url(&self.settings));
         let response = host
             .send(&auth::refresh_request(&self.settings, &url, refresh_token))
-            .map_err(|e| classify_http_error(REFRESH_WHAT, &e))?;
+            .map_err(|e| ADMIN_API.http_error(REFRESH_WHAT, &e))?;
         match response.status {
             200..=299 => {}
             400..=499 if response.status != 429 => {
@@ -127,12 +126,12 @@ impl PasswordAuth {
                     Level::Debug,
                     &format!(
                         "{}; signing in with the password again",
-                        describe(REFRESH_WHAT, &response)
+                        ADMIN_API.describe(REFRESH_WHAT, &response)
                     ),
                 );
                 return Ok(None);
             }
-            _ => return Err(classify_status(REFRESH_WHAT, &response)),
+            _ => return Err(ADMIN_API.status(REFRESH_WHAT, &response)),
         }
         let mut grant = auth::parse_grant(REFRESH_WHAT, &response.body)?;
         let api_base = match &grant.resource_server {

@@ -6,9 +6,10 @@
 //!
 //! [`AccessKeyAuth`]: crate::client::AccessKeyAuth
 
-use ccsync_admin_api::classify::{classify_status, describe};
-use ccsync_admin_api::{basic_credentials, classify_grant_failure, header};
-use connector_kit::{BaseUrl, Secret};
+use ccsync_admin_api::classify::ADMIN_API;
+use ccsync_admin_api::classify_grant_failure;
+use connector_kit::grant::{basic_authorization, non_empty_token, token_reply};
+use connector_kit::{BaseUrl, Secret, header};
 use serde::Deserialize;
 
 use crate::settings::Settings;
@@ -19,13 +20,6 @@ use crate::wit::types::Error;
 pub const TOKEN_WHAT: &str = "POST /auth/token";
 /// How the discovery request is named in messages.
 pub const DISCOVERY_WHAT: &str = "GET /.well-known/cxone-configuration";
-
-/// `Basic base64(client_id:client_secret)`, as CXone expects it (the id and secret are not
-/// form-encoded first).
-pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Secret {
-    let credentials = basic_credentials(client_id, client_secret.expose());
-    Secret::new(format!("Basic {}", credentials.expose()))
-}
 
 /// The form body of the access-key grant.
 pub fn token_form(access_key_id: &str, access_key_secret: &Secret) -> Secret {
@@ -44,6 +38,8 @@ pub fn token_request(settings: &Settings) -> Request {
         method: "POST".into(),
         url: settings.auth_url.join("/auth/token"),
         headers: vec![
+            // `Basic base64(client_id:client_secret)`, as CXone expects it (the id and secret
+            // are not form-encoded first).
             header(
                 "Authorization",
                 basic_authorization(&settings.client_id, &settings.client_secret).expose(),
@@ -67,16 +63,8 @@ struct TokenReply {
 
 /// The access token of a successful grant.
 pub fn parse_token(body: &[u8]) -> Result<Secret, Error> {
-    match serde_json::from_slice::<TokenReply>(body) {
-        Ok(reply) if !reply.access_token.is_empty() => Ok(Secret::new(reply.access_token)),
-        Ok(_) => Err(Error::Rejected(format!(
-            "{TOKEN_WHAT} answered 200 with an empty access_token"
-        ))),
-        // serde's message names the missing or mistyped field and never quotes the token.
-        Err(e) => Err(Error::Rejected(format!(
-            "{TOKEN_WHAT} answered 200 without a usable token reply: {e}"
-        ))),
-    }
+    let reply: TokenReply = token_reply(TOKEN_WHAT, body)?;
+    non_empty_token(TOKEN_WHAT, "access_token", reply.access_token)
 }
 
 /// The error for a token request that did not succeed: a refused grant (401/403, or a 400
@@ -119,10 +107,10 @@ pub fn classify_discovery_failure(response: &Response, tenant_id: &str) -> Error
     if response.status == 404 {
         Error::InvalidConfig(format!(
             "{}; check tenant-id `{tenant_id}` (or set api-url)",
-            describe(DISCOVERY_WHAT, response)
+            ADMIN_API.describe(DISCOVERY_WHAT, response)
         ))
     } else {
-        classify_status(DISCOVERY_WHAT, response)
+        ADMIN_API.status(DISCOVERY_WHAT, response)
     }
 }
 
@@ -133,6 +121,8 @@ pub fn api_base(api_endpoint: &BaseUrl, api_version: &str) -> BaseUrl {
 
 #[cfg(test)]
 mod tests {
+    use connector_kit::testing::response;
+
     use super::*;
 
     fn settings() -> Settings {
@@ -145,20 +135,6 @@ mod tests {
             ("access-key-secret", "p=w d"),
         ])
         .unwrap()
-    }
-
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    #[test]
-    fn basic_header_is_base64_of_id_colon_secret() {
-        let h = basic_authorization("my client", &Secret::new("s3cr3t:x"));
-        assert_eq!(h.expose(), "Basic bXkgY2xpZW50OnMzY3IzdDp4");
     }
 
     #[test]
@@ -193,6 +169,7 @@ mod tests {
     fn refused_grant_is_unauthorized_naming_the_token_request() {
         let r = response(
             401,
+            &[],
             r#"{"error":"invalid_client","error_description":"Bad key"}"#,
         );
         assert_eq!(
@@ -219,7 +196,7 @@ mod tests {
             Err(Error::Rejected(_))
         ));
         assert!(matches!(
-            classify_discovery_failure(&response(404, ""), "t"),
+            classify_discovery_failure(&response(404, &[], ""), "t"),
             Error::InvalidConfig(m) if m.contains("tenant-id `t`")
         ));
     }

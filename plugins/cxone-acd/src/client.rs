@@ -4,9 +4,10 @@
 //! The token is not renewed ahead of `expires_in`: a 401 from the API renews it (the shared
 //! flow repeats the request once).
 
-use ccsync_admin_api::classify::classify_http_error;
-use ccsync_admin_api::{Access, Auth, Host, header};
-use connector_kit::{BaseUrl, Secret};
+use ccsync_admin_api::classify::ADMIN_API;
+use ccsync_admin_api::{Access, Auth};
+use connector_kit::grant::{KeptToken, send_grant};
+use connector_kit::{BaseUrl, Host, Secret, header};
 
 use crate::auth::{self, DISCOVERY_WHAT, TOKEN_WHAT};
 use crate::settings::{ApiLocation, Settings};
@@ -19,7 +20,7 @@ use crate::wit::types::{Error, Kind, Page};
 pub struct AccessKeyAuth {
     settings: Settings,
     api_base: Option<BaseUrl>,
-    token: Option<Secret>,
+    token: KeptToken,
 }
 
 impl AccessKeyAuth {
@@ -27,25 +28,22 @@ impl AccessKeyAuth {
         Self {
             settings,
             api_base: None,
-            token: None,
+            token: KeptToken::default(),
         }
     }
 
-    /// The cached token, or a new one from the access-key grant.
+    /// The kept token, or a new one from the access-key grant.
     fn token(&mut self, host: &mut impl Host) -> Result<Secret, Error> {
-        if let Some(token) = &self.token {
-            return Ok(token.clone());
-        }
-        let response = host
-            .send(&auth::token_request(&self.settings))
-            .map_err(|e| classify_http_error(TOKEN_WHAT, &e))?;
-        if !(200..=299).contains(&response.status) {
-            return Err(auth::classify_token_failure(&response));
-        }
-        let token = auth::parse_token(&response.body)?;
-        host.log(Level::Debug, "obtained an access token");
-        self.token = Some(token.clone());
-        Ok(token)
+        self.token.get_or_obtain(host, |host| {
+            let response = send_grant(
+                host,
+                &ADMIN_API,
+                TOKEN_WHAT,
+                &auth::token_request(&self.settings),
+                auth::classify_token_failure,
+            )?;
+            auth::parse_token(&response.body)
+        })
     }
 
     /// The versioned API base, discovering the API endpoint on first use when `api-url` is
@@ -65,7 +63,7 @@ impl AccessKeyAuth {
                 };
                 let response = host
                     .send(&request)
-                    .map_err(|e| classify_http_error(DISCOVERY_WHAT, &e))?;
+                    .map_err(|e| ADMIN_API.http_error(DISCOVERY_WHAT, &e))?;
                 if !(200..=299).contains(&response.status) {
                     return Err(auth::classify_discovery_failure(&response, tenant_id));
                 }
@@ -92,7 +90,7 @@ impl Auth for AccessKeyAuth {
     }
 
     fn refused(&mut self) {
-        self.token = None;
+        self.token.forget();
     }
 }
 
@@ -131,7 +129,8 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
-    use ccsync_admin_api::testing::{Reply, ScriptedHost, json_ok, no_content, respond};
+    use connector_kit::grant::basic_authorization;
+    use connector_kit::testing::{Reply, ScriptedHost, json_ok, no_content, respond};
     use serde_json::json;
 
     use super::*;
@@ -183,7 +182,7 @@ mod tests {
         c.read(&mut host, Kind::Team, None, None).unwrap();
         c.read(&mut host, Kind::Campaign, None, None).unwrap();
         host.assert_done();
-        let basic = auth::basic_authorization("cid", &Secret::new("client-SECRET-x"));
+        let basic = basic_authorization("cid", &Secret::new("client-SECRET-x"));
         assert_eq!(host.authorization(0), basic.expose());
         assert_eq!(host.authorization(1), format!("Bearer {TOKEN_1}"));
         assert_eq!(host.authorization(2), format!("Bearer {TOKEN_1}"));

@@ -1,10 +1,11 @@
 //! The WIT glue: the exported `connector` interface over one client per instance, with the
-//! host's `http` and `log` imports as its host (the library's `ClientSlot` and `WitHost`).
+//! host's `http` and `log` imports as its host (connector-kit's `ClientSlot` and `WitHost`).
 //!
 //! The exports are emitted for `wasm32` only (native builds type-check this glue but leave
 //! the component symbols out; the native library exists for the unit tests).
 
-use ccsync_admin_api::ClientSlot;
+use ccsync_admin_api::Client;
+use connector_kit::{ClientSlot, key_values, unsupported};
 
 use crate::client::{AccessKeyAuth, admin_api_client};
 use crate::describe::{NO_SEARCH, READ_ONLY, description};
@@ -12,7 +13,7 @@ use crate::settings::Settings;
 use crate::wit::exports::{Description, Guest};
 use crate::wit::types::{Entity, Error, KeyValue, Kind, Page, User};
 
-static CLIENT: ClientSlot<AccessKeyAuth> = ClientSlot::new();
+static CLIENT: ClientSlot<Client<AccessKeyAuth>> = ClientSlot::new();
 
 // Natively the component is never exported (see the `export!` below), yet its glue is still
 // type-checked there.
@@ -25,13 +26,7 @@ impl Guest for Component {
     }
 
     fn configure(settings: Vec<KeyValue>) -> Result<(), Error> {
-        let parsed = Settings::parse(
-            settings
-                .iter()
-                .map(|kv| (kv.key.as_str(), kv.value.as_str())),
-        )
-        .map_err(|e| Error::InvalidConfig(e.to_string()))?;
-        CLIENT.set(admin_api_client(parsed));
+        CLIENT.set(admin_api_client(Settings::parse(key_values(&settings))?));
         Ok(())
     }
 
@@ -44,33 +39,31 @@ impl Guest for Component {
     }
 
     fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn update(_id: String, _entity: Entity) -> Result<(), Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn deactivate(_kind: Kind, _id: String) -> Result<(), Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn find(_kind: Kind, _external_id: String) -> Result<Option<String>, Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn get(_kind: Kind, _id: String) -> Result<Option<Entity>, Error> {
-        Err(Error::Unsupported(
-            "no read by id: read the kind's pages".into(),
-        ))
+        unsupported("no read by id: read the kind's pages")
     }
 
     fn search_users(_query: String) -> Result<Vec<User>, Error> {
-        Err(Error::Unsupported(NO_SEARCH.into()))
+        unsupported(NO_SEARCH)
     }
 
     fn find_by_email(_emails: Vec<String>) -> Result<Vec<User>, Error> {
-        Err(Error::Unsupported(NO_SEARCH.into()))
+        unsupported(NO_SEARCH)
     }
 }
 

@@ -41,7 +41,7 @@ pub fn description() -> Description {
 
 #[cfg(test)]
 mod tests {
-    use ccsync_admin_api::testing::{Declared, assert_manifest_declares};
+    use connector_kit::testing::{Declared, assert_manifest_declares};
 
     use super::*;
 

@@ -18,14 +18,14 @@
 
 mod bindings {
     // Only the `connector` export is generated here: the imported interfaces (and the record
-    // types) are the library's, so both Admin API connectors share one set of them.
+    // types) are connector-kit's, so every connector shares one set of them.
     wit_bindgen::generate!({
         path: "../../wit",
         world: "plugin",
         with: {
-            "ccsync:connector/types@0.2.0": ccsync_admin_api::wit::types,
-            "ccsync:connector/http@0.2.0": ccsync_admin_api::wit::http,
-            "ccsync:connector/log@0.2.0": ccsync_admin_api::wit::log,
+            "ccsync:connector/types@0.2.0": connector_kit::wit::types,
+            "ccsync:connector/http@0.2.0": connector_kit::wit::http,
+            "ccsync:connector/log@0.2.0": connector_kit::wit::log,
         },
         additional_derives: [PartialEq],
     });
@@ -33,7 +33,7 @@ mod bindings {
 
 /// The WIT types under short names.
 pub mod wit {
-    pub use ccsync_admin_api::wit::{http, log, types};
+    pub use connector_kit::wit::{http, log, types};
     pub mod exports {
         pub use crate::bindings::exports::ccsync::connector::connector::{Description, Guest};
     }
@@ -45,7 +45,6 @@ mod component;
 mod describe;
 mod settings;
 
-pub use ccsync_admin_api::Host;
 pub use client::Client;
-pub use connector_kit::SettingsError;
+pub use connector_kit::{Host, SettingsError};
 pub use settings::{ApiLocation, Settings};

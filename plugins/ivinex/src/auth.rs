@@ -3,13 +3,14 @@
 //! Only the wire shapes live here (building the request, reading the reply, judging a refused
 //! grant); when to ask for a token and how long to keep it is the client's business.
 
-use connector_kit::Secret;
+use connector_kit::grant::{self, Credentials, non_empty_token, token_reply};
+use connector_kit::{Secret, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::classify::{self, detail};
+use crate::classify::IVINEX;
 use crate::settings::Settings;
-use crate::wit::http::{Header, Request, Response};
+use crate::wit::http::{Request, Response};
 use crate::wit::types::Error;
 
 /// Every API path starts with this, below `base-url`.
@@ -17,13 +18,6 @@ pub const API_ROOT: &str = "/api/v1";
 
 /// How the token request is named in messages.
 pub const TOKEN_WHAT: &str = "POST /auth/token";
-
-pub fn header(name: &str, value: &str) -> Header {
-    Header {
-        name: name.into(),
-        value: value.into(),
-    }
-}
 
 /// The token request for these settings: the client id and secret in a JSON body.
 pub fn token_request(settings: &Settings) -> Request {
@@ -50,44 +44,26 @@ struct TokenReply {
 
 /// The access token of a successful grant.
 pub fn parse_token(body: &[u8]) -> Result<Secret, Error> {
-    match serde_json::from_slice::<TokenReply>(body) {
-        Ok(reply) if !reply.access_token.is_empty() => Ok(Secret::new(reply.access_token)),
-        Ok(_) => Err(Error::Rejected(format!(
-            "{TOKEN_WHAT} answered 200 with an empty accessToken"
-        ))),
-        // serde's message names the missing or mistyped field and never quotes the token.
-        Err(e) => Err(Error::Rejected(format!(
-            "{TOKEN_WHAT} answered 200 without a usable token reply: {e}"
-        ))),
-    }
+    let reply: TokenReply = token_reply(TOKEN_WHAT, body)?;
+    non_empty_token(TOKEN_WHAT, "accessToken", reply.access_token)
 }
 
 /// The error for a token request that did not succeed. A refused grant (401/403) is
 /// `unauthorized`: the operator must fix `client-id` / `client-secret`.
 pub fn classify_token_failure(response: &Response) -> Error {
-    if matches!(response.status, 401 | 403) {
-        let why = detail(response).unwrap_or_else(|| "no reason given".into());
-        Error::Unauthorized(format!(
-            "{TOKEN_WHAT} refused the client credentials ({}): {why}; check client-id and \
-             client-secret",
-            response.status
-        ))
-    } else {
-        classify::classify_status(TOKEN_WHAT, response)
-    }
+    let credentials = Credentials {
+        name: "client credentials",
+        check: Some("client-id and client-secret"),
+    };
+    let refused = matches!(response.status, 401 | 403);
+    grant::grant_failure(&IVINEX, TOKEN_WHAT, response, refused, credentials)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use connector_kit::testing::response;
 
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use super::*;
 
     #[test]
     fn the_token_request_posts_the_client_credentials_as_json() {
@@ -122,6 +98,7 @@ mod tests {
     fn a_refused_grant_is_unauthorized_with_ivinex_s_reason() {
         let refused = response(
             401,
+            &[],
             r#"{"error":{"code":"invalid_client","message":"Unknown client or wrong client secret"}}"#,
         );
         assert_eq!(
@@ -133,11 +110,11 @@ mod tests {
             )
         );
         assert!(matches!(
-            classify_token_failure(&response(400, "{}")),
+            classify_token_failure(&response(400, &[], "{}")),
             Error::Rejected(_)
         ));
         assert!(matches!(
-            classify_token_failure(&response(502, "")),
+            classify_token_failure(&response(502, &[], "")),
             Error::Transient(_)
         ));
     }

@@ -1,9 +1,9 @@
 //! The connector's conversation with one Ivinex account: the token, and reads, look-ups and
 //! writes with one token renewal on a 401.
 //!
-//! Everything reaches the network through [`Host`], which the component implements with the
-//! WIT `http`/`log` imports and the unit tests implement with a scripted fake, so the whole
-//! flow (renewal, paging, a create's conflict) is tested natively.
+//! Everything reaches the network through connector-kit's [`Host`], which the component
+//! implements with the WIT `http`/`log` imports and the unit tests with a scripted fake, so the
+//! whole flow (renewal, paging, a create's conflict) is tested natively.
 //!
 //! A create is never repeated by the connector: when its reply is lost (a timeout, a broken
 //! connection) the call fails `transient` and the host looks the record up with `find` before
@@ -12,32 +12,25 @@
 //! unique in the hub, so the record at Ivinex *is* this one, stored by an earlier create
 //! whose reply never arrived.
 
-use connector_kit::Secret;
+use connector_kit::grant::{KeptToken, Renewal, send_grant};
+use connector_kit::{Host, Secret, header, kind_name};
 use serde_json::Value;
 
-use crate::auth::{self, API_ROOT, TOKEN_WHAT, header};
-use crate::classify::{classify_http_error, classify_status, describe, existing_id};
-use crate::collection::{collection, entity_kind, kind_name};
+use crate::auth::{self, API_ROOT, TOKEN_WHAT};
+use crate::classify::{IVINEX, existing_id};
+use crate::collection::{collection, entity_kind};
 use crate::mapping::{entity_from, readable_id, write_body};
 use crate::page::{Cursor, build_page, parse_list};
 use crate::settings::Settings;
-use crate::wit::http::{HttpError, Request, Response};
+use crate::wit::http::{Request, Response};
 use crate::wit::log::Level;
 use crate::wit::types::{Entity, Error, Kind, Page};
-
-/// What the connector needs from the host.
-pub trait Host {
-    /// Sends one HTTP request.
-    fn send(&mut self, request: &Request) -> Result<Response, HttpError>;
-    /// Writes one log line (never a secret).
-    fn log(&mut self, level: Level, message: &str);
-}
 
 /// One configured connection and its current token.
 #[derive(Debug)]
 pub struct Client {
     settings: Settings,
-    token: Option<Secret>,
+    token: KeptToken,
 }
 
 /// Ivinex ids are whole numbers: anything else names no record, so no request is sent for it.
@@ -50,7 +43,7 @@ fn success(what: &str, response: Response) -> Result<Response, Error> {
     if (200..=299).contains(&response.status) {
         Ok(response)
     } else {
-        Err(classify_status(what, &response))
+        Err(IVINEX.status(what, &response))
     }
 }
 
@@ -58,7 +51,7 @@ fn json_body(what: &str, response: &Response) -> Result<Value, Error> {
     serde_json::from_slice(&response.body).map_err(|e| {
         Error::Rejected(format!(
             "{what} answered a body that is not JSON ({e}): {}",
-            describe(what, response)
+            IVINEX.describe(what, response)
         ))
     })
 }
@@ -67,7 +60,7 @@ impl Client {
     pub fn new(settings: Settings) -> Self {
         Self {
             settings,
-            token: None,
+            token: KeptToken::default(),
         }
     }
 
@@ -219,7 +212,7 @@ impl Client {
             None => self.find(host, kind, external_id)?.ok_or_else(|| {
                 Error::Transient(format!(
                     "{}, but no {} has externalId `{external_id}` now; try again",
-                    describe(what, response),
+                    IVINEX.describe(what, response),
                     kind_name(kind)
                 ))
             })?,
@@ -296,7 +289,7 @@ impl Client {
             .base_url
             .join(&format!("{API_ROOT}{path_and_query}"));
         let body = body.map(|b| b.to_string().into_bytes());
-        let mut renewed = false;
+        let mut renewal = Renewal::default();
         loop {
             let token = self.token(host)?;
             let mut headers = vec![
@@ -314,40 +307,27 @@ impl Client {
             };
             let response = host
                 .send(&request)
-                .map_err(|e| classify_http_error(what, &e))?;
+                .map_err(|e| IVINEX.http_error(what, &e))?;
             if response.status != 401 {
                 return Ok(response);
             }
-            self.token = None;
-            if renewed {
-                return Err(Error::Unauthorized(format!(
-                    "{}, even with a renewed token",
-                    describe(what, &response)
-                )));
-            }
-            renewed = true;
-            host.log(
-                Level::Debug,
-                &format!("{what}: token refused (401); renewing it and retrying once"),
-            );
+            self.token.forget();
+            renewal.after_refusal(&IVINEX, host, what, &response)?;
         }
     }
 
-    /// The cached token, or a new one from the client credentials.
+    /// The kept token, or a new one from the client credentials.
     fn token(&mut self, host: &mut impl Host) -> Result<Secret, Error> {
-        if let Some(token) = &self.token {
-            return Ok(token.clone());
-        }
-        let response = host
-            .send(&auth::token_request(&self.settings))
-            .map_err(|e| classify_http_error(TOKEN_WHAT, &e))?;
-        if !(200..=299).contains(&response.status) {
-            return Err(auth::classify_token_failure(&response));
-        }
-        let token = auth::parse_token(&response.body)?;
-        host.log(Level::Debug, "obtained an access token");
-        self.token = Some(token.clone());
-        Ok(token)
+        self.token.get_or_obtain(host, |host| {
+            let response = send_grant(
+                host,
+                &IVINEX,
+                TOKEN_WHAT,
+                &auth::token_request(&self.settings),
+                auth::classify_token_failure,
+            )?;
+            auth::parse_token(&response.body)
+        })
     }
 }
 

@@ -1,5 +1,7 @@
 //! Which contract kinds Ivinex has, and where each lives in its API.
 
+use connector_kit::kind_name;
+
 use crate::wit::types::{Entity, Error, Kind};
 
 /// The kinds the connector reads and writes, in the contract's order.
@@ -9,18 +11,6 @@ pub const KINDS: [Kind; 4] = [
     Kind::Disposition,
     Kind::AgentStatus,
 ];
-
-/// The kind's name in the contract (`agent-status`), for messages, cursors and the manifest.
-pub fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::User => "user",
-        Kind::Team => "team",
-        Kind::SecurityProfile => "security-profile",
-        Kind::Campaign => "campaign",
-        Kind::Disposition => "disposition",
-        Kind::AgentStatus => "agent-status",
-    }
-}
 
 /// The API collection of a kind (`/agent-statuses`); teams and security profiles have none.
 pub fn collection(kind: Kind) -> Result<&'static str, Error> {

@@ -38,40 +38,23 @@ pub fn description() -> Description {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::collection::kind_name;
+    use connector_kit::testing::{Declared, assert_manifest_declares};
 
-    fn strings(manifest: &toml::Table, key: &str) -> Vec<String> {
-        manifest[key]
-            .as_array()
-            .unwrap_or_else(|| panic!("plugin.toml: {key} is not an array"))
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .unwrap_or_else(|| panic!("{key}: {v}"))
-                    .to_string()
-            })
-            .collect()
-    }
+    use super::*;
 
     #[test]
     fn plugin_manifest_declares_what_describe_returns() {
-        let manifest: toml::Table = include_str!("../plugin.toml").parse().unwrap();
         let d = description();
-        assert_eq!(manifest["name"].as_str(), Some(d.name.as_str()));
-        assert_eq!(manifest["version"].as_str(), Some(d.version.as_str()));
-        assert_eq!(manifest["vendor"].as_str(), Some("ccsync project"));
-        assert!(
-            manifest["description"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
+        assert_manifest_declares(
+            include_str!("../plugin.toml"),
+            &Declared {
+                name: &d.name,
+                version: &d.version,
+                reads: &d.reads,
+                writes: &d.writes,
+                origins: &d.origins,
+            },
         );
-        let names = |kinds: &[crate::wit::types::Kind]| -> Vec<String> {
-            kinds.iter().map(|k| kind_name(*k).to_string()).collect()
-        };
-        assert_eq!(strings(&manifest, "reads"), names(&d.reads));
-        assert_eq!(strings(&manifest, "writes"), names(&d.writes));
-        assert_eq!(strings(&manifest, "origins"), d.origins);
     }
 
     #[test]

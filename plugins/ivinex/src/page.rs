@@ -1,10 +1,10 @@
 //! One page of a list: the cursor that says which page comes next, the list reply's shape, and
 //! the contract page built from it (records that cannot be mapped reported, not fatal).
 
+use connector_kit::kind_name;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::collection::kind_name;
 use crate::mapping::{entity_from, readable_id};
 use crate::wit::types::{Error, InvalidRecord, Kind, Page};
 

@@ -6,14 +6,15 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use connector_kit::Secret;
+use connector_kit::grant::{
+    self, Credentials, basic_authorization, grant_refused, non_empty_token, token_reply,
+};
+use connector_kit::{Secret, header};
 use serde::Deserialize;
 
-use crate::classify::{self, detail};
+use crate::classify::RINGCENTRAL;
 use crate::settings::Settings;
-use crate::wit::http::{Header, Request, Response};
+use crate::wit::http::{Request, Response};
 use crate::wit::types::Error;
 
 /// The token endpoint, below the base URL.
@@ -22,12 +23,6 @@ pub const TOKEN_PATH: &str = "/restapi/oauth/token";
 pub const TOKEN_WHAT: &str = "POST /restapi/oauth/token";
 /// The `grant_type` of the JWT bearer grant (RFC 7523).
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-/// `Basic base64(client_id:client_secret)`.
-pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Secret {
-    let pair = format!("{client_id}:{}", client_secret.expose());
-    Secret::new(format!("Basic {}", STANDARD.encode(pair)))
-}
 
 /// The token request for these settings: the JWT, sent as it is, is the assertion.
 pub fn token_request(settings: &Settings) -> Request {
@@ -41,6 +36,7 @@ pub fn token_request(settings: &Settings) -> Request {
         method: "POST".into(),
         url: settings.base_url.join(TOKEN_PATH),
         headers: vec![
+            // `Basic base64(client_id:client_secret)`.
             header(
                 "Authorization",
                 basic_authorization(&settings.client_id, &settings.client_secret).expose(),
@@ -69,65 +65,30 @@ struct TokenReply {
 
 /// The access token of a successful grant.
 pub fn parse_token(body: &[u8]) -> Result<Granted, Error> {
-    match serde_json::from_slice::<TokenReply>(body) {
-        Ok(reply) if !reply.access_token.is_empty() => Ok(Granted {
-            access_token: Secret::new(reply.access_token),
-            lifetime: reply.expires_in.map(Duration::from_secs),
-        }),
-        Ok(_) => Err(Error::Rejected(format!(
-            "{TOKEN_WHAT} answered 200 with an empty access_token"
-        ))),
-        // serde's message names the missing or mistyped field and never quotes the token.
-        Err(e) => Err(Error::Rejected(format!(
-            "{TOKEN_WHAT} answered 200 without a usable token reply: {e}"
-        ))),
-    }
+    let reply: TokenReply = token_reply(TOKEN_WHAT, body)?;
+    Ok(Granted {
+        access_token: non_empty_token(TOKEN_WHAT, "access_token", reply.access_token)?,
+        lifetime: reply.expires_in.map(Duration::from_secs),
+    })
 }
 
 /// The error for a token request that did not succeed. A refused grant (401/403, or a 400 with
 /// an OAuth credential error such as a JWT that is not the app's) is `unauthorized`: the
 /// operator must fix the credentials.
 pub fn classify_token_failure(response: &Response) -> Error {
-    let oauth_error = serde_json::from_slice::<serde_json::Value>(&response.body)
-        .ok()
-        .and_then(|v| v.get("error")?.as_str().map(str::to_string));
-    let refused = matches!(response.status, 401 | 403)
-        || (response.status == 400
-            && matches!(
-                oauth_error.as_deref(),
-                Some("invalid_client" | "invalid_grant" | "unauthorized_client")
-            ));
-    if refused {
-        let why = detail(response).unwrap_or_else(|| "no reason given".into());
-        Error::Unauthorized(format!(
-            "{TOKEN_WHAT} refused the credentials ({}): {why}; check client-id, client-secret \
-             and jwt",
-            response.status
-        ))
-    } else {
-        classify::classify_status(TOKEN_WHAT, response)
-    }
-}
-
-/// One request header.
-pub fn header(name: &str, value: &str) -> Header {
-    Header {
-        name: name.into(),
-        value: value.into(),
-    }
+    let credentials = Credentials {
+        name: "credentials",
+        check: Some("client-id, client-secret and jwt"),
+    };
+    let refused = grant_refused(response);
+    grant::grant_failure(&RINGCENTRAL, TOKEN_WHAT, response, refused, credentials)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use connector_kit::testing::response;
 
-    fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use super::*;
 
     #[test]
     fn token_request_is_a_form_encoded_jwt_bearer_grant_with_basic_client_credentials() {
@@ -173,6 +134,7 @@ mod tests {
     fn a_refused_client_or_jwt_is_unauthorized_with_the_ringcentral_code() {
         let bad_client = response(
             401,
+            &[],
             r#"{"error":"invalid_client","error_description":"Invalid client","errors":[{"errorCode":"OAU-123","message":"Invalid client"}]}"#,
         );
         assert!(matches!(
@@ -181,19 +143,20 @@ mod tests {
         ));
         let bad_jwt = response(
             400,
+            &[],
             r#"{"error":"invalid_grant","errors":[{"errorCode":"OAU-140","message":"Invalid JWT assertion"}]}"#,
         );
         assert!(matches!(
             classify_token_failure(&bad_jwt),
             Error::Unauthorized(_)
         ));
-        let unsupported = response(400, r#"{"error":"unsupported_grant_type"}"#);
+        let unsupported = response(400, &[], r#"{"error":"unsupported_grant_type"}"#);
         assert!(matches!(
             classify_token_failure(&unsupported),
             Error::Rejected(_)
         ));
         assert!(matches!(
-            classify_token_failure(&response(503, "")),
+            classify_token_failure(&response(503, &[], "")),
             Error::Transient(_)
         ));
     }

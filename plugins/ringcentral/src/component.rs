@@ -1,50 +1,19 @@
 //! The WIT glue: the exported `connector` interface over one [`Client`] per instance, with
-//! the host's `http` and `log` imports and the monotonic clock as its [`Host`].
-//!
-//! Each component instance serves one connection, so the client lives in a static; the host
-//! calls `configure` first and then the other functions one at a time.
+//! the host's `http` and `log` imports and WASI's monotonic clock as its host
+//! (connector-kit's `ClientSlot` and `WitHost`).
 //!
 //! The exports are emitted for `wasm32` only (native builds type-check this glue but leave
 //! the component symbols out; the native library exists for the unit tests).
 
-use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use connector_kit::{ClientSlot, key_values, unsupported};
 
-use crate::bindings::ccsync::connector::{http, log};
-use crate::client::{Client, Host};
+use crate::client::Client;
 use crate::describe::{READ_ONLY, description};
 use crate::settings::Settings;
 use crate::wit::exports::{Description, Guest};
 use crate::wit::types::{Entity, Error, KeyValue, Kind, Page, User};
 
-static CLIENT: Mutex<Option<Client>> = Mutex::new(None);
-
-/// The host imports; the clock is WASI's monotonic clock, which the host links.
-struct WitHost;
-
-impl Host for WitHost {
-    fn send(&mut self, request: &http::Request) -> Result<http::Response, http::HttpError> {
-        http::send(request)
-    }
-
-    fn log(&mut self, level: log::Level, message: &str) {
-        log::log(level, message);
-    }
-
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-}
-
-fn with_client<T>(
-    call: impl FnOnce(&mut Client, &mut WitHost) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let mut guard = CLIENT.lock().unwrap_or_else(PoisonError::into_inner);
-    let client = guard
-        .as_mut()
-        .ok_or_else(|| Error::InvalidConfig("configure was not called before this call".into()))?;
-    call(client, &mut WitHost)
-}
+static CLIENT: ClientSlot<Client> = ClientSlot::new();
 
 // Natively the component is never exported (see the `export!` below), yet its glue is still
 // type-checked there.
@@ -57,50 +26,44 @@ impl Guest for Component {
     }
 
     fn configure(settings: Vec<KeyValue>) -> Result<(), Error> {
-        let parsed = Settings::parse(
-            settings
-                .iter()
-                .map(|kv| (kv.key.as_str(), kv.value.as_str())),
-        )
-        .map_err(|e| Error::InvalidConfig(e.to_string()))?;
-        *CLIENT.lock().unwrap_or_else(PoisonError::into_inner) = Some(Client::new(parsed));
+        CLIENT.set(Client::new(Settings::parse(key_values(&settings))?));
         Ok(())
     }
 
     fn check() -> Result<(), Error> {
-        with_client(|client, host| client.check(host))
+        CLIENT.with(|client, host| client.check(host))
     }
 
     fn read(kind: Kind, cursor: Option<String>, since: Option<String>) -> Result<Page, Error> {
-        with_client(|client, host| client.read(host, kind, cursor.as_deref(), since.as_deref()))
+        CLIENT.with(|client, host| client.read(host, kind, cursor.as_deref(), since.as_deref()))
     }
 
     fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn update(_id: String, _entity: Entity) -> Result<(), Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn deactivate(_kind: Kind, _id: String) -> Result<(), Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn find(_kind: Kind, _external_id: String) -> Result<Option<String>, Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+        unsupported(READ_ONLY)
     }
 
     fn get(kind: Kind, id: String) -> Result<Option<Entity>, Error> {
-        with_client(|client, host| client.get_user(host, kind, &id))
+        CLIENT.with(|client, host| client.get_user(host, kind, &id))
     }
 
     fn search_users(query: String) -> Result<Vec<User>, Error> {
-        with_client(|client, host| client.search_users(host, &query))
+        CLIENT.with(|client, host| client.search_users(host, &query))
     }
 
     fn find_by_email(emails: Vec<String>) -> Result<Vec<User>, Error> {
-        with_client(|client, host| client.find_by_email(host, &emails))
+        CLIENT.with(|client, host| client.find_by_email(host, &emails))
     }
 }
 

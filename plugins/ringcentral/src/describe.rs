@@ -37,36 +37,24 @@ pub fn description() -> Description {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use connector_kit::testing::{Declared, assert_manifest_declares};
 
-    fn strings(manifest: &toml::Table, key: &str) -> Vec<String> {
-        manifest[key]
-            .as_array()
-            .unwrap_or_else(|| panic!("plugin.toml: {key} is not an array"))
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .unwrap_or_else(|| panic!("{key}: {v}"))
-                    .to_string()
-            })
-            .collect()
-    }
+    use super::*;
 
     #[test]
     fn plugin_manifest_declares_what_describe_returns() {
-        let manifest: toml::Table = include_str!("../plugin.toml").parse().unwrap();
         let d = description();
-        assert_eq!(manifest["name"].as_str(), Some(d.name.as_str()));
-        assert_eq!(manifest["version"].as_str(), Some(d.version.as_str()));
-        assert_eq!(manifest["vendor"].as_str(), Some("ccsync project"));
-        assert!(
-            manifest["description"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
+        assert_manifest_declares(
+            include_str!("../plugin.toml"),
+            &Declared {
+                name: &d.name,
+                version: &d.version,
+                reads: &d.reads,
+                writes: &d.writes,
+                origins: &d.origins,
+            },
         );
         assert_eq!(d.reads, [Kind::User]);
-        assert_eq!(strings(&manifest, "reads"), ["user"]);
-        assert_eq!(strings(&manifest, "writes"), Vec::<String>::new());
-        assert_eq!(strings(&manifest, "origins"), d.origins);
+        assert!(d.writes.is_empty());
     }
 }

@@ -15,7 +15,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::classify::header;
+use connector_kit::header_value;
+
 use crate::wit::http::Header;
 
 /// The window assumed when a reply names a group without `X-Rate-Limit-Window`.
@@ -102,7 +103,7 @@ impl Pacer {
     /// Learns from a reply's rate-limit headers (any status); a reply without them teaches
     /// nothing.
     pub fn observe(&mut self, route: Route, headers: &[Header], now: Instant) {
-        let Some(group) = header(headers, "X-Rate-Limit-Group").map(str::trim) else {
+        let Some(group) = header_value(headers, "X-Rate-Limit-Group").map(str::trim) else {
             return;
         };
         if group.is_empty() {
@@ -111,9 +112,9 @@ impl Pacer {
         self.route_groups.insert(route, group.to_string());
         let budget = self.groups.entry(group.to_string()).or_default();
         budget.remaining =
-            header(headers, "X-Rate-Limit-Remaining").and_then(|v| v.trim().parse().ok());
+            header_value(headers, "X-Rate-Limit-Remaining").and_then(|v| v.trim().parse().ok());
         if let Some(secs) =
-            header(headers, "X-Rate-Limit-Window").and_then(|v| v.trim().parse::<u64>().ok())
+            header_value(headers, "X-Rate-Limit-Window").and_then(|v| v.trim().parse::<u64>().ok())
         {
             budget.window = Duration::from_secs(secs).min(LONGEST_WAIT);
         }

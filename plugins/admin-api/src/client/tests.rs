@@ -2,14 +2,14 @@
 
 use std::collections::VecDeque;
 
+use connector_kit::testing::{Reply, ScriptedHost, json_ok, no_content, respond};
+use connector_kit::wit::http::HttpError;
+use connector_kit::wit::types::Entity;
 use connector_kit::{BaseUrl, Secret};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::auth::Access;
-use crate::testing::{Reply, ScriptedHost, json_ok, no_content, respond};
-use crate::wit::http::HttpError;
-use crate::wit::types::Entity;
 
 const API: &str = "http://127.0.0.1:7/inContactAPI/services/v27.0";
 const TOKEN_1: &str = "tok-AAAA-1111";

@@ -1,9 +1,10 @@
 //! The kinds other than users: teams (with their feature flags), security profiles,
 //! campaigns, dispositions and agent statuses, each a flat record.
 
-use crate::mapping::sorted_extra;
-use crate::wit::types::{NamedItem, SecurityProfile, Team};
 use connector_kit::fields::{FieldError, Fields};
+use connector_kit::wit::types::{NamedItem, SecurityProfile, Team};
+
+use crate::mapping::sorted_extra;
 
 /// Team flags and the feature names they stand for. `wfm2Enabled` as "WFM Advanced" is the
 /// assumption of `sim/ACD-WIRE.md`.
@@ -108,11 +109,11 @@ pub(super) fn map_agent_status(f: Fields<'_>) -> Result<NamedItem, FieldError> {
 
 #[cfg(test)]
 mod tests {
+    use connector_kit::wit::types::{Entity, KeyValue, Kind};
     use serde_json::json;
 
     use super::*;
     use crate::mapping::{Profiles, map_record, profile_entry};
-    use crate::wit::types::{Entity, KeyValue, Kind};
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<KeyValue> {
         pairs

@@ -3,7 +3,7 @@
 //! page read through the library.
 
 use ccsync_admin_api::Client;
-use ccsync_admin_api::testing::{Reply, ScriptedHost, json_ok, respond};
+use connector_kit::testing::{Reply, ScriptedHost, json_ok, respond};
 use serde_json::{Value, json};
 
 use super::*;

@@ -1,12 +1,11 @@
 //! The client's request flow over a scripted host: every request it sends is checked against
 //! the script, in order, and answered from it.
 
-use std::collections::VecDeque;
-
+use connector_kit::testing::{Reply, ScriptedHost, respond};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::wit::http::Header;
+use crate::wit::http::HttpError;
 use crate::wit::types::{NamedItem, User};
 
 const API: &str = "http://127.0.0.1:7/api/v1";
@@ -14,76 +13,6 @@ const TOKEN: &str = "POST http://127.0.0.1:7/api/v1/auth/token";
 const TOKEN_1: &str = "tok-AAAA-1111";
 const TOKEN_2: &str = "tok-BBBB-2222";
 const SECRET: &str = "client-SECRET-x";
-
-type Reply = Result<Response, HttpError>;
-
-/// A host that answers from a script and checks each request against it, in order.
-#[derive(Default)]
-struct Fake {
-    script: VecDeque<(String, Reply)>,
-    sent: Vec<Request>,
-    logs: Vec<String>,
-}
-
-impl Fake {
-    fn expect(mut self, call: impl Into<String>, reply: Reply) -> Self {
-        self.script.push_back((call.into(), reply));
-        self
-    }
-
-    fn assert_done(&self) {
-        assert!(
-            self.script.is_empty(),
-            "requests never sent: {:?}",
-            self.script.iter().map(|(c, _)| c).collect::<Vec<_>>()
-        );
-    }
-
-    /// The JSON body of the `n`th request sent.
-    fn body(&self, n: usize) -> Value {
-        serde_json::from_slice(self.sent[n].body.as_deref().unwrap_or(b"null")).unwrap()
-    }
-
-    fn authorization(&self, n: usize) -> &str {
-        self.sent[n]
-            .headers
-            .iter()
-            .find(|h| h.name == "Authorization")
-            .map(|h| h.value.as_str())
-            .unwrap_or_default()
-    }
-}
-
-impl Host for Fake {
-    fn send(&mut self, request: &Request) -> Reply {
-        self.sent.push(request.clone());
-        let call = format!("{} {}", request.method, request.url);
-        let (expected, reply) = self
-            .script
-            .pop_front()
-            .unwrap_or_else(|| panic!("unexpected request {call}"));
-        assert_eq!(call, expected);
-        reply
-    }
-
-    fn log(&mut self, _level: Level, message: &str) {
-        self.logs.push(message.to_string());
-    }
-}
-
-fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    Ok(Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(n, v)| Header {
-                name: n.to_string(),
-                value: v.to_string(),
-            })
-            .collect(),
-        body: body.as_bytes().to_vec(),
-    })
-}
 
 fn json_reply(status: u16, body: Value) -> Reply {
     respond(status, &[], &body.to_string())
@@ -160,7 +89,7 @@ fn campaign() -> Entity {
 
 #[test]
 fn a_read_gets_a_token_then_pages_on_with_the_cursor_until_there_is_no_next() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             api("GET", "/users?page=1&pageSize=2"),
@@ -199,7 +128,7 @@ fn a_read_gets_a_token_then_pages_on_with_the_cursor_until_there_is_no_next() {
 
 #[test]
 fn a_refused_token_is_renewed_once_and_the_request_sent_again() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("POST", "/campaigns"), invalid_token())
         .expect(TOKEN, token(TOKEN_2))
@@ -217,7 +146,7 @@ fn a_refused_token_is_renewed_once_and_the_request_sent_again() {
 
 #[test]
 fn a_refusal_of_the_renewed_token_is_unauthorized() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("GET", "/users?page=1&pageSize=1"), invalid_token())
         .expect(TOKEN, token(TOKEN_2))
@@ -239,7 +168,7 @@ fn refused_client_credentials_are_unauthorized_naming_the_settings() {
         401,
         json!({"error": {"code": "invalid_client", "message": "Unknown client or wrong client secret"}}),
     );
-    let mut host = Fake::default().expect(TOKEN, refused);
+    let mut host = ScriptedHost::default().expect(TOKEN, refused);
     let error = client().check(&mut host).unwrap_err();
     assert!(
         matches!(&error, Error::Unauthorized(m) if m.contains("check client-id and client-secret")),
@@ -249,16 +178,18 @@ fn refused_client_credentials_are_unauthorized_naming_the_settings() {
 
 #[test]
 fn a_create_sends_what_the_entity_says_with_the_external_id_and_no_password() {
-    let mut host = Fake::default().expect(TOKEN, token(TOKEN_1)).expect(
-        api("POST", "/users"),
-        json_reply(201, wire_user(1050, Some("acme/user/100005"))),
-    );
+    let mut host = ScriptedHost::default()
+        .expect(TOKEN, token(TOKEN_1))
+        .expect(
+            api("POST", "/users"),
+            json_reply(201, wire_user(1050, Some("acme/user/100005"))),
+        );
     let id = client()
         .create(&mut host, &agent(), "acme/user/100005")
         .unwrap();
     assert_eq!(id, "1050");
     assert_eq!(
-        host.body(1),
+        host.json_body(1),
         json!({"externalId": "acme/user/100005", "username": "ada.lovelace",
             "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com",
             "active": true, "groups": ["Call Center Agents"]})
@@ -280,7 +211,7 @@ fn a_create_that_meets_its_external_id_updates_that_record_and_returns_its_id() 
         409,
         json!({"error": {"code": "conflict", "message": "exists", "existingId": 1077}}),
     );
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("POST", "/users"), conflict)
         .expect(
@@ -291,15 +222,15 @@ fn a_create_that_meets_its_external_id_updates_that_record_and_returns_its_id() 
         .create(&mut host, &agent(), "acme/user/100005")
         .unwrap();
     assert_eq!(id, "1077");
-    assert!(host.body(2).get("externalId").is_none());
-    assert_eq!(host.body(2)["username"], "ada.lovelace");
+    assert!(host.json_body(2).get("externalId").is_none());
+    assert_eq!(host.json_body(2)["username"], "ada.lovelace");
     assert!(host.logs.iter().any(|l| l.contains("updating it instead")));
     host.assert_done();
 }
 
 #[test]
 fn a_conflict_that_does_not_name_the_record_is_resolved_by_a_look_up() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("POST", "/campaigns"), respond(409, &[], ""))
         .expect(
@@ -325,7 +256,7 @@ fn a_conflicting_record_removed_meanwhile_is_transient() {
         404,
         json!({"error": {"code": "not_found", "message": "no user"}}),
     );
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("POST", "/users"), conflict)
         .expect(api("PATCH", "/users/1077"), gone);
@@ -338,7 +269,7 @@ fn a_conflicting_record_removed_meanwhile_is_transient() {
 
 #[test]
 fn a_lost_create_reply_is_transient_and_the_connector_never_sends_the_create_again() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("POST", "/users"), Err(HttpError::Timeout));
     assert_eq!(
@@ -355,7 +286,7 @@ fn a_record_ivinex_refuses_is_rejected_naming_the_field() {
         json!({"error": {"code": "validation_failed", "message": "The user was not saved",
             "fields": [{"field": "username", "message": "'admin' is already taken by user 1001"}]}}),
     );
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("POST", "/users"), invalid);
     assert_eq!(
@@ -370,7 +301,7 @@ fn a_record_ivinex_refuses_is_rejected_naming_the_field() {
 fn find_answers_the_id_of_exactly_that_external_id_or_none() {
     let list = |items: Value| json_reply(200, json!({"items": items, "next": null}));
     let path = api("GET", "/users?externalId=acme%2Fuser%2F1+x");
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             path.clone(),
@@ -392,7 +323,7 @@ fn find_answers_the_id_of_exactly_that_external_id_or_none() {
 
 #[test]
 fn get_maps_the_record_and_answers_none_for_a_missing_one() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             api("GET", "/agent-statuses/1011"),
@@ -434,13 +365,15 @@ fn get_maps_the_record_and_answers_none_for_a_missing_one() {
 
 #[test]
 fn an_update_of_a_record_ivinex_no_longer_has_is_not_found() {
-    let mut host = Fake::default().expect(TOKEN, token(TOKEN_1)).expect(
-        api("PATCH", "/campaigns/1200"),
-        json_reply(
-            404,
-            json!({"error": {"code": "not_found", "message": "no campaign with id 1200"}}),
-        ),
-    );
+    let mut host = ScriptedHost::default()
+        .expect(TOKEN, token(TOKEN_1))
+        .expect(
+            api("PATCH", "/campaigns/1200"),
+            json_reply(
+                404,
+                json!({"error": {"code": "not_found", "message": "no campaign with id 1200"}}),
+            ),
+        );
     let mut c = client();
     assert_eq!(
         c.update(&mut host, "1200", &campaign()),
@@ -453,7 +386,7 @@ fn an_update_of_a_record_ivinex_no_longer_has_is_not_found() {
         Err(Error::NotFound(_))
     ));
     assert_eq!(
-        host.body(1),
+        host.json_body(1),
         json!({"name": "Sales", "active": true, "list": "CC Campaigns"})
     );
     host.assert_done();
@@ -462,7 +395,7 @@ fn an_update_of_a_record_ivinex_no_longer_has_is_not_found() {
 #[test]
 fn rate_limits_server_errors_and_lost_connections_tell_the_host_to_wait_or_retry() {
     let page = api("GET", "/dispositions?page=1&pageSize=2");
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(page.clone(), respond(429, &[("Retry-After", "3")], ""))
         .expect(page.clone(), respond(503, &[], ""))
@@ -483,7 +416,7 @@ fn rate_limits_server_errors_and_lost_connections_tell_the_host_to_wait_or_retry
 
 #[test]
 fn teams_and_security_profiles_are_unsupported_without_a_request() {
-    let mut host = Fake::default();
+    let mut host = ScriptedHost::default();
     let mut c = client();
     assert!(matches!(
         c.read(&mut host, Kind::Team, None, None),
@@ -498,7 +431,7 @@ fn teams_and_security_profiles_are_unsupported_without_a_request() {
 
 #[test]
 fn logs_never_carry_tokens_or_secrets() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(api("GET", "/users?page=1&pageSize=1"), invalid_token())
         .expect(TOKEN, token(TOKEN_2))

@@ -2,9 +2,9 @@
 //! expires, and once on a 401), paced requests that never spend a rate-limit group's budget
 //! past zero, and the directory calls built on them (`reads`, `search`).
 //!
-//! Everything reaches the network through [`Host`], which the component implements with the
-//! WIT `http`/`log` imports and the monotonic clock, and the unit tests implement with a
-//! scripted fake and a hand-moved clock, so the whole flow is tested natively.
+//! Everything reaches the network through connector-kit's [`Host`], which the component
+//! implements with the WIT `http`/`log` imports and the monotonic clock, and the unit tests
+//! with a scripted fake and a hand-moved clock, so the whole flow is tested natively.
 
 mod reads;
 mod search;
@@ -13,13 +13,15 @@ mod tests;
 
 use std::time::{Duration, Instant};
 
-use connector_kit::Secret;
+use connector_kit::classify::retry_after_ms;
+use connector_kit::grant::Renewal;
+use connector_kit::{Host, Secret, header};
 
-use crate::auth::{self, TOKEN_WHAT, header};
-use crate::classify::{classify_http_error, classify_status, describe, retry_after_ms};
+use crate::auth::{self, TOKEN_WHAT};
+use crate::classify::RINGCENTRAL;
 use crate::pacing::{Pacer, Route, wait_ms};
 use crate::settings::Settings;
-use crate::wit::http::{HttpError, Request, Response};
+use crate::wit::http::{Request, Response};
 use crate::wit::log::Level;
 use crate::wit::types::Error;
 use search::SearchProgress;
@@ -30,16 +32,6 @@ pub const ACCOUNT_PATH: &str = "/restapi/v1.0/account/~";
 /// The longest a token is renewed before it expires; a short-lived token is renewed after
 /// nine tenths of its life instead.
 const RENEW_AHEAD: Duration = Duration::from_secs(60);
-
-/// What the connector needs from the host.
-pub trait Host {
-    /// Sends one HTTP request.
-    fn send(&mut self, request: &Request) -> Result<Response, HttpError>;
-    /// Writes one log line (never a secret).
-    fn log(&mut self, level: Level, message: &str);
-    /// A monotonic clock reading, for token lifetimes and rate-limit windows.
-    fn now(&self) -> Instant;
-}
 
 /// An access token, when to renew it and when it expires (both `None` when the grant did not
 /// say how long the token lives: it is then kept until a 401).
@@ -129,7 +121,7 @@ impl Client {
             .settings
             .base_url
             .join(&format!("{ACCOUNT_PATH}{path_and_query}"));
-        let mut renewed = false;
+        let mut renewal = Renewal::default();
         loop {
             if self.held_token(host.now()).is_some() {
                 self.pace(host, &[route])?;
@@ -148,26 +140,16 @@ impl Client {
             };
             let response = host
                 .send(&request)
-                .map_err(|e| classify_http_error(what, &e))?;
+                .map_err(|e| RINGCENTRAL.http_error(what, &e))?;
             self.pacer.observe(route, &response.headers, host.now());
             match response.status {
                 200..=299 => return Ok(response),
                 401 => {
                     self.token = None;
-                    if renewed {
-                        return Err(Error::Unauthorized(format!(
-                            "{}, even with a renewed token",
-                            describe(what, &response)
-                        )));
-                    }
-                    renewed = true;
-                    host.log(
-                        Level::Debug,
-                        &format!("{what}: token refused (401); renewing it and retrying once"),
-                    );
+                    renewal.after_refusal(&RINGCENTRAL, host, what, &response)?;
                 }
                 429 => return Err(self.limited(host, route, what, &response)),
-                _ => return Err(classify_status(what, &response)),
+                _ => return Err(RINGCENTRAL.status(what, &response)),
             }
         }
     }
@@ -187,7 +169,7 @@ impl Client {
             Level::Warn,
             &format!(
                 "{}; nothing of its group for {ms} ms",
-                describe(what, response)
+                RINGCENTRAL.describe(what, response)
             ),
         );
         Error::RateLimited(ms)
@@ -205,7 +187,7 @@ impl Client {
         self.pace(host, &[Route::Token])?;
         let response = host
             .send(&auth::token_request(&self.settings))
-            .map_err(|e| classify_http_error(TOKEN_WHAT, &e))?;
+            .map_err(|e| RINGCENTRAL.http_error(TOKEN_WHAT, &e))?;
         let received = host.now();
         self.pacer
             .observe(Route::Token, &response.headers, received);

@@ -1,9 +1,10 @@
 //! The token, its renewal, error classification and what the logs may carry.
 
 use connector_kit::Secret;
+use connector_kit::grant::basic_authorization;
 
 use super::*;
-use crate::auth::basic_authorization;
+use crate::wit::http::HttpError;
 use crate::wit::types::{Error, Kind};
 
 fn check_list() -> String {
@@ -12,7 +13,7 @@ fn check_list() -> String {
 
 #[test]
 fn the_jwt_grant_authenticates_the_client_and_its_token_every_directory_request() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(check_list(), page(vec![], false))
         .expect(users_page(1), page(vec![], false));
@@ -31,7 +32,7 @@ fn the_jwt_grant_authenticates_the_client_and_its_token_every_directory_request(
 #[test]
 fn a_401_renews_the_token_and_retries_the_request_once() {
     let expired = r#"{"errorCode":"OAU-128","message":"Access token expired"}"#;
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(check_list(), respond(401, &[], expired))
         .expect(TOKEN, token(TOKEN_2))
@@ -50,7 +51,7 @@ fn a_second_401_after_renewal_is_unauthorized() {
             r#"{"errorCode":"OAU-213","message":"Token not found"}"#,
         )
     };
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(check_list(), unknown())
         .expect(TOKEN, token(TOKEN_2))
@@ -68,7 +69,7 @@ fn a_second_401_after_renewal_is_unauthorized() {
 
 #[test]
 fn a_refused_grant_is_unauthorized_naming_the_settings() {
-    let mut host = Fake::default().expect(
+    let mut host = ScriptedHost::default().expect(
         TOKEN,
         respond(
             400,
@@ -85,7 +86,7 @@ fn a_refused_grant_is_unauthorized_naming_the_settings() {
 
 #[test]
 fn the_token_is_renewed_ahead_of_its_expiry() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(users_page(1), page(vec![], false))
         .expect(users_page(1), page(vec![], false))
@@ -104,7 +105,7 @@ fn the_token_is_renewed_ahead_of_its_expiry() {
 
 #[test]
 fn a_short_lived_token_is_renewed_after_nine_tenths_of_its_life() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token_for(TOKEN_1, 60))
         .expect(users_page(1), page(vec![], false))
         .expect(TOKEN, token_for(TOKEN_2, 60))
@@ -118,7 +119,7 @@ fn a_short_lived_token_is_renewed_after_nine_tenths_of_its_life() {
 
 #[test]
 fn http_statuses_and_failures_are_classified_for_the_host() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             users_page(1),
@@ -177,7 +178,7 @@ fn http_statuses_and_failures_are_classified_for_the_host() {
 
 #[test]
 fn logs_and_debug_output_never_carry_tokens_or_secrets() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(check_list(), respond(401, &[], ""))
         .expect(TOKEN, token(TOKEN_2))

@@ -5,15 +5,13 @@ mod flow;
 mod pacing;
 mod reads;
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use connector_kit::testing::{Reply, ScriptedHost, respond};
 use serde_json::{Value, json};
 
-use super::{Client, Host};
+use super::Client;
 use crate::settings::Settings;
-use crate::wit::http::{Header, HttpError, Request, Response};
-use crate::wit::log::Level;
 use crate::wit::types::{Entity, Page};
 
 const BASE: &str = "http://127.0.0.1:7";
@@ -23,94 +21,6 @@ const TOKEN_1: &str = "tok-AAAA-1111";
 const TOKEN_2: &str = "tok-BBBB-2222";
 const CLIENT_SECRET: &str = "client-SECRET-x";
 const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.SIGNATURE-z";
-
-type Reply = Result<Response, HttpError>;
-
-/// A host that answers from a script, checks each request against it, and has a clock that
-/// only moves when a test moves it.
-struct Fake {
-    script: VecDeque<(String, Reply)>,
-    sent: Vec<Request>,
-    logs: Vec<String>,
-    start: Instant,
-    elapsed: Duration,
-}
-
-impl Default for Fake {
-    fn default() -> Self {
-        Self {
-            script: VecDeque::new(),
-            sent: Vec::new(),
-            logs: Vec::new(),
-            start: Instant::now(),
-            elapsed: Duration::ZERO,
-        }
-    }
-}
-
-impl Fake {
-    fn expect(mut self, call: impl Into<String>, reply: Reply) -> Self {
-        self.script.push_back((call.into(), reply));
-        self
-    }
-
-    fn then(&mut self, call: impl Into<String>, reply: Reply) {
-        self.script.push_back((call.into(), reply));
-    }
-
-    fn advance(&mut self, by: Duration) {
-        self.elapsed += by;
-    }
-
-    fn assert_done(&self) {
-        let left: Vec<_> = self.script.iter().map(|(c, _)| c).collect();
-        assert!(left.is_empty(), "requests never made: {left:?}");
-    }
-
-    fn authorization(&self, index: usize) -> &str {
-        self.sent[index]
-            .headers
-            .iter()
-            .find(|h| h.name == "Authorization")
-            .map(|h| h.value.as_str())
-            .unwrap_or_default()
-    }
-}
-
-impl Host for Fake {
-    fn send(&mut self, request: &Request) -> Reply {
-        self.sent.push(request.clone());
-        let call = format!("{} {}", request.method, request.url);
-        let (expected, reply) = self
-            .script
-            .pop_front()
-            .unwrap_or_else(|| panic!("unexpected request {call}"));
-        assert_eq!(call, expected);
-        reply
-    }
-
-    fn log(&mut self, _level: Level, message: &str) {
-        self.logs.push(message.to_string());
-    }
-
-    fn now(&self) -> Instant {
-        self.start + self.elapsed
-    }
-}
-
-fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    Ok(Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(n, v)| Header {
-                name: n.to_string(),
-                value: v.to_string(),
-            })
-            .collect(),
-        body: body.as_bytes().to_vec(),
-    })
-}
 
 /// The rate-limit headers of a reply in `group` with `remaining` left of a 60 s window.
 fn limits(group: &'static str, remaining: u32) -> [(&'static str, String); 4] {

@@ -6,7 +6,7 @@ use crate::wit::types::{Error, Kind};
 
 #[test]
 fn a_spent_budget_answers_rate_limited_without_sending_until_a_window_has_passed() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(users_page(1), page_with(vec![], false, Some(1)))
         .expect(users_page(1), page_with(vec![], false, Some(0)));
@@ -36,14 +36,16 @@ fn a_spent_budget_answers_rate_limited_without_sending_until_a_window_has_passed
 
 #[test]
 fn a_429_blocks_its_group_for_retry_after_so_no_request_restarts_the_penalty() {
-    let mut host = Fake::default().expect(TOKEN, token(TOKEN_1)).expect(
-        users_page(1),
-        respond(
-            429,
-            &[("Retry-After", "60"), ("X-Rate-Limit-Group", "Medium")],
-            r#"{"errorCode":"CMN-301","message":"Request rate exceeded"}"#,
-        ),
-    );
+    let mut host = ScriptedHost::default()
+        .expect(TOKEN, token(TOKEN_1))
+        .expect(
+            users_page(1),
+            respond(
+                429,
+                &[("Retry-After", "60"), ("X-Rate-Limit-Group", "Medium")],
+                r#"{"errorCode":"CMN-301","message":"Request rate exceeded"}"#,
+            ),
+        );
     let mut c = client();
     assert_eq!(
         c.read(&mut host, Kind::User, None, None),
@@ -74,7 +76,7 @@ fn token_requests_are_paced_in_their_own_group_and_a_due_renewal_waits_while_the
             &serde_json::json!({"access_token": TOKEN_1, "expires_in": 10}).to_string(),
         )
     };
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token_reply)
         .expect(users_page(1), page_with(vec![], false, Some(30)))
         .expect(users_page(1), page_with(vec![], false, Some(29)));
@@ -101,10 +103,12 @@ fn token_requests_are_paced_in_their_own_group_and_a_due_renewal_waits_while_the
 
 #[test]
 fn a_search_interrupted_by_pacing_resumes_where_it_stopped() {
-    let mut host = Fake::default().expect(TOKEN, token(TOKEN_1)).expect(
-        users_page(1),
-        page_with(vec![extension(1, "Ann", "a@x", "Enabled")], true, Some(0)),
-    );
+    let mut host = ScriptedHost::default()
+        .expect(TOKEN, token(TOKEN_1))
+        .expect(
+            users_page(1),
+            page_with(vec![extension(1, "Ann", "a@x", "Enabled")], true, Some(0)),
+        );
     let mut c = client();
     assert_eq!(
         c.search_users(&mut host, "ann"),

@@ -7,7 +7,7 @@ use crate::wit::types::{Error, Kind};
 
 #[test]
 fn a_full_read_pages_users_of_every_status_a_thousand_at_a_time_with_the_page_as_cursor() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             users_page(1),
@@ -41,10 +41,12 @@ fn a_full_read_pages_users_of_every_status_a_thousand_at_a_time_with_the_page_as
 fn a_record_that_cannot_be_mapped_is_reported_and_the_rest_of_the_page_is_mapped() {
     let mut broken = extension(2, "Bob", "bob@x.com", "Enabled");
     broken["contact"] = json!("<malformed contact>");
-    let mut host = Fake::default().expect(TOKEN, token(TOKEN_1)).expect(
-        users_page(1),
-        page(vec![extension(1, "Ann", "a@x", "Enabled"), broken], false),
-    );
+    let mut host = ScriptedHost::default()
+        .expect(TOKEN, token(TOKEN_1))
+        .expect(
+            users_page(1),
+            page(vec![extension(1, "Ann", "a@x", "Enabled"), broken], false),
+        );
     let read = client().read(&mut host, Kind::User, None, None).unwrap();
     assert_eq!(user_ids(&read), ["1"]);
     assert_eq!(read.invalid.len(), 1);
@@ -58,7 +60,7 @@ fn a_record_that_cannot_be_mapped_is_reported_and_the_rest_of_the_page_is_mapped
 
 #[test]
 fn other_kinds_and_foreign_cursors_are_refused_without_a_request() {
-    let mut host = Fake::default();
+    let mut host = ScriptedHost::default();
     let mut c = client();
     assert!(matches!(
         c.read(&mut host, Kind::Team, None, None),
@@ -80,7 +82,7 @@ fn other_kinds_and_foreign_cursors_are_refused_without_a_request() {
 #[test]
 fn get_answers_the_extension_or_none_on_404_or_an_id_that_is_no_number() {
     let one = format!("{LIST}/2570000001");
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             one.clone(),
@@ -128,7 +130,7 @@ fn lookup_query(batch: &[String], page: u32) -> String {
 #[test]
 fn fifty_addresses_are_one_request_and_more_are_batched_by_fifty() {
     let all = emails(120);
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(lookup_query(&all[..50], 1), page(vec![], false));
     let mut c = client();
@@ -150,7 +152,7 @@ fn look_ups_are_trimmed_case_folded_deduplicated_and_return_every_status_once() 
         "  ".to_string(),
     ];
     let normalized = ["ann@x.com".to_string(), "bob@x.com".to_string()];
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             lookup_query(&normalized, 1),
@@ -177,7 +179,7 @@ fn look_ups_are_trimmed_case_folded_deduplicated_and_return_every_status_once() 
 
 #[test]
 fn search_pages_the_directory_and_keeps_names_that_contain_the_query() {
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(
             users_page(1),
@@ -208,7 +210,7 @@ fn search_stops_reading_once_it_has_a_hundred_matches() {
     let many: Vec<_> = (1..=120)
         .map(|i| extension(i, "Lee", "l@x", "Enabled"))
         .collect();
-    let mut host = Fake::default()
+    let mut host = ScriptedHost::default()
         .expect(TOKEN, token(TOKEN_1))
         .expect(users_page(1), page(many, true));
     let found = client().search_users(&mut host, "lee").unwrap();

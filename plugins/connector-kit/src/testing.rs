@@ -1,37 +1,73 @@
 //! What the connectors' native unit tests share (feature `test-support`): a host that answers
-//! from a script, reply builders, and the check that a `plugin.toml` declares what `describe()`
-//! returns.
+//! from a script on a clock moved by hand, reply builders, and the check that a `plugin.toml`
+//! declares what `describe()` returns.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::endpoint::kind_name;
-use crate::host::{Host, header};
+use crate::classify::{Classifier, quote_body};
+use crate::host::{Host, header, header_value};
+use crate::kind::kind_name;
 use crate::wit::http::{HttpError, Request, Response};
 use crate::wit::log::Level;
 use crate::wit::types::Kind;
+
+/// A classifier for tests of code that classifies: a failed response's body is its
+/// explanation, messages point at `base-url`, replies are made smaller with `page-size`.
+pub const CLASSIFIER: Classifier = Classifier {
+    explain: |response| quote_body(&response.body),
+    url_settings: "base-url",
+    origin: "the origin",
+    page_size: Some("page-size"),
+};
 
 /// What the scripted host answers to one request.
 pub type Reply = Result<Response, HttpError>;
 
 /// A host that answers from a script and checks each request (`METHOD url`) against it, in
-/// order. It panics on a request the script does not expect.
-#[derive(Debug, Default)]
+/// order, with a clock that only moves when a test moves it. It panics on a request the
+/// script does not expect.
+#[derive(Debug)]
 pub struct ScriptedHost {
     script: VecDeque<(String, Reply)>,
     /// Every request sent, in order.
     pub sent: Vec<Request>,
     /// Every log line written, in order.
     pub logs: Vec<String>,
+    start: Instant,
+    elapsed: Duration,
+}
+
+impl Default for ScriptedHost {
+    fn default() -> Self {
+        Self {
+            script: VecDeque::new(),
+            sent: Vec::new(),
+            logs: Vec::new(),
+            start: Instant::now(),
+            elapsed: Duration::ZERO,
+        }
+    }
 }
 
 impl ScriptedHost {
     /// Expects the request `call` (`METHOD url`) next, after those already expected, and
     /// answers it with `reply`.
     pub fn expect(mut self, call: impl Into<String>, reply: Reply) -> Self {
-        self.script.push_back((call.into(), reply));
+        self.then(call, reply);
         self
+    }
+
+    /// [`expect`](Self::expect), on a host already in use.
+    pub fn then(&mut self, call: impl Into<String>, reply: Reply) {
+        self.script.push_back((call.into(), reply));
+    }
+
+    /// Moves the clock on.
+    pub fn advance(&mut self, by: Duration) {
+        self.elapsed += by;
     }
 
     /// Panics when an expected request was never made.
@@ -42,12 +78,7 @@ impl ScriptedHost {
 
     /// The value of header `name` of the `index`th request sent, or `""`.
     pub fn header(&self, index: usize, name: &str) -> &str {
-        self.sent[index]
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
-            .unwrap_or_default()
+        header_value(&self.sent[index].headers, name).unwrap_or_default()
     }
 
     /// The `Authorization` header of the `index`th request sent, or `""`.
@@ -78,15 +109,24 @@ impl Host for ScriptedHost {
     fn log(&mut self, _level: Level, message: &str) {
         self.logs.push(message.to_string());
     }
+
+    fn now(&self) -> Instant {
+        self.start + self.elapsed
+    }
 }
 
 /// A response with this status, headers and body.
-pub fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    Ok(Response {
+pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+    Response {
         status,
         headers: headers.iter().map(|(n, v)| header(n, v)).collect(),
         body: body.as_bytes().to_vec(),
-    })
+    }
+}
+
+/// The scripted host's reply: a response with this status, headers and body.
+pub fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    Ok(response(status, headers, body))
 }
 
 /// A 200 with this JSON body.
@@ -94,7 +134,7 @@ pub fn json_ok(body: Value) -> Reply {
     respond(200, &[], &body.to_string())
 }
 
-/// A 204 with an empty body (the Admin API's "nothing left").
+/// A 204 with an empty body.
 pub fn no_content() -> Reply {
     respond(204, &[], "")
 }
