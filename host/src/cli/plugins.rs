@@ -1,0 +1,132 @@
+//! The arguments of plugin files, vendor keys and the trust store (`ccsync plugin`, `key`,
+//! `trust`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Print what a plugin claims (its embedded manifest and signatures, read without running
+    /// it) and what its describe() returns (run in the sandbox, with no network).
+    Inspect(InspectArgs),
+    /// Embed a manifest and add an Ed25519 signature to a plugin component.
+    Sign(SignArgs),
+    /// Print who signed a plugin and whether this host would load it.
+    Verify(VerifyArgs),
+    /// Embed a manifest without signing: a development build, loadable only with
+    /// `allow_unsigned`.
+    EmbedManifest(EmbedManifestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedManifestArgs {
+    /// The plugin component (.wasm).
+    pub file: PathBuf,
+    /// The plugin's manifest (plugin.toml).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// Where to write the component (default: replace FILE).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The plugin component (.wasm).
+    pub file: PathBuf,
+    /// Only read the embedded manifest and signatures; do not run describe().
+    #[arg(long)]
+    pub no_run: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The plugin component (.wasm) to sign.
+    pub file: PathBuf,
+    /// The vendor's secret key file (from `ccsync key generate`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The plugin's manifest (plugin.toml).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// Where to write the signed component (default: replace FILE).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The plugin component (.wasm).
+    pub file: PathBuf,
+    /// The trust store to check against (default: the one in the config's data directory).
+    #[arg(long)]
+    pub trust_store: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Write a new Ed25519 key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub.
+    Generate(KeyGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyGenerateArgs {
+    /// The files' path prefix; existing files are never overwritten.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust a vendor's public key.
+    Add(TrustAddArgs),
+    /// List trusted and revoked keys.
+    List(TrustListArgs),
+    /// Revoke a key, permanently: plugins signed only by it are refused from now on.
+    Revoke(TrustRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustStoreArg {
+    /// The trust store file (default: the one in the config's data directory).
+    #[arg(long)]
+    pub trust_store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustAddArgs {
+    /// The vendor's public key file (PREFIX.pub).
+    pub public_key: PathBuf,
+    /// Who the key belongs to.
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub store: TrustStoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: TrustStoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustRevokeArgs {
+    /// The key id (16 hex digits, as `ccsync trust list` shows it).
+    pub key_id: String,
+    /// Why (recorded with the revocation).
+    #[arg(long, default_value = "revoked by the operator")]
+    pub reason: String,
+    #[command(flatten)]
+    pub store: TrustStoreArg,
+}
