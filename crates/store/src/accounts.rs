@@ -22,7 +22,7 @@ use rusqlite::{Connection, ToSql, TransactionBehavior, params, params_from_iter}
 use serde::Serialize;
 
 use crate::Store;
-use crate::codec::{Filters, RowReader, limit_arg, now_text, text_enum, timestamp_text};
+use crate::codec::{Filters, RowReader, id_list, limit_arg, now_text, text_enum, timestamp_text};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{FieldChange, LogAction};
 use crate::runs::{self, RunId};
@@ -728,21 +728,6 @@ fn account_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<Account
         store,
         tenant,
         source_id,
-    })
-}
-
-fn id_list<S: AsRef<str>>(
-    ids: &[S],
-    op: &'static str,
-    key: impl FnOnce() -> String,
-) -> Result<String> {
-    serde_json::to_string(&ids.iter().map(AsRef::as_ref).collect::<Vec<_>>()).map_err(|source| {
-        StoreError::Encode {
-            op,
-            key: key(),
-            what: "the id list",
-            source,
-        }
     })
 }
 

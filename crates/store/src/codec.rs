@@ -229,6 +229,23 @@ pub(crate) fn where_clause(conditions: &[&str]) -> String {
     }
 }
 
+/// A list of ids as one JSON parameter, for `IN (SELECT value FROM json_each(?))`: one
+/// statement, prepared once, serves any number of ids.
+pub(crate) fn id_list<S: AsRef<str>>(
+    ids: &[S],
+    op: &'static str,
+    key: impl FnOnce() -> String,
+) -> Result<String> {
+    serde_json::to_string(&ids.iter().map(AsRef::as_ref).collect::<Vec<_>>()).map_err(|source| {
+        StoreError::Encode {
+            op,
+            key: key(),
+            what: "the id list",
+            source,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

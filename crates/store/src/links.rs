@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use crate::Store;
-use crate::codec::{Filters, RowReader, limit_arg, now_text, text_enum};
+use crate::codec::{Filters, RowReader, id_list, limit_arg, now_text, text_enum};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::FieldChange;
 use crate::runs::{self, RunId};
@@ -392,12 +392,7 @@ impl Store {
     ) -> Result<HashMap<String, Link>> {
         const OP: &str = "links_by_ids";
         let key = || format!("flow {flow}, {tenant}/{kind}, {} ids", ids.len());
-        let ids_json = serde_json::to_string(ids).map_err(|source| StoreError::Encode {
-            op: OP,
-            key: key(),
-            what: "the ids",
-            source,
-        })?;
+        let ids_json = id_list(ids, OP, key)?;
         let mut stmt = self
             .conn
             .prepare_cached(&format!(

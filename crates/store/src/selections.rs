@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use crate::Store;
-use crate::codec::now_text;
+use crate::codec::{id_list, now_text};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::links::{LinkAction, LinkChange, LinkContext, LinkOrigin, append_log};
 
@@ -38,12 +38,7 @@ impl Store {
     ) -> Result<HashSet<String>> {
         const OP: &str = "selected";
         let key = || format!("flow {flow}, {tenant}/{kind}");
-        let ids_json = serde_json::to_string(ids).map_err(|source| StoreError::Encode {
-            op: OP,
-            key: key(),
-            what: "the ids",
-            source,
-        })?;
+        let ids_json = id_list(ids, OP, key)?;
         let mut stmt = self
             .conn
             .prepare_cached(

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::accounts::{AccountContext, AccountStatus, append_entry};
-use crate::codec::{RowReader, now_text, text_enum, timestamp_text};
+use crate::codec::{RowReader, id_list, now_text, text_enum, timestamp_text};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{FieldChange, LogAction};
 
@@ -237,12 +237,7 @@ impl Store {
     ) -> Result<HashMap<String, WfoAccount>> {
         const OP: &str = "wfo_accounts_by_ids";
         let key = || format!("store {store}, tenant {tenant}, {} ids", ids.len());
-        let ids_json = serde_json::to_string(ids).map_err(|source| StoreError::Encode {
-            op: OP,
-            key: key(),
-            what: "the ids",
-            source,
-        })?;
+        let ids_json = id_list(ids, OP, key)?;
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
