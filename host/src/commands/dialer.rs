@@ -29,7 +29,7 @@ pub async fn run(
     }
 }
 
-/// The flow, refused unless it is a push flow.
+/// Refuses a flow that is not a push flow.
 fn push_flow(flow: &FlowConfig) -> anyhow::Result<()> {
     if flow.family.shape() != Shape::Push {
         bail!(
