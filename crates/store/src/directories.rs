@@ -1,7 +1,7 @@
 //! What a mapping flow last learned of its target's directory as a whole: when it last read
 //! it in full, how many users it held and how many requests that took. The mapping family
-//! weighs that cost against looking up only the users it must (RingCentral allows 40
-//! directory requests a minute), so the figures outlive the run that measured them.
+//! weighs that cost against looking up only the users it must (directories ration their
+//! requests per minute), so the figures outlive the run that measured them.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};

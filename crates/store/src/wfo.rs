@@ -40,7 +40,7 @@ CREATE TABLE wfo_accounts (
     team_id              TEXT,
     security_profile_id  TEXT,
     central_active       INTEGER NOT NULL CHECK (central_active IN (0, 1)),
-    -- On the `iWFO Enabled` team at the last sync (billing, rule H5).
+    -- On the team whose users are recorded and billed at the last sync (rule H5).
     team_enabled         INTEGER NOT NULL CHECK (team_enabled IN (0, 1)),
     -- WFO-local.
     agent                INTEGER NOT NULL CHECK (agent IN (0, 1)),
@@ -62,9 +62,9 @@ BEGIN
     SELECT RAISE(ABORT, 'WFO accounts are never deleted: deactivate them instead');
 END;
 
--- The account log learns a third origin, an operator's act (a WFO lock or deactivation), and
--- the actions of one (lock, unlock). SQLite cannot alter a CHECK: the table is rebuilt, rows,
--- ids, indexes and append-only triggers kept.
+-- The account log learns a third origin, an operator's act on one account (a WFO lock, logged
+-- as an update of `locked`, or a deactivation). SQLite cannot alter a CHECK: the table is
+-- rebuilt, rows, ids, indexes and append-only triggers kept.
 CREATE TABLE account_log_v9 (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     at         TEXT    NOT NULL,
@@ -139,7 +139,7 @@ pub struct WfoAccount {
     pub security_profile_id: Option<String>,
     /// Whether the user is active in Central.
     pub central_active: bool,
-    /// Whether the user's team was `iWFO Enabled` at the last sync (rule H5).
+    /// Whether the user was on the recorded (billed) team at the last sync (rule H5).
     pub team_enabled: bool,
     /// The Agent flag: on when the account was created, WFO-local after (rule H2).
     pub agent: bool,
@@ -194,7 +194,7 @@ impl WfoAccount {
             .collect()
     }
 
-    /// Whether the account is billed (rule H5): active in Central on the `iWFO Enabled` team,
+    /// Whether the account is billed (rule H5): active in Central on the recorded team,
     /// whatever WFO says of it (a locked or WFO-deactivated account is still billed).
     pub fn billed(&self) -> bool {
         self.central_active && self.team_enabled

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use ccsync_config::{FlowConfig, Shape};
-use ccsync_model::Kind;
 use ccsync_store::{RunId, RunMode, RunStatus};
 use jiff::Timestamp;
 
@@ -66,7 +65,7 @@ pub async fn run(config: &Path, allow_unsigned: bool, args: SyncArgs) -> anyhow:
 /// The flow narrowed to one of its kinds, for `--kind`: only a push flow's kinds stand on
 /// their own (a WFM or mapping run reads teams and profiles to decide on users).
 fn one_kind(mut flow: FlowConfig, kind: &str) -> anyhow::Result<FlowConfig> {
-    let kind: Kind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+    let kind = super::links::kind(kind)?;
     if flow.family.shape() != Shape::Push {
         bail!(
             "--kind: flow {} is a {} flow, whose kinds are synchronised together; only a push \

@@ -53,6 +53,7 @@ fn wfo_store(config: &Config, name: Option<&str>) -> anyhow::Result<String> {
         ),
         None => match stores.as_slice() {
             [one] => Ok((*one).to_owned()),
+            [] => bail!("the config has no WFO store"),
             _ => bail!(
                 "the config has several WFO stores ({}): name one with --store",
                 stores.join(", ")

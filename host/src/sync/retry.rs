@@ -74,7 +74,8 @@ pub async fn backoff(
 
 /// Calls a connector (`$call`, an expression with its `.await`) until it succeeds or `policy`
 /// allows no further attempt ([`backoff`]); the last error otherwise. Every call to a
-/// platform, read or write, retries through this one loop.
+/// platform retries through this loop but a push's create, which must look the record up
+/// between attempts (a failed create may have stored it).
 macro_rules! retried {
     ($policy:expr, $flow:expr, $op:expr, $call:expr) => {{
         let mut retry = 0;

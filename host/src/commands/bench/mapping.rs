@@ -8,6 +8,7 @@
 //! one request per 50.
 
 use anyhow::bail;
+use ccsync_sim::ringcentral::RateLimits;
 use ccsync_sim::{AcdSim, AcdSimConfig, RingCentralSim, RingCentralSimConfig};
 use ccsync_store::{RunMode, RunStatus};
 use serde::{Deserialize, Serialize};
@@ -21,13 +22,16 @@ use crate::sync::{Progress, RunOptions};
 /// The mapping suite.
 pub struct Mapping;
 
-/// RingCentral's limit of directory requests a minute.
-const PER_MINUTE: u64 = 40;
+/// RingCentral's limit of directory requests a minute (the Medium group), as the simulator
+/// enforces it by default.
+fn per_minute() -> u64 {
+    u64::from(RateLimits::default().medium)
+}
 
-/// The whole minutes `requests` directory requests need at [`PER_MINUTE`]: the first minute's
+/// The whole minutes `requests` directory requests need at [`per_minute`]: the first minute's
 /// go at once, every further started batch waits a window.
 fn paced_minutes(requests: u64) -> f64 {
-    requests.div_ceil(PER_MINUTE).saturating_sub(1) as f64
+    requests.div_ceil(per_minute()).saturating_sub(1) as f64
 }
 
 /// One run's cost at the directory.

@@ -119,7 +119,7 @@ pub fn decide(input: &Input<'_>) -> Option<WfoChange> {
             created_at: Timestamp::UNIX_EPOCH,
             updated_at: Timestamp::UNIX_EPOCH,
         };
-        return Some(change(record, user, None, account, LogAction::Create, None));
+        return Some(change(record, None, account, LogAction::Create, None));
     };
 
     // Rule H1: Central's fields in step, the WFO-local ones kept.
@@ -158,7 +158,6 @@ pub fn decide(input: &Input<'_>) -> Option<WfoChange> {
     }
     Some(change(
         record,
-        user,
         Some(old),
         new,
         action,
@@ -168,7 +167,6 @@ pub fn decide(input: &Input<'_>) -> Option<WfoChange> {
 
 fn change(
     record: &RecordState,
-    user: &User,
     old: Option<&WfoAccount>,
     new: WfoAccount,
     action: LogAction,
@@ -179,19 +177,10 @@ fn change(
         source_id: record.source_id.clone(),
         changes: WfoAccount::differences(old, &new),
         expected: old.map(|a| a.updated_at),
-        display: Some(display(user)),
+        display: Some(record.entity.display_name()),
         action,
         reason,
         account: Some(new),
-    }
-}
-
-/// A short human name of a user, for the log.
-fn display(user: &User) -> String {
-    match (&user.first_name, &user.last_name, &user.username) {
-        (Some(f), Some(l), _) => format!("{f} {l}"),
-        (_, _, Some(u)) => u.clone(),
-        _ => user.id.clone(),
     }
 }
 

@@ -54,7 +54,7 @@ impl Rules for Wfm {
         _flow: &FlowConfig,
         tenant: &str,
     ) -> anyhow::Result<Vec<String>> {
-        let active = store.count_active_accounts(&self.store, tenant)?;
+        let active = self.active(store, tenant)?;
         Ok(vec![format!(
             "accounts: {active} active in store {} for tenant {tenant}",
             self.store
