@@ -235,9 +235,41 @@ impl Entity {
     /// A SHA-256 over the record's canonical JSON form: equal records hash equal, and any
     /// change to any field changes the hash. Used to detect change without field comparison.
     pub fn content_hash(&self) -> String {
-        let json = serde_json::to_vec(self).expect("entities always serialise to JSON");
-        hex::encode(Sha256::digest(&json))
+        self.encode().hash
     }
+
+    /// The record's canonical JSON form and its [`content_hash`](Self::content_hash), from
+    /// one serialisation: what the hub stores and compares, computed once per record read.
+    pub fn encode(&self) -> Encoded {
+        let json = serde_json::to_string(self).expect("entities always serialise to JSON");
+        let hash = hex::encode(Sha256::digest(json.as_bytes()));
+        Encoded { json, hash }
+    }
+
+    /// A record of `kind` from its JSON form (as [`encode`](Self::encode) writes it).
+    ///
+    /// The kind is known from where the JSON is kept, so the record's own fields are read
+    /// directly: deserialising the tagged enum would first buffer every field to find the
+    /// tag, which costs several times as much. The `kind` key in the JSON is not consulted.
+    pub fn decode(kind: Kind, json: &str) -> serde_json::Result<Entity> {
+        Ok(match kind {
+            Kind::User => Entity::User(serde_json::from_str(json)?),
+            Kind::Team => Entity::Team(serde_json::from_str(json)?),
+            Kind::SecurityProfile => Entity::SecurityProfile(serde_json::from_str(json)?),
+            Kind::Campaign => Entity::Campaign(serde_json::from_str(json)?),
+            Kind::Disposition => Entity::Disposition(serde_json::from_str(json)?),
+            Kind::AgentStatus => Entity::AgentStatus(serde_json::from_str(json)?),
+        })
+    }
+}
+
+/// A record's canonical JSON form and the SHA-256 of it (hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    /// The JSON, with the `kind` tag.
+    pub json: String,
+    /// `hex(sha256(json))`: [`Entity::content_hash`].
+    pub hash: String,
 }
 
 /// A source record a connector could not map.
@@ -359,6 +391,54 @@ mod tests {
             assert_eq!(kind.as_str().parse::<Kind>().unwrap(), kind);
         }
         assert!("users".parse::<Kind>().is_err());
+    }
+
+    #[test]
+    fn decode_by_kind_reads_back_what_encode_wrote_for_every_kind() {
+        let item = NamedItem {
+            id: "9".into(),
+            name: "Sales".into(),
+            active: true,
+            group: Some("CC Campaigns".into()),
+            extra: vec![("k".into(), "v".into())],
+        };
+        let entities = [
+            Entity::User(User {
+                id: "1".into(),
+                email: Some("a@x".into()),
+                active: true,
+                groups: vec!["Call Center Agents".into()],
+                ..User::default()
+            }),
+            Entity::Team(Team {
+                id: "2".into(),
+                name: "T".into(),
+                features: vec!["WFM Advanced".into()],
+                active: true,
+            }),
+            Entity::SecurityProfile(SecurityProfile {
+                id: "3".into(),
+                name: "Agent".into(),
+                permissions: vec!["p".into()],
+            }),
+            Entity::Campaign(item.clone()),
+            Entity::Disposition(item.clone()),
+            Entity::AgentStatus(item),
+        ];
+        for entity in entities {
+            let encoded = entity.encode();
+            assert_eq!(encoded.hash, entity.content_hash());
+            // The same JSON the tagged enum reads.
+            assert_eq!(
+                serde_json::from_str::<Entity>(&encoded.json).unwrap(),
+                entity
+            );
+            assert_eq!(
+                Entity::decode(entity.kind(), &encoded.json).unwrap(),
+                entity
+            );
+        }
+        assert!(Entity::decode(Kind::Team, r#"{"kind":"team","id":"1"}"#).is_err());
     }
 
     #[test]

@@ -89,10 +89,10 @@ fn full_run(store: &mut Store, total: usize, revision_of: impl Fn(usize) -> usiz
         let mut batch = PageBatch::new(run, FLOW, TENANT, Kind::User);
         batch.counts.read = entities.len() as u64;
         for entity in entities {
-            let hash = entity.content_hash();
+            let encoded = entity.encode();
             let action = match stored.get(entity.id()) {
                 None => LogAction::Create,
-                Some(old) if old.hash != hash => LogAction::Update,
+                Some(old) if old.hash != encoded.hash => LogAction::Update,
                 Some(_) => {
                     batch.counts.unchanged += 1;
                     continue;
@@ -124,7 +124,7 @@ fn full_run(store: &mut Store, total: usize, revision_of: impl Fn(usize) -> usiz
             });
             batch.writes.push(RecordWrite {
                 entity,
-                hash,
+                encoded,
                 status: RecordStatus::Active,
             });
         }

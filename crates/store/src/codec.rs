@@ -25,6 +25,29 @@ pub(crate) fn timestamp_text(at: Timestamp) -> String {
     format!("{at:.6}")
 }
 
+/// A column of a row: by name, or by position with its name for messages. Hot paths read by
+/// position (`(4, "hash")`): a lookup by name compares every column name of the row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Col {
+    index: Option<usize>,
+    name: &'static str,
+}
+
+impl From<&'static str> for Col {
+    fn from(name: &'static str) -> Self {
+        Col { index: None, name }
+    }
+}
+
+impl From<(usize, &'static str)> for Col {
+    fn from((index, name): (usize, &'static str)) -> Self {
+        Col {
+            index: Some(index),
+            name,
+        }
+    }
+}
+
 /// Reads the columns of one row, attributing any decoding failure to the row.
 pub(crate) struct RowReader<'a> {
     row: &'a Row<'a>,
@@ -49,7 +72,7 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn corrupt(&self, column: &'static str, detail: impl Display) -> StoreError {
+    pub(crate) fn corrupt(&self, column: &'static str, detail: impl Display) -> StoreError {
         StoreError::Corrupt {
             op: self.op,
             table: self.table,
@@ -60,55 +83,62 @@ impl<'a> RowReader<'a> {
     }
 
     /// A column as its SQL type.
-    pub(crate) fn get<T: FromSql>(&self, column: &'static str) -> Result<T> {
-        self.row.get(column).map_err(|e| self.corrupt(column, e))
+    pub(crate) fn get<T: FromSql>(&self, column: impl Into<Col>) -> Result<T> {
+        let col = column.into();
+        match col.index {
+            Some(index) => self.row.get(index),
+            None => self.row.get(col.name),
+        }
+        .map_err(|e| self.corrupt(col.name, e))
     }
 
     /// A text column parsed with `FromStr` (enums, kinds).
-    pub(crate) fn parse<T>(&self, column: &'static str) -> Result<T>
+    pub(crate) fn parse<T>(&self, column: impl Into<Col>) -> Result<T>
     where
         T: FromStr,
         T::Err: Display,
     {
-        let text: String = self.get(column)?;
-        text.parse().map_err(|e| self.corrupt(column, e))
+        let col = column.into();
+        let text: String = self.get(col)?;
+        text.parse().map_err(|e| self.corrupt(col.name, e))
     }
 
     /// A nullable text column parsed with `FromStr`.
-    pub(crate) fn opt_parse<T>(&self, column: &'static str) -> Result<Option<T>>
+    pub(crate) fn opt_parse<T>(&self, column: impl Into<Col>) -> Result<Option<T>>
     where
         T: FromStr,
         T::Err: Display,
     {
-        let text: Option<String> = self.get(column)?;
-        text.map(|t| t.parse().map_err(|e| self.corrupt(column, e)))
+        let col = column.into();
+        let text: Option<String> = self.get(col)?;
+        text.map(|t| t.parse().map_err(|e| self.corrupt(col.name, e)))
             .transpose()
     }
 
     /// A text column holding a timestamp.
-    pub(crate) fn timestamp(&self, column: &'static str) -> Result<Timestamp> {
+    pub(crate) fn timestamp(&self, column: impl Into<Col>) -> Result<Timestamp> {
         self.parse(column)
     }
 
     /// A nullable text column holding a timestamp.
-    pub(crate) fn opt_timestamp(&self, column: &'static str) -> Result<Option<Timestamp>> {
-        let text: Option<String> = self.get(column)?;
-        text.map(|t| t.parse().map_err(|e| self.corrupt(column, e)))
-            .transpose()
+    pub(crate) fn opt_timestamp(&self, column: impl Into<Col>) -> Result<Option<Timestamp>> {
+        self.opt_parse(column)
     }
 
     /// A text column holding JSON.
-    pub(crate) fn json<T: DeserializeOwned>(&self, column: &'static str) -> Result<T> {
-        let text: String = self.get(column)?;
-        serde_json::from_str(&text).map_err(|e| self.corrupt(column, e))
+    pub(crate) fn json<T: DeserializeOwned>(&self, column: impl Into<Col>) -> Result<T> {
+        let col = column.into();
+        let text: String = self.get(col)?;
+        serde_json::from_str(&text).map_err(|e| self.corrupt(col.name, e))
     }
 
     /// An integer column holding 0 or 1.
-    pub(crate) fn flag(&self, column: &'static str) -> Result<bool> {
-        match self.get::<i64>(column)? {
+    pub(crate) fn flag(&self, column: impl Into<Col>) -> Result<bool> {
+        let col = column.into();
+        match self.get::<i64>(col)? {
             0 => Ok(false),
             1 => Ok(true),
-            other => Err(self.corrupt(column, format!("expected 0 or 1, found {other}"))),
+            other => Err(self.corrupt(col.name, format!("expected 0 or 1, found {other}"))),
         }
     }
 }

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (7, crate::links::MIGRATION),
     (8, crate::directories::MIGRATION),
     (9, crate::wfo::MIGRATION),
+    (10, crate::projections::MIGRATION),
 ];
 
 /// The schema version this code creates and understands.

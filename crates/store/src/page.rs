@@ -14,6 +14,7 @@ use crate::codec::now_text;
 use crate::cursors::{self, CursorUpdate};
 use crate::error::{Result, SqlContext, StoreError};
 use crate::log::{self, NewLogEntry};
+use crate::projections;
 use crate::records::{RecordWrite, RecordWriter};
 use crate::runs::{self, RunCounts, RunId};
 use crate::wfo::{self, WfoChange};
@@ -160,7 +161,12 @@ impl Store {
         }
 
         let records = RecordWriter::new(&tx, batch.run, &batch.tenant, batch.kind, &now);
-        let written = records.upsert(&batch.writes)?;
+        let written = if batch.writes.is_empty() {
+            0
+        } else {
+            let seq = projections::next_change_seq(&tx, OP)?;
+            records.upsert(&batch.writes, seq)?
+        };
         let logged = log::append(
             &tx,
             batch.run,

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use ccsync_model::{Entity, Kind};
+use ccsync_model::{Encoded, Entity, Kind};
 use jiff::Timestamp;
 use rusqlite::{Connection, params, params_from_iter};
 use serde::Serialize;
@@ -63,20 +63,20 @@ pub struct RecordWrite {
     /// The record's new content; its id is the source id and its `active()` the stored
     /// `source_active`.
     pub entity: Entity,
-    /// Must be `entity.content_hash()`; carried so a hash the engine computed to detect the
-    /// change is not computed twice.
-    pub hash: String,
+    /// Must be `entity.encode()`: carried so the JSON and hash the engine computed when it
+    /// read the record are neither serialised nor hashed again.
+    pub encoded: Encoded,
     /// The hub status to store.
     pub status: RecordStatus,
 }
 
 impl RecordWrite {
-    /// A write of `entity` with the given hub status, hashing the entity.
+    /// A write of `entity` with the given hub status, encoding the entity.
     pub fn new(entity: Entity, status: RecordStatus) -> Self {
-        let hash = entity.content_hash();
+        let encoded = entity.encode();
         Self {
             entity,
-            hash,
+            encoded,
             status,
         }
     }
@@ -132,6 +132,43 @@ impl Store {
         while let Some(row) = rows.next().ctx(OP, key)? {
             let record = record_from_row(row, OP)?;
             out.insert(record.source_id.clone(), record);
+        }
+        Ok(out)
+    }
+
+    /// The content hash and hub status of the stored records among `ids` of one tenant and
+    /// kind, by source id: what telling an unchanged record from a changed one needs,
+    /// without reading and decoding the records themselves.
+    pub fn hashes_by_ids<S: AsRef<str>>(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        ids: &[S],
+    ) -> Result<HashMap<String, (String, RecordStatus)>> {
+        const OP: &str = "hashes_by_ids";
+        let key = || format!("tenant {tenant}, kind {kind}, {} ids", ids.len());
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids_json = json_array(ids.iter().map(AsRef::as_ref), OP, key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source_id, hash, status FROM records
+                 WHERE tenant = ?1 AND kind = ?2
+                   AND source_id IN (SELECT value FROM json_each(?3))",
+            )
+            .ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), ids_json])
+            .ctx(OP, key)?;
+        let mut out = HashMap::with_capacity(ids.len());
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            let source_id: String = row.get(0).ctx(OP, key)?;
+            let r = RowReader::new(row, OP, "records", format!("source_id={source_id}"));
+            let hash: String = r.get((1, "hash"))?;
+            let status: RecordStatus = r.parse((2, "status"))?;
+            out.insert(source_id, (hash, status));
         }
         Ok(out)
     }
@@ -229,17 +266,19 @@ impl<'c> RecordWriter<'c> {
         }
     }
 
-    /// Inserts or replaces the records. A new record is created by this run; an existing one
-    /// keeps its creation run and time. Unchanged records are never passed here: an unchanged
-    /// source costs no write.
-    pub(crate) fn upsert(&self, writes: &[RecordWrite]) -> Result<usize> {
+    /// Inserts or replaces the records, stamping them with the commit's change sequence
+    /// number `seq`. A new record is created by this run; an existing one keeps its creation
+    /// run and time. Unchanged records are never passed here: an unchanged source costs no
+    /// write.
+    pub(crate) fn upsert(&self, writes: &[RecordWrite], seq: u64) -> Result<usize> {
         const OP: &str = "commit_page: upsert record";
         let mut stmt = self
             .conn
             .prepare_cached(
                 "INSERT INTO records (tenant, kind, source_id, data, hash, status, source_active,
-                     first_seen_run, last_seen_run, updated_run, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?9)
+                     first_seen_run, last_seen_run, updated_run, created_at, updated_at,
+                     changed_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?9, ?10)
                  ON CONFLICT (tenant, kind, source_id) DO UPDATE SET
                      last_seen_run = excluded.last_seen_run,
                      data = excluded.data,
@@ -247,31 +286,25 @@ impl<'c> RecordWriter<'c> {
                      status = excluded.status,
                      source_active = excluded.source_active,
                      updated_run = excluded.updated_run,
-                     updated_at = excluded.updated_at",
+                     updated_at = excluded.updated_at,
+                     changed_seq = excluded.changed_seq",
             )
             .ctx(OP, || self.key(None))?;
         for write in writes {
             let source_id = write.entity.id();
-            let key = || self.key(Some(source_id));
-            let data =
-                serde_json::to_string(&write.entity).map_err(|source| StoreError::Encode {
-                    op: OP,
-                    key: key(),
-                    what: "the entity",
-                    source,
-                })?;
             stmt.execute(params![
                 self.tenant,
                 self.kind,
                 source_id,
-                data,
-                write.hash,
+                write.encoded.json,
+                write.encoded.hash,
                 write.status,
                 write.entity.active(),
                 self.run,
                 self.now,
+                seq,
             ])
-            .ctx(OP, key)?;
+            .ctx(OP, || self.key(Some(source_id)))?;
         }
         Ok(writes.len())
     }
@@ -290,7 +323,7 @@ impl<'c> RecordWriter<'c> {
     }
 }
 
-fn json_array<'s>(
+pub(crate) fn json_array<'s>(
     ids: impl Iterator<Item = &'s str>,
     op: &'static str,
     key: impl FnOnce() -> String,
@@ -303,11 +336,14 @@ fn json_array<'s>(
     })
 }
 
+/// A row of `SELECT {RECORD_COLUMNS}`, read by position: the column order is
+/// [`RECORD_COLUMNS`]'s (reading by name looked each name up per row, which showed in the
+/// profile of a sync).
 pub(crate) fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Result<StoredRecord> {
     let (tenant, kind, source_id): (String, String, String) = (
-        row.get("tenant").ctx(op, String::new)?,
-        row.get("kind").ctx(op, String::new)?,
-        row.get("source_id").ctx(op, String::new)?,
+        row.get(0).ctx(op, String::new)?,
+        row.get(1).ctx(op, String::new)?,
+        row.get(2).ctx(op, String::new)?,
     );
     let r = RowReader::new(
         row,
@@ -315,35 +351,41 @@ pub(crate) fn record_from_row(row: &rusqlite::Row<'_>, op: &'static str) -> Resu
         "records",
         format!("tenant={tenant}, kind={kind}, source_id={source_id}"),
     );
-    let kind: Kind = r.parse("kind")?;
-    let entity: Entity = r.json("data")?;
-    if entity.kind() != kind || entity.id() != source_id {
-        return Err(StoreError::Corrupt {
-            op,
-            table: "records",
-            key: format!("tenant={tenant}, kind={kind}, source_id={source_id}"),
-            column: "data",
-            detail: format!(
-                "it holds {} `{}`, not the row's record",
-                entity.kind(),
-                entity.id()
-            ),
-        });
-    }
+    let kind: Kind = r.parse((1, "kind"))?;
+    let entity = decode_entity(&r, 3, kind, &source_id)?;
     Ok(StoredRecord {
         kind,
         entity,
-        hash: r.get("hash")?,
-        status: r.parse("status")?,
-        source_active: r.flag("source_active")?,
-        first_seen_run: RunId(r.get("first_seen_run")?),
-        last_seen_run: RunId(r.get("last_seen_run")?),
-        updated_run: RunId(r.get("updated_run")?),
-        created_at: r.timestamp("created_at")?,
-        updated_at: r.timestamp("updated_at")?,
+        hash: r.get((4, "hash"))?,
+        status: r.parse((5, "status"))?,
+        source_active: r.flag((6, "source_active"))?,
+        first_seen_run: RunId(r.get((7, "first_seen_run"))?),
+        last_seen_run: RunId(r.get((8, "last_seen_run"))?),
+        updated_run: RunId(r.get((9, "updated_run"))?),
+        created_at: r.timestamp((10, "created_at"))?,
+        updated_at: r.timestamp((11, "updated_at"))?,
         tenant,
         source_id,
     })
+}
+
+/// The entity in column `index` (`data`) of a records row of `kind` and `source_id`: decoded
+/// by its kind, and refused as corrupt when it is not the row's record.
+pub(crate) fn decode_entity(
+    r: &RowReader<'_>,
+    index: usize,
+    kind: Kind,
+    source_id: &str,
+) -> Result<Entity> {
+    let data: String = r.get((index, "data"))?;
+    let entity = Entity::decode(kind, &data).map_err(|e| r.corrupt("data", e.to_string()))?;
+    if entity.id() != source_id {
+        return Err(r.corrupt(
+            "data",
+            format!("it holds {kind} `{}`, not the row's record", entity.id()),
+        ));
+    }
+    Ok(entity)
 }
 
 #[cfg(test)]

@@ -2,113 +2,263 @@
 //!
 //! A run reads every page into staging first, then plans against the hub records, then
 //! applies. So a run that must stop for approval has changed nothing, a dry run writes
-//! nothing, and the records a full read did not return are found with one anti-join instead
-//! of being held in memory. Staging is a TEMP table: private to this connection, never in the
-//! database file, and gone with the process — a crash leaves no half-staged read behind.
+//! nothing, and the records a full read did not return are found without holding the read in
+//! memory.
+//!
+//! Only what the read *changes* is staged: each page's records are encoded once (their JSON
+//! and content hash), compared with the hashes the hub holds, and only new, changed,
+//! deactivated or reactivated ones go to the staging table, a TEMP table (private to this
+//! connection, never in the database file, gone with the process: a crash leaves no
+//! half-staged read behind). An unchanged record costs a hash comparison and nothing else, so
+//! an unchanged re-sync writes no row anywhere. What the read returned at all is kept as a
+//! set of 128-bit fingerprints of the source ids (16 bytes a record: 16 MiB for a million),
+//! which is what the deactivation of records a full read did not return is decided by. Two
+//! different ids share a fingerprint with a probability of about n²/2¹²⁹ (10⁻²⁷ for a million
+//! records).
 
-use ccsync_model::{Entity, Kind};
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use ccsync_model::{Encoded, Entity, Kind};
 use rusqlite::params;
 
 use crate::Store;
+use crate::codec::RowReader;
 use crate::error::{Result, SqlContext, StoreError};
-use crate::records::{RECORD_COLUMNS, StoredRecord, record_from_row};
+use crate::records::{RECORD_COLUMNS, RecordStatus, StoredRecord, json_array, record_from_row};
+
+/// Hub record ids walked per query when looking for the ones a read did not return.
+const ID_CHUNK: usize = 4096;
+
+/// The read a store's staging area holds: its tenant and what it returned.
+#[derive(Debug)]
+pub(crate) struct Staging {
+    pub(crate) tenant: String,
+    /// Per kind, the fingerprints of the source ids the read returned.
+    seen: HashMap<Kind, HashSet<u128>>,
+}
+
+impl Staging {
+    /// Whether the read returned the record of `kind` with `id`.
+    pub(crate) fn returned(&self, kind: Kind, id: &str) -> bool {
+        self.seen
+            .get(&kind)
+            .is_some_and(|seen| seen.contains(&fingerprint(id)))
+    }
+}
+
+/// A 128-bit fingerprint of a source id: two SipHash passes with different prefixes.
+fn fingerprint(id: &str) -> u128 {
+    let half = |prefix: u8| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        prefix.hash(&mut hasher);
+        id.hash(&mut hasher);
+        hasher.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// A staged record: one the read changes, with its encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedRecord {
+    /// The record as the source returned it.
+    pub entity: Entity,
+    /// Its JSON and content hash, as the read computed them.
+    pub encoded: Encoded,
+}
+
+impl StagedRecord {
+    /// `entity` as a read stages it, encoded.
+    pub fn new(entity: Entity) -> Self {
+        StagedRecord {
+            encoded: entity.encode(),
+            entity,
+        }
+    }
+
+    /// The hub status the source's `active` gives the record.
+    pub fn status(&self) -> RecordStatus {
+        if self.entity.active() {
+            RecordStatus::Active
+        } else {
+            RecordStatus::Deactivated
+        }
+    }
+}
 
 impl Store {
     /// Empties the staging area (creating it on first use) for a new read of `tenant`.
     pub fn stage_begin(&mut self, tenant: &str) -> Result<()> {
         const OP: &str = "stage_begin";
-        self.staged_tenant = Some(tenant.to_owned());
+        self.staging = Some(Staging {
+            tenant: tenant.to_owned(),
+            seen: HashMap::new(),
+        });
         self.conn
             .execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS staged (
+                "CREATE TEMP TABLE IF NOT EXISTS staged_changes (
                      kind TEXT NOT NULL,
                      source_id TEXT NOT NULL,
                      data TEXT NOT NULL,
+                     hash TEXT NOT NULL,
+                     active INTEGER NOT NULL,
                      PRIMARY KEY (kind, source_id)
                  ) WITHOUT ROWID;
-                 DELETE FROM temp.staged;",
+                 DELETE FROM temp.staged_changes;",
             )
             .ctx(OP, String::new)
     }
 
-    /// Stages one page of a read, in one transaction. A record read twice (a source whose
-    /// paging shifted) keeps its last version.
+    /// Stages one page of a read: records the ids it returned, and stages (in one
+    /// transaction) the records it changes against the hub. A record read twice (a source
+    /// whose paging shifted) keeps its last version.
     pub fn stage(&mut self, kind: Kind, entities: &[Entity]) -> Result<()> {
         const OP: &str = "stage";
         let key = || format!("kind {kind}, {} records", entities.len());
+        if let Some(entity) = entities.iter().find(|e| e.kind() != kind) {
+            return Err(StoreError::InvalidInput {
+                op: OP,
+                key: key(),
+                detail: format!("cannot stage {} {} as {kind}", entity.kind(), entity.id()),
+            });
+        }
+        let tenant = match &self.staging {
+            Some(staging) => staging.tenant.clone(),
+            None => return Err(not_begun(OP, key())),
+        };
+        let ids: Vec<&str> = entities.iter().map(Entity::id).collect();
+        let stored = self.hashes_by_ids(&tenant, kind, &ids)?;
+        let staging = self.staging.as_mut().ok_or_else(|| not_begun(OP, key()))?;
+        let seen = staging.seen.entry(kind).or_default();
         let tx = self.conn.transaction().ctx(OP, key)?;
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO temp.staged (kind, source_id, data) VALUES (?1, ?2, ?3)",
+                    "INSERT OR REPLACE INTO temp.staged_changes (kind, source_id, data, hash,
+                         active)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .ctx(OP, key)?;
+            let mut forget = tx
+                .prepare_cached(
+                    "DELETE FROM temp.staged_changes WHERE kind = ?1 AND source_id = ?2",
                 )
                 .ctx(OP, key)?;
             for entity in entities {
-                if entity.kind() != kind {
-                    return Err(StoreError::InvalidInput {
-                        op: OP,
-                        key: key(),
-                        detail: format!("cannot stage {} {} as {kind}", entity.kind(), entity.id()),
-                    });
+                let id = entity.id();
+                let first = seen.insert(fingerprint(id));
+                let encoded = entity.encode();
+                let status = if entity.active() {
+                    RecordStatus::Active
+                } else {
+                    RecordStatus::Deactivated
+                };
+                let unchanged = stored
+                    .get(id)
+                    .is_some_and(|(hash, was)| *hash == encoded.hash && *was == status);
+                if unchanged {
+                    // Read again unchanged after a changed version: the last version wins.
+                    if !first {
+                        forget
+                            .execute(params![kind.as_str(), id])
+                            .ctx(OP, || format!("kind {kind}, id {id}"))?;
+                    }
+                    continue;
                 }
-                let data = serde_json::to_string(entity).map_err(|source| StoreError::Encode {
-                    op: OP,
-                    key: entity.id().to_owned(),
-                    what: "staged record",
-                    source,
-                })?;
                 insert
-                    .execute(params![kind.as_str(), entity.id(), data])
-                    .ctx(OP, || format!("kind {kind}, id {}", entity.id()))?;
+                    .execute(params![
+                        kind.as_str(),
+                        id,
+                        encoded.json,
+                        encoded.hash,
+                        entity.active()
+                    ])
+                    .ctx(OP, || format!("kind {kind}, id {id}"))?;
             }
         }
         tx.commit().ctx(OP, key)
     }
 
-    /// How many records of `kind` are staged.
+    /// How many distinct records of `kind` the read returned, changed or not.
+    pub fn read_count(&self, kind: Kind) -> u64 {
+        self.staging
+            .as_ref()
+            .and_then(|staging| staging.seen.get(&kind))
+            .map_or(0, |seen| seen.len() as u64)
+    }
+
+    /// How many records of `kind` the read changes (staged).
     pub fn staged_count(&self, kind: Kind) -> Result<u64> {
         const OP: &str = "staged_count";
         self.conn
-            .prepare_cached("SELECT count(*) FROM temp.staged WHERE kind = ?1")
+            .prepare_cached("SELECT count(*) FROM temp.staged_changes WHERE kind = ?1")
             .ctx(OP, || format!("kind {kind}"))?
             .query_row(params![kind.as_str()], |row| row.get(0))
             .ctx(OP, || format!("kind {kind}"))
     }
 
     /// Up to `limit` staged records of `kind` after source id `after`, in source id order:
-    /// how a run walks its staging area in bounded chunks.
+    /// how a run walks what its read changes in bounded chunks.
     pub fn staged_chunk(
         &self,
         kind: Kind,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<Entity>> {
+    ) -> Result<Vec<StagedRecord>> {
         const OP: &str = "staged_chunk";
         let key = || format!("kind {kind}, after {after:?}");
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT source_id, data FROM temp.staged
+                "SELECT source_id, data, hash FROM temp.staged_changes
                  WHERE kind = ?1 AND source_id > ?2 ORDER BY source_id LIMIT ?3",
             )
             .ctx(OP, key)?;
-        let mut rows = stmt
+        let rows = stmt
             .query(params![kind.as_str(), after.unwrap_or(""), limit as i64])
             .ctx(OP, key)?;
-        let mut out = Vec::with_capacity(limit.min(4096));
-        while let Some(row) = rows.next().ctx(OP, key)? {
-            let id: String = row.get(0).ctx(OP, key)?;
-            let data: String = row.get(1).ctx(OP, key)?;
-            let entity = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-                op: OP,
-                table: "staged",
-                key: id,
-                column: "data",
-                detail: e.to_string(),
-            })?;
-            out.push(entity);
-        }
-        Ok(out)
+        staged_rows(rows, kind, limit, OP)
+    }
+
+    /// The staged records of `kind` among `ids`, by source id.
+    pub(crate) fn staged_by_ids<S: AsRef<str>>(
+        &self,
+        kind: Kind,
+        ids: &[S],
+    ) -> Result<HashMap<String, StagedRecord>> {
+        const OP: &str = "staged_by_ids";
+        let key = || format!("kind {kind}, {} ids", ids.len());
+        let ids_json = json_array(ids.iter().map(AsRef::as_ref), OP, key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source_id, data, hash FROM temp.staged_changes
+                 WHERE kind = ?1 AND source_id IN (SELECT value FROM json_each(?2))",
+            )
+            .ctx(OP, key)?;
+        let rows = stmt.query(params![kind.as_str(), ids_json]).ctx(OP, key)?;
+        Ok(staged_rows(rows, kind, ids.len(), OP)?
+            .into_iter()
+            .map(|staged| (staged.entity.id().to_owned(), staged))
+            .collect())
+    }
+
+    /// The source ids of the staged records of `kind`, in source id order.
+    pub(crate) fn staged_ids(&self, kind: Kind) -> Result<Vec<String>> {
+        const OP: &str = "staged_ids";
+        let key = || format!("kind {kind}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source_id FROM temp.staged_changes WHERE kind = ?1 ORDER BY source_id",
+            )
+            .ctx(OP, key)?;
+        let ids = stmt
+            .query_map(params![kind.as_str()], |row| row.get(0))
+            .ctx(OP, key)?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .ctx(OP, key)?;
+        Ok(ids)
     }
 
     /// How many staged records of one tenant and kind are inactive at the source while their
@@ -118,36 +268,34 @@ impl Store {
         let key = || format!("tenant {tenant}, kind {kind}");
         self.conn
             .prepare_cached(
-                "SELECT count(*) FROM temp.staged s
+                "SELECT count(*) FROM temp.staged_changes s
                  JOIN records r ON r.tenant = ?1 AND r.kind = s.kind AND r.source_id = s.source_id
-                 WHERE s.kind = ?2 AND r.status = 'active'
-                   AND json_extract(s.data, '$.active') = 0",
+                 WHERE s.kind = ?2 AND r.status = 'active' AND s.active = 0",
             )
             .ctx(OP, key)?
             .query_row(params![tenant, kind.as_str()], |row| row.get(0))
             .ctx(OP, key)
     }
 
-    /// How many active hub records of one tenant and kind the staged read did not return:
-    /// after a complete full read, the deactivations by absence. Counted in SQL, so a tenant
-    /// that lost most of its records costs no memory here.
+    /// How many active hub records of one tenant and kind the read did not return: after a
+    /// complete full read, the deactivations by absence. The hub's active ids are walked in
+    /// chunks against the read's fingerprints, so a tenant that lost most of its records
+    /// costs no memory here.
     pub fn count_unstaged_active(&self, tenant: &str, kind: Kind) -> Result<u64> {
-        const OP: &str = "count_unstaged_active";
-        let key = || format!("tenant {tenant}, kind {kind}");
-        self.conn
-            .prepare_cached(
-                "SELECT count(*) FROM records r
-                 WHERE r.tenant = ?1 AND r.kind = ?2 AND r.status = 'active'
-                   AND NOT EXISTS (SELECT 1 FROM temp.staged s
-                                   WHERE s.kind = r.kind AND s.source_id = r.source_id)",
-            )
-            .ctx(OP, key)?
-            .query_row(params![tenant, kind.as_str()], |row| row.get(0))
-            .ctx(OP, key)
+        let mut count = 0;
+        let mut after = String::new();
+        loop {
+            let (ids, last) = self.unreturned_active_ids(tenant, kind, &after, ID_CHUNK)?;
+            count += ids.len() as u64;
+            match last {
+                Some(last) => after = last,
+                None => return Ok(count),
+            }
+        }
     }
 
-    /// Up to `limit` active hub records of one tenant and kind that the staged read did not
-    /// return, after source id `after`, in source id order: after a complete full read, the
+    /// Up to `limit` active hub records of one tenant and kind that the read did not return,
+    /// after source id `after`, in source id order: after a complete full read, the
     /// candidates for deactivation, a chunk at a time.
     pub fn unstaged_active(
         &self,
@@ -158,27 +306,109 @@ impl Store {
     ) -> Result<Vec<StoredRecord>> {
         const OP: &str = "unstaged_active";
         let key = || format!("tenant {tenant}, kind {kind}");
+        let mut gone = Vec::new();
+        let mut after = after.unwrap_or("").to_owned();
+        while gone.len() < limit {
+            let (ids, last) = self.unreturned_active_ids(tenant, kind, &after, ID_CHUNK)?;
+            gone.extend(ids);
+            match last {
+                Some(last) => after = last,
+                None => break,
+            }
+        }
+        gone.truncate(limit);
+        if gone.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids_json = json_array(gone.iter().map(String::as_str), OP, key)?;
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records r
-                 WHERE r.tenant = ?1 AND r.kind = ?2 AND r.status = 'active'
-                   AND r.source_id > ?3
-                   AND NOT EXISTS (SELECT 1 FROM temp.staged s
-                                   WHERE s.kind = r.kind AND s.source_id = r.source_id)
-                 ORDER BY r.source_id LIMIT ?4"
+                "SELECT {RECORD_COLUMNS} FROM records
+                 WHERE tenant = ?1 AND kind = ?2
+                   AND source_id IN (SELECT value FROM json_each(?3))
+                 ORDER BY source_id"
             ))
             .ctx(OP, key)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut rows = stmt
-            .query(params![tenant, kind.as_str(), after.unwrap_or(""), limit])
+            .query(params![tenant, kind.as_str(), ids_json])
             .ctx(OP, key)?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(gone.len());
         while let Some(row) = rows.next().ctx(OP, key)? {
             out.push(record_from_row(row, OP)?);
         }
         Ok(out)
     }
+
+    /// One step of the walk over the hub's active ids of a tenant and kind after `after`, up
+    /// to `chunk` of them: those the read did not return, and the last id walked (`None` once
+    /// the walk is over).
+    pub(crate) fn unreturned_active_ids(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        after: &str,
+        chunk: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        const OP: &str = "unreturned_active_ids";
+        let key = || format!("tenant {tenant}, kind {kind}, after {after:?}");
+        let staging = self.staging.as_ref().ok_or_else(|| not_begun(OP, key()))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source_id FROM records
+                 WHERE tenant = ?1 AND kind = ?2 AND status = 'active' AND source_id > ?3
+                 ORDER BY source_id LIMIT ?4",
+            )
+            .ctx(OP, key)?;
+        let mut rows = stmt
+            .query(params![tenant, kind.as_str(), after, chunk as i64])
+            .ctx(OP, key)?;
+        let mut walked = 0;
+        let mut last = None;
+        let mut gone = Vec::new();
+        while let Some(row) = rows.next().ctx(OP, key)? {
+            let id: String = row.get(0).ctx(OP, key)?;
+            walked += 1;
+            if !staging.returned(kind, &id) {
+                gone.push(id.clone());
+            }
+            last = Some(id);
+        }
+        Ok((gone, if walked < chunk { None } else { last }))
+    }
+}
+
+fn not_begun(op: &'static str, key: String) -> StoreError {
+    StoreError::InvalidInput {
+        op,
+        key,
+        detail: "no read has been staged".into(),
+    }
+}
+
+/// Staged rows `(source_id, data, hash)` of `kind`, decoded.
+fn staged_rows(
+    mut rows: rusqlite::Rows<'_>,
+    kind: Kind,
+    capacity: usize,
+    op: &'static str,
+) -> Result<Vec<StagedRecord>> {
+    let mut out = Vec::with_capacity(capacity.min(4096));
+    while let Some(row) = rows.next().ctx(op, String::new)? {
+        let id: String = row.get(0).ctx(op, String::new)?;
+        let r = RowReader::new(row, op, "staged_changes", format!("kind={kind}, id={id}"));
+        let json: String = r.get((1, "data"))?;
+        let entity = Entity::decode(kind, &json).map_err(|e| r.corrupt("data", e))?;
+        out.push(StagedRecord {
+            entity,
+            encoded: Encoded {
+                json,
+                hash: r.get((2, "hash"))?,
+            },
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -202,8 +432,8 @@ mod tests {
         loop {
             let chunk = store.staged_chunk(Kind::User, after.as_deref(), 7).unwrap();
             let Some(last) = chunk.last() else { break };
-            after = Some(last.id().to_owned());
-            seen.extend(chunk.iter().map(|e| e.id().to_owned()));
+            after = Some(last.entity.id().to_owned());
+            seen.extend(chunk.iter().map(|s| s.entity.id().to_owned()));
         }
         let expected: Vec<String> = users.iter().map(|e| e.id().to_owned()).collect();
         assert_eq!(seen, expected);
@@ -252,6 +482,46 @@ mod tests {
         // A new read starts from an empty staging area.
         store.stage_begin(TENANT).unwrap();
         assert_eq!(store.staged_count(Kind::User).unwrap(), 0);
+    }
+
+    #[test]
+    fn only_what_the_read_changes_is_staged_and_an_unchanged_read_writes_no_row() {
+        let (mut store, run) = store_with_run();
+        store
+            .commit_page(&crate::testing::create_page(run, &["1", "2", "3"]))
+            .unwrap();
+        let total = |store: &Store| store.conn.total_changes();
+        store.stage_begin(TENANT).unwrap();
+        let before = total(&store);
+        let unchanged: Vec<Entity> = ["1", "2", "3"]
+            .iter()
+            .map(|id| user(id, &format!("u{id}")))
+            .collect();
+        store.stage(Kind::User, &unchanged).unwrap();
+        assert_eq!(
+            total(&store),
+            before,
+            "no row written for an unchanged read"
+        );
+        assert_eq!(store.read_count(Kind::User), 3);
+        assert_eq!(store.staged_count(Kind::User).unwrap(), 0);
+
+        // 2 renamed, 4 new: staged; 2 read again unchanged (paging shifted): forgotten.
+        store
+            .stage(Kind::User, &[user("2", "renamed"), user("4", "u4")])
+            .unwrap();
+        let staged = |store: &Store| -> Vec<String> {
+            store
+                .staged_chunk(Kind::User, None, 10)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.entity.id().to_owned())
+                .collect()
+        };
+        assert_eq!(staged(&store), ["2", "4"]);
+        store.stage(Kind::User, &[user("2", "u2")]).unwrap();
+        assert_eq!(staged(&store), ["4"]);
+        assert_eq!(store.read_count(Kind::User), 4);
     }
 
     #[test]

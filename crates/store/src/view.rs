@@ -1,14 +1,16 @@
 //! Walking a tenant's records as they are, or as a staged read would leave them.
 //!
 //! Whatever is derived from the records after a run (a WFM store's accounts) reads them in
-//! keyset chunks. A real run derives from the hub once its records are applied; a dry run
-//! applies nothing, so it derives from the *planned* view instead: the staged read laid over
-//! the hub, with the status each record would get (as the planner gives it), so a dry run's
-//! derived plan is what the real run would derive. The overlay merges two keyset chunks in
-//! source id order rather than anti-joining in SQL: an anti-join inside a merged `UNION ALL`
-//! re-scans the rest of the hub for every chunk when the read returned every record.
+//! keyset chunks, or, where only some records changed since the derivation last ran, by id. A
+//! real run derives from the hub once its records are applied; a dry run applies nothing, so
+//! it derives from the *planned* view instead: the staged read laid over the hub, with the
+//! status each record would get (as the planner gives it), so a dry run's derived plan is what
+//! the real run would derive. The overlay merges two keyset chunks in source id order rather
+//! than anti-joining in SQL: an anti-join inside a merged `UNION ALL` re-scans the rest of the
+//! hub for every chunk when the read returned every record.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 use ccsync_model::{Entity, Kind};
 use rusqlite::params;
@@ -17,7 +19,8 @@ use serde::Serialize;
 use crate::Store;
 use crate::codec::RowReader;
 use crate::error::{Result, SqlContext, StoreError};
-use crate::records::RecordStatus;
+use crate::records::{RecordStatus, decode_entity, json_array};
+use crate::staging::{StagedRecord, Staging};
 
 /// Which state of the records [`Store::records_after`] shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,18 @@ pub struct RecordState {
     pub source_active: bool,
 }
 
+impl RecordState {
+    fn from_source(tenant: &str, staged: StagedRecord) -> RecordState {
+        RecordState {
+            tenant: tenant.to_owned(),
+            source_id: staged.entity.id().to_owned(),
+            status: staged.status(),
+            source_active: staged.entity.active(),
+            entity: staged.entity,
+        }
+    }
+}
+
 impl Store {
     /// Up to `limit` records of one tenant and kind with a source id after `after`, in source
     /// id order, as `view` shows them: keyset paging for walking a whole tenant in chunks
@@ -58,33 +73,6 @@ impl Store {
     pub fn records_after(
         &self,
         view: RecordView<'_>,
-        tenant: &str,
-        kind: Kind,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<RecordState>> {
-        let hub = self.hub_states(tenant, kind, after, limit)?;
-        let RecordView::Planned { swept } = view else {
-            return Ok(hub);
-        };
-        if self.staged_tenant.as_deref() != Some(tenant) {
-            return Err(StoreError::InvalidInput {
-                op: "records_after",
-                key: format!("tenant {tenant}, kind {kind}"),
-                detail: match &self.staged_tenant {
-                    Some(staged) => {
-                        format!("the staging area holds a read of tenant {staged}, not of {tenant}")
-                    }
-                    None => "no read has been staged to lay over the hub".to_owned(),
-                },
-            });
-        }
-        let staged = self.staged_chunk(kind, after, limit)?;
-        Ok(overlay(staged, hub, tenant, limit, swept.contains(&kind)))
-    }
-
-    fn hub_states(
-        &self,
         tenant: &str,
         kind: Kind,
         after: Option<&str>,
@@ -100,55 +88,165 @@ impl Store {
                  ORDER BY source_id LIMIT ?4",
             )
             .ctx(OP, key)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut rows = stmt
-            .query(params![tenant, kind.as_str(), after.unwrap_or(""), limit])
+        let rows = stmt
+            .query(params![
+                tenant,
+                kind.as_str(),
+                after.unwrap_or(""),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ])
             .ctx(OP, key)?;
-        let mut out = Vec::with_capacity(limit.clamp(0, 4096) as usize);
-        while let Some(row) = rows.next().ctx(OP, key)? {
-            let source_id: String = row.get("source_id").ctx(OP, key)?;
-            let at = format!("tenant={tenant}, kind={kind}, source_id={source_id}");
-            let r = RowReader::new(row, OP, "records", at.clone());
-            let entity: Entity = r.json("data")?;
-            if entity.kind() != kind || entity.id() != source_id {
-                return Err(StoreError::Corrupt {
-                    op: OP,
-                    table: "records",
-                    key: at,
-                    column: "data",
-                    detail: format!(
-                        "it holds {} `{}`, not the row's record",
-                        entity.kind(),
-                        entity.id()
-                    ),
-                });
-            }
-            out.push(RecordState {
-                tenant: tenant.to_owned(),
-                status: r.parse("status")?,
-                source_active: r.flag("source_active")?,
-                source_id,
-                entity,
-            });
-        }
-        Ok(out)
+        let hub = hub_states(rows, tenant, kind, limit, OP)?;
+        let RecordView::Planned { swept } = view else {
+            return Ok(hub);
+        };
+        let staging = self.staging_of(tenant, kind, OP)?;
+        let staged = self.staged_chunk(kind, after, limit)?;
+        Ok(overlay(
+            staged,
+            hub,
+            tenant,
+            limit,
+            swept.contains(&kind).then_some((staging, kind)),
+        ))
     }
+
+    /// The records of one tenant and kind among `ids` (in source id order, unique), as `view`
+    /// shows them, in the same order; an id with no record in the view is left out.
+    pub fn records_by_ids_in_view(
+        &self,
+        view: RecordView<'_>,
+        tenant: &str,
+        kind: Kind,
+        ids: &[String],
+    ) -> Result<Vec<RecordState>> {
+        const OP: &str = "records_by_ids_in_view";
+        let key = || format!("tenant {tenant}, kind {kind}, {} ids", ids.len());
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids_json = json_array(ids.iter().map(String::as_str), OP, key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source_id, data, status, source_active FROM records
+                 WHERE tenant = ?1 AND kind = ?2
+                   AND source_id IN (SELECT value FROM json_each(?3))
+                 ORDER BY source_id",
+            )
+            .ctx(OP, key)?;
+        let rows = stmt
+            .query(params![tenant, kind.as_str(), ids_json])
+            .ctx(OP, key)?;
+        let hub = hub_states(rows, tenant, kind, ids.len(), OP)?;
+        let RecordView::Planned { swept } = view else {
+            return Ok(hub);
+        };
+        let staging = self.staging_of(tenant, kind, OP)?;
+        let mut staged: Vec<StagedRecord> = self.staged_by_ids(kind, ids)?.into_values().collect();
+        staged.sort_by(|a, b| a.entity.id().cmp(b.entity.id()));
+        Ok(overlay(
+            staged,
+            hub,
+            tenant,
+            usize::MAX,
+            swept.contains(&kind).then_some((staging, kind)),
+        ))
+    }
+
+    /// The source ids of one tenant and kind whose state in `view` may differ from what a
+    /// derivation that ran through change sequence number `seq` saw, in source id order: the
+    /// hub records changed since, and in the planned view also the staged records and, for a
+    /// swept kind, the active records the read did not return.
+    pub fn ids_changed_in_view(
+        &self,
+        view: RecordView<'_>,
+        tenant: &str,
+        kind: Kind,
+        seq: u64,
+    ) -> Result<Vec<String>> {
+        const OP: &str = "ids_changed_in_view";
+        let mut ids: BTreeSet<String> = self
+            .ids_changed_since(tenant, kind, seq)?
+            .into_iter()
+            .collect();
+        if let RecordView::Planned { swept } = view {
+            self.staging_of(tenant, kind, OP)?;
+            ids.extend(self.staged_ids(kind)?);
+            if swept.contains(&kind) {
+                let mut after = String::new();
+                loop {
+                    let (gone, last) = self.unreturned_active_ids(tenant, kind, &after, 4096)?;
+                    ids.extend(gone);
+                    match last {
+                        Some(last) => after = last,
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+
+    /// The staging area, which must hold a read of `tenant`.
+    fn staging_of(&self, tenant: &str, kind: Kind, op: &'static str) -> Result<&Staging> {
+        match &self.staging {
+            Some(staging) if staging.tenant == tenant => Ok(staging),
+            other => Err(StoreError::InvalidInput {
+                op,
+                key: format!("tenant {tenant}, kind {kind}"),
+                detail: match other {
+                    Some(staging) => format!(
+                        "the staging area holds a read of tenant {}, not of {tenant}",
+                        staging.tenant
+                    ),
+                    None => "no read has been staged to lay over the hub".to_owned(),
+                },
+            }),
+        }
+    }
+}
+
+/// Rows `(source_id, data, status, source_active)` of hub records of one tenant and kind.
+fn hub_states(
+    mut rows: rusqlite::Rows<'_>,
+    tenant: &str,
+    kind: Kind,
+    capacity: usize,
+    op: &'static str,
+) -> Result<Vec<RecordState>> {
+    let mut out = Vec::with_capacity(capacity.min(4096));
+    while let Some(row) = rows.next().ctx(op, String::new)? {
+        let source_id: String = row.get(0).ctx(op, String::new)?;
+        let at = format!("tenant={tenant}, kind={kind}, source_id={source_id}");
+        let r = RowReader::new(row, op, "records", at);
+        let entity = decode_entity(&r, 1, kind, &source_id)?;
+        out.push(RecordState {
+            tenant: tenant.to_owned(),
+            status: r.parse((2, "status"))?,
+            source_active: r.flag((3, "source_active"))?,
+            source_id,
+            entity,
+        });
+    }
+    Ok(out)
 }
 
 /// Merges a chunk of staged records over a chunk of hub records, both in source id order and
 /// both cut at `limit`: a staged record replaces the hub's, with the status its source
-/// `active` gives it; with `swept`, an active hub record the read did not return is
-/// deactivated. Where a chunk was cut, the merge stops at its last id, since the other
-/// chunk's later ids may interleave with records it did not fetch.
+/// `active` gives it; with `swept` (the read and the kind of a complete full read), an active
+/// hub record the read did not return is deactivated. Where a chunk was cut, the merge stops
+/// at its last id, since the other chunk's later ids may interleave with records it did not
+/// fetch.
 fn overlay(
-    staged: Vec<Entity>,
+    staged: Vec<StagedRecord>,
     hub: Vec<RecordState>,
     tenant: &str,
     limit: usize,
-    swept: bool,
+    swept: Option<(&Staging, Kind)>,
 ) -> Vec<RecordState> {
     let bound = [
-        staged.last().map(Entity::id),
+        staged.last().map(|s| s.entity.id()),
         hub.last().map(|r| r.source_id.as_str()),
     ]
     .into_iter()
@@ -156,39 +254,30 @@ fn overlay(
     .filter(|&(_, len)| len >= limit)
     .filter_map(|(last, _)| last.map(str::to_owned))
     .min();
-    let from_source = |entity: Entity| RecordState {
-        tenant: tenant.to_owned(),
-        source_id: entity.id().to_owned(),
-        status: if entity.active() {
-            RecordStatus::Active
-        } else {
-            RecordStatus::Deactivated
-        },
-        source_active: entity.active(),
-        entity,
-    };
-    let absent = |mut record: RecordState| {
-        if swept {
+    let unstaged = |mut record: RecordState| {
+        if let Some((staging, kind)) = swept
+            && !staging.returned(kind, &record.source_id)
+        {
             record.status = RecordStatus::Deactivated;
         }
         record
     };
     let mut staged = staged.into_iter().peekable();
     let mut hub = hub.into_iter().peekable();
-    let mut out = Vec::with_capacity(limit);
+    let mut out = Vec::with_capacity(limit.min(4096));
     while out.len() < limit {
         let next = match (staged.peek(), hub.peek()) {
             (None, None) => break,
-            (Some(s), Some(h)) => match s.id().cmp(h.source_id.as_str()) {
-                Ordering::Less => staged.next().map(from_source),
-                Ordering::Greater => hub.next().map(absent),
+            (Some(s), Some(h)) => match s.entity.id().cmp(h.source_id.as_str()) {
+                Ordering::Less => staged.next().map(|s| RecordState::from_source(tenant, s)),
+                Ordering::Greater => hub.next().map(unstaged),
                 Ordering::Equal => {
                     hub.next();
-                    staged.next().map(from_source)
+                    staged.next().map(|s| RecordState::from_source(tenant, s))
                 }
             },
-            (Some(_), None) => staged.next().map(from_source),
-            (None, Some(_)) => hub.next().map(absent),
+            (Some(_), None) => staged.next().map(|s| RecordState::from_source(tenant, s)),
+            (None, Some(_)) => hub.next().map(unstaged),
         };
         let Some(next) = next else { break };
         if bound

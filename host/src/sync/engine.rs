@@ -239,9 +239,14 @@ impl FlowRunner<'_> {
         }
         let swept: Vec<Kind> = reads.iter().filter(|r| r.sweep).map(|r| r.kind).collect();
         // The family's plan over the records as this run will leave them: what the gate
-        // counts, and what a dry run shows. A family that never deactivates needs no preview
-        // before a real run.
-        let preview = if options.dry_run || rules.deactivates() {
+        // counts, and what a dry run shows. A real run needs no preview from a family that
+        // never deactivates, nor from one with nothing active at its target (a first sync).
+        let target_active = if rules.deactivates() {
+            rules.active(self.store, self.tenant)?
+        } else {
+            0
+        };
+        let preview = if options.dry_run || target_active > 0 {
             let view = RecordView::Planned { swept: &swept };
             Some(rules.plan(self.cx(options.mode), view).await?)
         } else {
@@ -249,7 +254,6 @@ impl FlowRunner<'_> {
         };
         if let Some(preview) = &preview {
             planned.target = preview.summary.deactivated;
-            let target_active = rules.active(self.store, self.tenant)?;
             if !self.gate(options, planned, active, target_active, preview, report)? {
                 report.family = Some(preview.clone());
                 return Ok(());
@@ -424,7 +428,7 @@ impl FlowRunner<'_> {
                 read.watermark = page.watermark;
             }
         }
-        read.count = self.store.staged_count(kind)?;
+        read.count = self.store.read_count(kind);
         Ok(read)
     }
 
@@ -441,12 +445,13 @@ impl FlowRunner<'_> {
         loop {
             let chunk = self.store.staged_chunk(kind, after.as_deref(), CHUNK)?;
             let Some(last) = chunk.last() else { break };
-            after = Some(last.id().to_owned());
-            let ids: Vec<String> = chunk.iter().map(|e| e.id().to_owned()).collect();
+            after = Some(last.entity.id().to_owned());
+            let ids: Vec<&str> = chunk.iter().map(|s| s.entity.id()).collect();
             let stored = self.store.records_by_ids(self.tenant, kind, &ids)?;
+            let read = ids.len() as u64;
             let plan = plan_page(chunk, &[], &stored);
             let counts = RunCounts {
-                read: ids.len() as u64,
+                read,
                 unchanged: plan.unchanged,
                 ..RunCounts::default()
             };
@@ -465,6 +470,9 @@ impl FlowRunner<'_> {
             counts: RunCounts::default(),
             cursor,
         };
+        // What the read returned unchanged was never staged: it is counted (read and
+        // unchanged) with the kind's last commit.
+        let unchanged = read.count.saturating_sub(self.store.staged_count(kind)?);
         let invalid = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
         for part in invalid.chunks(CHUNK) {
             self.commit(chunk(part.to_vec(), None), options, report)?;
@@ -494,7 +502,13 @@ impl FlowRunner<'_> {
             watermark: Some(read.watermark.clone()),
             full_count: read.full.then_some(read.count),
         });
-        self.commit(chunk(Vec::new(), cursor), options, report)
+        let mut last = chunk(Vec::new(), cursor);
+        last.counts = RunCounts {
+            read: unchanged,
+            unchanged,
+            ..RunCounts::default()
+        };
+        self.commit(last, options, report)
     }
 
     /// Counts a chunk of planned actions into the report and, for a real run, commits it.

@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use ccsync_model::{Entity, InvalidRecord};
-use ccsync_store::{FieldChange, LogAction, NewLogEntry, RecordStatus, RecordWrite, StoredRecord};
+use ccsync_store::{
+    FieldChange, LogAction, NewLogEntry, RecordStatus, RecordWrite, StagedRecord, StoredRecord,
+};
 use serde::Serialize;
 
 use super::diff::diff;
@@ -100,21 +102,20 @@ fn status_for(entity: &Entity) -> RecordStatus {
 
 /// Plans one page: each record against what the hub holds for it.
 pub fn plan_page(
-    items: Vec<Entity>,
+    items: Vec<StagedRecord>,
     invalid: &[InvalidRecord],
     stored: &HashMap<String, StoredRecord>,
 ) -> PagePlan {
     let mut plan = PagePlan::default();
-    for entity in items {
+    for StagedRecord { entity, encoded } in items {
         let existing = stored.get(entity.id());
         let status = status_for(&entity);
-        let hash = entity.content_hash();
         let (action, reason) = match existing {
             None => (
                 Action::Create,
                 (status == RecordStatus::Deactivated).then(|| "inactive at the source".to_owned()),
             ),
-            Some(old) if old.hash == hash && old.status == status => {
+            Some(old) if old.hash == encoded.hash && old.status == status => {
                 plan.unchanged += 1;
                 continue;
             }
@@ -139,7 +140,7 @@ pub fn plan_page(
             changes,
             write: Some(RecordWrite {
                 entity,
-                hash,
+                encoded,
                 status,
             }),
         });
@@ -192,6 +193,11 @@ mod tests {
         })
     }
 
+    /// Records as a read stages them.
+    fn staged(entities: Vec<Entity>) -> Vec<StagedRecord> {
+        entities.into_iter().map(StagedRecord::new).collect()
+    }
+
     /// Stores `entities` through a real store, so the plan sees real stored records.
     fn stored(entities: Vec<(Entity, RecordStatus)>) -> HashMap<String, StoredRecord> {
         let mut store = Store::open_in_memory().unwrap();
@@ -213,7 +219,7 @@ mod tests {
     #[test]
     fn unchanged_record_plans_no_action() {
         let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
-        let plan = plan_page(vec![user("1", "a@x", true)], &[], &known);
+        let plan = plan_page(staged(vec![user("1", "a@x", true)]), &[], &known);
         assert!(plan.actions.is_empty());
         assert_eq!(plan.unchanged, 1);
     }
@@ -221,7 +227,7 @@ mod tests {
     #[test]
     fn changed_record_plans_an_update_with_old_and_new() {
         let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
-        let plan = plan_page(vec![user("1", "b@x", true)], &[], &known);
+        let plan = plan_page(staged(vec![user("1", "b@x", true)]), &[], &known);
         let [action] = plan.actions.as_slice() else {
             panic!("{plan:?}")
         };
@@ -238,7 +244,7 @@ mod tests {
             (user("2", "b@x", false), RecordStatus::Deactivated),
         ]);
         let plan = plan_page(
-            vec![user("1", "a@x", false), user("2", "b@x", true)],
+            staged(vec![user("1", "a@x", false), user("2", "b@x", true)]),
             &[],
             &known,
         );

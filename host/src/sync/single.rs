@@ -22,7 +22,7 @@ use ccsync_model::{Entity, InvalidRecord, Kind, Page, Team};
 use ccsync_runtime::Connector;
 use ccsync_store::{
     AccountBatch, PageBatch, RecordState, RecordStatus, RunCounts, RunId, RunMode, RunStatus,
-    Store, StoredRecord,
+    StagedRecord, Store, StoredRecord,
 };
 use serde::Serialize;
 
@@ -247,7 +247,7 @@ impl SingleUserSync<'_> {
                 entity.id()
             );
         };
-        let plan = plan_page(vec![entity.clone()], &[], &stored);
+        let plan = plan_page(vec![StagedRecord::new(entity.clone())], &[], &stored);
         let record_action = plan.actions.into_iter().next();
         let record_after = after_plan(existing, &entity, record_action.as_ref(), self.tenant);
 

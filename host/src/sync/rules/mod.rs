@@ -28,7 +28,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use ccsync_model::{Entity, Kind};
-use ccsync_store::{AccountBatch, RecordState, RecordView, RunId, Store};
+use ccsync_store::{AccountBatch, ProjectionMark, RecordState, RecordView, RunId, Store};
 
 use super::RetryPolicy;
 
@@ -199,6 +199,113 @@ impl<'v> Chunks<'v> {
             })?;
         self.after = records.last().map(|last| last.source_id.clone());
         Ok((!records.is_empty()).then_some(records))
+    }
+}
+
+/// The most user records a projection decides by id; a projection with more changed users
+/// walks the tenant whole (in key order, cheaper per record than look-ups by id, and with no
+/// id list in memory).
+const DELTA_LIMIT: usize = 20_000;
+
+/// The user records a family's projection decides in one run, chunk by chunk: the whole
+/// tenant, or only the users that changed since the projection last completed (see
+/// `ccsync_store::projections`).
+pub(crate) struct UserWalk<'v> {
+    walk: Walk<'v>,
+    /// Where the projection stands once this walk is decided and written.
+    pub mark: ProjectionMark,
+}
+
+enum Walk<'v> {
+    Whole(Chunks<'v>),
+    Ids {
+        view: RecordView<'v>,
+        tenant: &'v str,
+        ids: std::vec::IntoIter<String>,
+        size: usize,
+    },
+}
+
+impl<'v> UserWalk<'v> {
+    /// The walk of `family`'s projection of `tenant` into `store_name` as `view` shows it:
+    /// only the users changed since the projection's mark, unless there is no mark, it was
+    /// made with other settings (`fingerprint`), a record of the `whole_on` kinds changed
+    /// (the teams and profiles every user's decision reads), or more than [`DELTA_LIMIT`]
+    /// users changed.
+    pub(crate) fn start(
+        store: &Store,
+        view: RecordView<'v>,
+        (family, store_name, tenant): (Family, &str, &'v str),
+        fingerprint: String,
+        whole_on: &[Kind],
+        size: usize,
+    ) -> anyhow::Result<UserWalk<'v>> {
+        let mark = ProjectionMark {
+            fingerprint,
+            through_seq: store.change_seq()?,
+        };
+        let whole = |mark| UserWalk {
+            walk: Walk::Whole(Chunks::new(view, tenant, Kind::User, size)),
+            mark,
+        };
+        let last = store.projection_mark(family.as_str(), store_name, tenant)?;
+        let Some(last) = last.filter(|last| last.fingerprint == mark.fingerprint) else {
+            return Ok(whole(mark));
+        };
+        for &kind in whole_on {
+            if !store
+                .ids_changed_in_view(view, tenant, kind, last.through_seq)?
+                .is_empty()
+            {
+                return Ok(whole(mark));
+            }
+        }
+        // Counted before the ids are listed, so a large change is never held as an id list.
+        let staged = match view {
+            RecordView::Planned { .. } => store.staged_count(Kind::User)?,
+            RecordView::Hub => 0,
+        };
+        let changed = store.count_changed_since(tenant, Kind::User, last.through_seq)?;
+        if staged + changed > DELTA_LIMIT as u64 {
+            return Ok(whole(mark));
+        }
+        let ids = store.ids_changed_in_view(view, tenant, Kind::User, last.through_seq)?;
+        if ids.len() > DELTA_LIMIT {
+            return Ok(whole(mark));
+        }
+        Ok(UserWalk {
+            walk: Walk::Ids {
+                view,
+                tenant,
+                ids: ids.into_iter(),
+                size,
+            },
+            mark,
+        })
+    }
+
+    /// The next chunk of user records; `None` after the last.
+    pub(crate) fn next(&mut self, store: &Store) -> anyhow::Result<Option<Vec<RecordState>>> {
+        match &mut self.walk {
+            Walk::Whole(chunks) => chunks.next(store),
+            Walk::Ids {
+                view,
+                tenant,
+                ids,
+                size,
+            } => loop {
+                let chunk: Vec<String> = ids.by_ref().take(*size).collect();
+                if chunk.is_empty() {
+                    return Ok(None);
+                }
+                let records = store
+                    .records_by_ids_in_view(*view, tenant, Kind::User, &chunk)
+                    .with_context(|| format!("reading the changed users of tenant {tenant}"))?;
+                if !records.is_empty() {
+                    return Ok(Some(records));
+                }
+            },
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! The I/O of the WFO hybrid family: projecting a Central tenant's user records onto a WFO
 //! store's accounts.
 //!
-//! Like the WFM projection, the whole tenant is walked on every run, not only the records the
-//! run changed: a user's team is read from the hub's team records, and a team renamed to or
-//! from `iWFO Enabled` changes no user record, yet changes phones and billing. An unchanged
-//! account is neither written nor logged.
+//! Like the WFM projection, it walks only the users changed since it last completed, and the
+//! whole tenant when a team or a profile changed: a user's team is read from the hub's team
+//! records, and a team renamed to or from `iWFO Enabled` changes no user record, yet changes
+//! phones and billing. An unchanged account is neither written nor logged.
 
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store, WfoA
 
 use super::decide::{Input, decide};
 use super::report::{LABEL, NOUN, display};
-use crate::sync::rules::{Chunks, FamilyPlan, TargetAction};
+use crate::sync::rules::{Chunks, FamilyPlan, TargetAction, UserWalk};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -34,8 +34,16 @@ pub fn project(
     let teams = names(store, view, tenant, Kind::Team)?;
     let profiles = names(store, view, tenant, Kind::SecurityProfile)?;
     let mut plan = FamilyPlan::new(Family::Wfo, LABEL, NOUN, store_name);
-    let mut chunks = Chunks::new(view, tenant, Kind::User, CHUNK);
-    while let Some(records) = chunks.next(store)? {
+    let fingerprint = format!("rules H v{}; flow {}", super::decide::VERSION, flow.name);
+    let mut walk = UserWalk::start(
+        store,
+        view,
+        (Family::Wfo, store_name, tenant),
+        fingerprint,
+        &[Kind::Team, Kind::SecurityProfile],
+        CHUNK,
+    )?;
+    while let Some(records) = walk.next(store)? {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.wfo_accounts_by_ids(store_name, tenant, &ids)?;
         let mut changes = Vec::new();
@@ -74,6 +82,9 @@ pub fn project(
                 .commit_wfo(&context, &changes)
                 .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
         }
+    }
+    if let Some(run) = run {
+        store.set_projection_mark(Family::Wfo.as_str(), store_name, tenant, &walk.mark, run)?;
     }
     Ok(plan)
 }

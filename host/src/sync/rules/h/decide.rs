@@ -17,6 +17,11 @@
 //!   an account Central deactivated: one an operator deactivated stays so until an operator
 //!   reactivates it.
 
+/// The version of rules H's decisions. Bump it whenever a decision changes for the same
+/// inputs: the next run of every flow of the family then re-projects every user, since a
+/// projection only re-decides the users whose records changed.
+pub const VERSION: u32 = 1;
+
 use ccsync_model::User;
 use ccsync_store::{
     AccountStatus, Deactivator, LogAction, RecordState, RecordStatus, WfoAccount, WfoChange,

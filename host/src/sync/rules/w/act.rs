@@ -1,11 +1,12 @@
 //! The I/O of the WFM family: projecting a tenant's user records onto a WFM store's accounts.
 //!
-//! [`project`] walks every user record of the flow's tenant in chunks and decides each account
-//! with the pure [`decide`]. The whole tenant is walked on every run, not only the records the
-//! run changed: a team's feature change or a security profile's permission change moves none
-//! of its users' records, yet changes their accounts. An unchanged account is neither written
-//! nor logged, and a skip (an ineligible user without an account) is logged only when its
-//! reason differs from the last one logged for that user.
+//! [`project`] walks the user records of the flow's tenant in chunks and decides each account
+//! with the pure [`decide`]. It walks only the users changed since the projection last
+//! completed, unless a team or a security profile changed (a team's feature change or a
+//! profile's permission change moves none of its users' records, yet changes their accounts)
+//! or the flow's settings did: then the whole tenant (see `UserWalk`). An unchanged account is
+//! neither written nor logged, and a skip (an ineligible user without an account) is logged
+//! only when its reason differs from the last one logged for that user.
 
 use std::collections::HashMap;
 
@@ -16,7 +17,7 @@ use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store};
 
 use super::decide::{Input, decide, is_wfm_team, shows_schedule};
 use super::report::{LABEL, NOUN};
-use crate::sync::rules::{Chunks, FamilyPlan, TargetAction, flags_by_id};
+use crate::sync::rules::{FamilyPlan, TargetAction, UserWalk, flags_by_id};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -51,8 +52,15 @@ pub fn project(
     let teams = wfm_teams(store, view, tenant)?;
     let profiles = schedule_profiles(store, view, tenant)?;
     let mut plan = FamilyPlan::new(Family::Wfm, LABEL, NOUN, store_name);
-    let mut chunks = Chunks::new(view, tenant, Kind::User, CHUNK);
-    while let Some(records) = chunks.next(store)? {
+    let mut walk = UserWalk::start(
+        store,
+        view,
+        (Family::Wfm, store_name, tenant),
+        fingerprint(flow),
+        &[Kind::Team, Kind::SecurityProfile],
+        CHUNK,
+    )?;
+    while let Some(records) = walk.next(store)? {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.accounts_by_ids(store_name, tenant, &ids)?;
         // Only a user without an account can be skipped, so only theirs are looked up.
@@ -112,7 +120,22 @@ pub fn project(
                 .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
         }
     }
+    if let Some(run) = run {
+        store.set_projection_mark(Family::Wfm.as_str(), store_name, tenant, &walk.mark, run)?;
+    }
     Ok(plan)
+}
+
+/// What the projection's decisions depend on besides the records: the rules' version and the
+/// flow's settings. A change of either re-projects every user.
+fn fingerprint(flow: &FlowConfig) -> String {
+    let required: Vec<&str> = flow.required_fields.iter().map(|f| f.as_str()).collect();
+    format!(
+        "rules W v{}; flow {}; required {}",
+        super::decide::VERSION,
+        flow.name,
+        required.join(",")
+    )
 }
 
 /// Which teams of a tenant carry WFM Advanced, by team id, as `view` shows them.

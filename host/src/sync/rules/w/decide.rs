@@ -11,6 +11,11 @@
 //!   missing field names; a mass-update value fills a missing field until the source has one.
 //! - W3: accounts are keyed by (store, tenant, id), so tenants never merge.
 
+/// The version of rules W's decisions. Bump it whenever a decision changes for the same
+/// inputs: the next run of every flow of the family then re-projects every user, since a
+/// projection only re-decides the users whose records changed.
+pub const VERSION: u32 = 1;
+
 use std::collections::BTreeMap;
 
 use ccsync_config::UserField;
