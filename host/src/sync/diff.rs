@@ -15,19 +15,18 @@ fn fields(entity: &Entity) -> serde_json::Map<String, Value> {
 /// The fields that differ between `old` and `new`, in field order. `old = None` (a record
 /// seen for the first time) lists every field that has a value.
 pub fn diff(old: Option<&Entity>, new: &Entity) -> Vec<FieldChange> {
-    let before = old.map(fields).unwrap_or_default();
-    let after = fields(new);
+    let mut before = old.map(fields).unwrap_or_default();
     let mut changes = Vec::new();
-    for (field, new_value) in &after {
+    for (field, new_value) in fields(new) {
         if field == "kind" {
             continue;
         }
-        let old_value = before.get(field).cloned().unwrap_or(Value::Null);
-        if old_value != *new_value && !(old.is_none() && is_empty(new_value)) {
+        let old_value = before.remove(&field).unwrap_or(Value::Null);
+        if old_value != new_value && !(old.is_none() && is_empty(&new_value)) {
             changes.push(FieldChange {
-                field: field.clone(),
+                field,
                 old: old_value,
-                new: new_value.clone(),
+                new: new_value,
             });
         }
     }

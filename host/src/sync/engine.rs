@@ -210,11 +210,14 @@ impl FlowRunner<'_> {
         rules: &dyn Rules,
         report: &mut RunReport,
     ) -> anyhow::Result<()> {
+        let phase = Instant::now();
         self.store.stage_begin(self.tenant)?;
         let mut reads = Vec::new();
         for kind in self.kinds() {
             reads.push(self.read_kind(kind, options.mode).await?);
         }
+        tracing::debug!(flow = %self.flow.name, elapsed = ?phase.elapsed(), "read and staged");
+        let phase = Instant::now();
 
         let full = options.mode == RunMode::Full;
         let mut planned = Deactivations::default();
@@ -262,6 +265,8 @@ impl FlowRunner<'_> {
             return Ok(());
         }
 
+        tracing::debug!(flow = %self.flow.name, elapsed = ?phase.elapsed(), "safety gate");
+        let phase = Instant::now();
         for read in reads {
             self.apply_kind(&read, options, report).await?;
             if !read.invalid.is_empty() {
@@ -274,12 +279,15 @@ impl FlowRunner<'_> {
                 ));
             }
         }
+        tracing::debug!(flow = %self.flow.name, elapsed = ?phase.elapsed(), "records applied");
+        let phase = Instant::now();
         report.family = match (report.run, preview) {
             (Some(run), _) if !options.dry_run => {
                 Some(rules.apply(self.cx(options.mode), run).await?)
             }
             (_, preview) => preview,
         };
+        tracing::debug!(flow = %self.flow.name, elapsed = ?phase.elapsed(), "family acted");
         Ok(())
     }
 
@@ -542,16 +550,21 @@ impl FlowRunner<'_> {
         if let Some(batch) = &mut batch {
             batch.counts = counts;
             batch.cursor = cursor;
-            batch.log = actions.iter().map(PlannedAction::log_entry).collect();
         }
         for mut action in actions {
-            if let (Some(batch), Some(write)) = (&mut batch, action.write.take()) {
-                batch.writes.push(write);
-            }
-            if report.actions.len() < SHOWN_ACTIONS {
+            let write = action.write.take();
+            // An action the report shows is copied into the log; the others are moved.
+            let entry = if report.actions.len() < SHOWN_ACTIONS {
+                let entry = batch.is_some().then(|| action.log_entry());
                 report.actions.push(action);
+                entry
             } else {
                 report.actions_truncated = true;
+                batch.is_some().then(|| action.into_log_entry())
+            };
+            if let Some(batch) = &mut batch {
+                batch.log.extend(entry);
+                batch.writes.extend(write);
             }
         }
         if let Some(batch) = batch {

@@ -75,12 +75,17 @@ pub struct PlannedAction {
 impl PlannedAction {
     /// The provisioning log entry this action leaves.
     pub fn log_entry(&self) -> NewLogEntry {
+        self.clone().into_log_entry()
+    }
+
+    /// The provisioning log entry this action leaves, taking the action's fields.
+    pub fn into_log_entry(self) -> NewLogEntry {
         NewLogEntry {
-            source_id: self.source_id.clone(),
-            display: Some(self.display.clone()),
+            source_id: self.source_id,
+            display: Some(self.display),
             action: self.action.log_action(),
-            reason: self.reason.clone(),
-            changes: self.changes.clone(),
+            reason: self.reason,
+            changes: self.changes,
         }
     }
 }
