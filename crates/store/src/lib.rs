@@ -103,7 +103,44 @@ pub struct Store {
     staging: Option<staging::Staging>,
 }
 
+/// Rows inserted, updated or deleted in the database file, per table, since
+/// [`Store::watch_row_changes`]: how a benchmark proves that an unchanged re-sync writes
+/// nothing but its own bookkeeping. The staging area (a TEMP table) is not counted.
+#[derive(Debug, Clone, Default)]
+pub struct RowChanges(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>);
+
+impl RowChanges {
+    /// The counts so far, by table.
+    pub fn by_table(&self) -> std::collections::BTreeMap<String, u64> {
+        match self.0.lock() {
+            Ok(counts) => counts.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
 impl Store {
+    /// Starts counting the rows changed through this store, per table of the database file;
+    /// a second call starts a new count. (SQLite's update hook: it sees rowid tables, which
+    /// every table of the schema is.)
+    pub fn watch_row_changes(&mut self) -> Result<RowChanges> {
+        use error::SqlContext;
+        let changes = RowChanges::default();
+        let counts = changes.clone();
+        self.conn
+            .update_hook(Some(
+                move |_: rusqlite::hooks::Action, db: &str, table: &str, _: i64| {
+                    if db == "main"
+                        && let Ok(mut counts) = counts.0.lock()
+                    {
+                        *counts.entry(table.to_owned()).or_default() += 1;
+                    }
+                },
+            ))
+            .ctx("watch_row_changes", String::new)?;
+        Ok(changes)
+    }
+
     /// Opens (creating if needed) the store at `path` and migrates it to the latest schema.
     ///
     /// Refuses a database that is not a ccsync store or whose schema is newer than this code.
@@ -184,6 +221,24 @@ impl Store {
 mod tests {
     use super::*;
     use crate::migrations::LATEST_VERSION;
+    use ccsync_model::Kind;
+
+    #[test]
+    fn row_changes_are_counted_per_table_of_the_database_file_and_not_for_staging() {
+        let (mut store, run) = testing::store_with_run();
+        let changes = store.watch_row_changes().unwrap();
+        store.stage_begin(testing::TENANT).unwrap();
+        store
+            .stage(Kind::User, &[testing::user("9", "u9")])
+            .unwrap();
+        assert!(changes.by_table().is_empty(), "{:?}", changes.by_table());
+        store
+            .commit_page(&testing::create_page(run, &["1", "2"]))
+            .unwrap();
+        let counts = changes.by_table();
+        assert_eq!(counts.get("records"), Some(&2), "{counts:?}");
+        assert_eq!(counts.get("provisioning_log"), Some(&2), "{counts:?}");
+    }
 
     #[test]
     fn a_new_store_is_migrated_to_the_latest_version_and_reopens_unchanged() {

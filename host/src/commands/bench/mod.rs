@@ -7,6 +7,7 @@
 //! noisy, so single figures mislead. One module per suite, each with its own sample and
 //! table.
 
+mod baseline;
 mod dialer;
 mod mapping;
 mod wfm;

@@ -213,7 +213,12 @@ const DELTA_LIMIT: usize = 20_000;
 pub(crate) struct UserWalk<'v> {
     walk: Walk<'v>,
     /// Where the projection stands once this walk is decided and written.
-    pub mark: ProjectionMark,
+    mark: ProjectionMark,
+    /// Where it stood before.
+    last: Option<ProjectionMark>,
+    family: Family,
+    store_name: &'v str,
+    tenant: &'v str,
 }
 
 enum Walk<'v> {
@@ -235,7 +240,7 @@ impl<'v> UserWalk<'v> {
     pub(crate) fn start(
         store: &Store,
         view: RecordView<'v>,
-        (family, store_name, tenant): (Family, &str, &'v str),
+        (family, store_name, tenant): (Family, &'v str, &'v str),
         fingerprint: String,
         whole_on: &[Kind],
         size: usize,
@@ -244,20 +249,29 @@ impl<'v> UserWalk<'v> {
             fingerprint,
             through_seq: store.change_seq()?,
         };
-        let whole = |mark| UserWalk {
-            walk: Walk::Whole(Chunks::new(view, tenant, Kind::User, size)),
-            mark,
-        };
         let last = store.projection_mark(family.as_str(), store_name, tenant)?;
-        let Some(last) = last.filter(|last| last.fingerprint == mark.fingerprint) else {
-            return Ok(whole(mark));
+        let walk = |walk, mark, last| UserWalk {
+            walk,
+            mark,
+            last,
+            family,
+            store_name,
+            tenant,
+        };
+        let whole = |mark, last| {
+            let chunks = Chunks::new(view, tenant, Kind::User, size);
+            Ok(walk(Walk::Whole(chunks), mark, last))
+        };
+        let since = match &last {
+            Some(last) if last.fingerprint == mark.fingerprint => last.through_seq,
+            _ => return whole(mark, last),
         };
         for &kind in whole_on {
             if !store
-                .ids_changed_in_view(view, tenant, kind, last.through_seq)?
+                .ids_changed_in_view(view, tenant, kind, since)?
                 .is_empty()
             {
-                return Ok(whole(mark));
+                return whole(mark, last);
             }
         }
         // Counted before the ids are listed, so a large change is never held as an id list.
@@ -265,23 +279,32 @@ impl<'v> UserWalk<'v> {
             RecordView::Planned { .. } => store.staged_count(Kind::User)?,
             RecordView::Hub => 0,
         };
-        let changed = store.count_changed_since(tenant, Kind::User, last.through_seq)?;
+        let changed = store.count_changed_since(tenant, Kind::User, since)?;
         if staged + changed > DELTA_LIMIT as u64 {
-            return Ok(whole(mark));
+            return whole(mark, last);
         }
-        let ids = store.ids_changed_in_view(view, tenant, Kind::User, last.through_seq)?;
+        let ids = store.ids_changed_in_view(view, tenant, Kind::User, since)?;
         if ids.len() > DELTA_LIMIT {
-            return Ok(whole(mark));
+            return whole(mark, last);
         }
-        Ok(UserWalk {
-            walk: Walk::Ids {
-                view,
-                tenant,
-                ids: ids.into_iter(),
-                size,
-            },
-            mark,
-        })
+        let ids = Walk::Ids {
+            view,
+            tenant,
+            ids: ids.into_iter(),
+            size,
+        };
+        Ok(walk(ids, mark, last))
+    }
+
+    /// Records, once every chunk of the walk is decided and written by `run`, that the
+    /// projection has got through the changes this walk covered (a walk that moved nothing
+    /// writes nothing).
+    pub(crate) fn finish(self, store: &mut Store, run: RunId) -> anyhow::Result<()> {
+        if self.last.as_ref() != Some(&self.mark) {
+            let family = self.family.as_str();
+            store.set_projection_mark(family, self.store_name, self.tenant, &self.mark, run)?;
+        }
+        Ok(())
     }
 
     /// The next chunk of user records; `None` after the last.

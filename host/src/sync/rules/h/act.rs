@@ -84,7 +84,7 @@ pub fn project(
         }
     }
     if let Some(run) = run {
-        store.set_projection_mark(Family::Wfo.as_str(), store_name, tenant, &walk.mark, run)?;
+        walk.finish(store, run)?;
     }
     Ok(plan)
 }
