@@ -46,13 +46,13 @@ class Connector(exports.Connector):
     def find(self, kind, external_id):
         return connection().find(kind, external_id)
 
-    def get(self, kind, id):  # noqa: A002 - the contract names the parameter
+    def get(self, kind, id):
         return connection().get(kind, id)
 
-    def update(self, id, entity):  # noqa: A002 - the contract names the parameter
+    def update(self, id, entity):
         connection().update(id, entity)
 
-    def deactivate(self, kind, id):  # noqa: A002 - the contract names the parameter
+    def deactivate(self, kind, id):
         connection().deactivate(kind, id)
 
     def search_users(self, query):

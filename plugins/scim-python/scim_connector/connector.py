@@ -84,7 +84,11 @@ class ScimConnector:
 
     def read(self, kind, cursor, since) -> types.Page:
         name = collection(kind)
-        at = Cursor.decode(cursor, KIND_NAMES[kind]) if cursor else Cursor(KIND_NAMES[kind], 1, since)
+        at = (
+            Cursor.decode(cursor, KIND_NAMES[kind])
+            if cursor
+            else Cursor(KIND_NAMES[kind], 1, since)
+        )
         response, at = self._list_page(name, at)
         what = f"GET /{name} (startIndex {at.start})"
         body = self.client.json_object(response, what)
@@ -202,7 +206,9 @@ class ScimConnector:
             f"{attribute} co {literal}"
             for attribute in ("userName", "name.givenName", "name.familyName")
         )
-        return self._users(self._search("Users", scim_filter, f"GET /Users (search {query})", False))
+        return self._users(
+            self._search("Users", scim_filter, f"GET /Users (search {query})", False)
+        )
 
     def find_by_email(self, emails: list) -> list:
         found = {}
@@ -232,7 +238,9 @@ class ScimConnector:
     def create(self, entity, external_id: str) -> str:
         user = written_user(entity)
         what = "POST /Users"
-        response = self.client.request("POST", "/Users", what, body=mapping.new_user(user, external_id))
+        response = self.client.request(
+            "POST", "/Users", what, body=mapping.new_user(user, external_id)
+        )
         if response.status == 409:
             existing = self.find(types.Kind.USER, external_id)
             if existing is None:
@@ -275,9 +283,7 @@ class ScimConnector:
         what = f"PUT /Users/{user_id}"
         response = self.client.request("PUT", path, what, body=change(current), headers=guard)
         if response.status == 412:
-            raise Err(
-                types.Error_Transient(f"{what} answered 412: the user changed meanwhile")
-            )
+            raise Err(types.Error_Transient(f"{what} answered 412: the user changed meanwhile"))
         self.client.expect(response, what, (200, 204))
 
 

@@ -7,7 +7,6 @@ that the read's first response fixed, so the last page returns the same one.
 """
 
 from dataclasses import dataclass
-from typing import Optional
 from urllib.parse import parse_qsl, urlencode
 
 from .errors import rejected
@@ -26,9 +25,9 @@ class Cursor:
 
     kind: str
     start: int
-    since: Optional[str] = None
-    mark: Optional[str] = None
-    mark_source: Optional[str] = None
+    since: str | None = None
+    mark: str | None = None
+    mark_source: str | None = None
 
     def encode(self) -> str:
         """`v=1&kind=user&start=101[&since=…][&mark=…&from=date]`."""
@@ -51,12 +50,25 @@ class Cursor:
         except ValueError:
             raise not_ours() from None
         fields = dict(pairs)
-        if len(fields) != len(pairs) or not set(fields) <= {"v", "kind", "start", "since", "mark", "from"}:
+        if len(fields) != len(pairs) or not set(fields) <= {
+            "v",
+            "kind",
+            "start",
+            "since",
+            "mark",
+            "from",
+        }:
             raise not_ours()
         start = fields.get("start", "")
-        if fields.get("v") != VERSION or not (start.isascii() and start.isdigit()) or int(start) < 1:
+        if (
+            fields.get("v") != VERSION
+            or not (start.isascii() and start.isdigit())
+            or int(start) < 1
+        ):
             raise not_ours()
-        if ("mark" in fields) != ("from" in fields) or fields.get("from", "date") not in MARK_SOURCES:
+        if ("mark" in fields) != ("from" in fields) or fields.get(
+            "from", "date"
+        ) not in MARK_SOURCES:
             raise not_ours()
         if fields.get("kind") != kind:
             raise rejected(f"cursor `{text}` belongs to a read of {fields.get('kind')}, not {kind}")

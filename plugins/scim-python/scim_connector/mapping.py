@@ -157,9 +157,13 @@ def user_from(resource) -> types.User:
         security_profile_id=None,
         roles=values(entries(resource, "roles"), "roles"),
         permissions=values(entries(resource, "entitlements"), "entitlements"),
-        primary_phone=None if phone_at is None else text(phones[phone_at], "value", "phoneNumbers.value"),
+        primary_phone=None
+        if phone_at is None
+        else text(phones[phone_at], "value", "phoneNumbers.value"),
         phones=values(phones, "phoneNumbers"),
-        employee_id=None if enterprise is None else text(enterprise, "employeeNumber", "employeeNumber"),
+        employee_id=None
+        if enterprise is None
+        else text(enterprise, "employeeNumber", "employeeNumber"),
         site_id=None,
         groups=[n for n in group_names if n is not None],
         password_set=None,
@@ -179,6 +183,7 @@ def team_from(resource) -> types.Team:
 def latest(first, second):
     """The later of two `meta.lastModified` values (either may be None); an unparseable one
     loses to a parseable one."""
+
     def parsed(value):
         try:
             return datetime.fromisoformat(value)

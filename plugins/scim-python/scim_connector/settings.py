@@ -44,9 +44,7 @@ def parse(pairs) -> Settings:
     values = {}
     for key, value in pairs:
         if key not in KEYS:
-            raise invalid(
-                f"setting `{key}` is unknown to {CONNECTOR} (known: {', '.join(KEYS)})"
-            )
+            raise invalid(f"setting `{key}` is unknown to {CONNECTOR} (known: {', '.join(KEYS)})")
         if key in values:
             raise invalid(f"setting `{key}` is given more than once")
         if not value.strip():
@@ -90,6 +88,5 @@ def page_size(value) -> int:
     if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_PAGE_SIZE:
         return int(value)
     raise invalid(
-        f"setting `page-size` is invalid: `{value}` is not a whole number from 1 to "
-        f"{MAX_PAGE_SIZE}"
+        f"setting `page-size` is invalid: `{value}` is not a whole number from 1 to {MAX_PAGE_SIZE}"
     )

@@ -38,7 +38,7 @@ class ThreadingServer(ThreadingMixIn, WSGIServer):
 class QuietHandler(WSGIRequestHandler):
     """Keeps the access log off the test's output."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+    def log_message(self, format, *args):
         pass
 
 
