@@ -4,8 +4,8 @@
 #
 #   plugins/scim-python/build.sh [OUTPUT]      default OUTPUT: plugins/scim-python/scim.wasm
 #
-# Needs componentize-py (pinned in requirements.txt): the one on PATH, else the one installed
-# beside $PYTHON (default python3). The component carries no manifest yet: embed and sign it
+# Needs componentize-py (pinned in requirements.txt; componentize.sh says which one runs). The
+# component carries no manifest yet: embed and sign it
 # with `ccsync plugin sign --manifest plugins/scim-python/plugin.toml` (README).
 set -euo pipefail
 
@@ -14,16 +14,6 @@ out="${1:-$here/scim.wasm}"
 mkdir -p "$(dirname "$out")"
 out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
 
-componentize=$(command -v componentize-py || true)
-if [ -z "$componentize" ]; then
-    scripts=$("${PYTHON:-python3}" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
-    componentize="$scripts/componentize-py"
-fi
-if [ ! -x "$componentize" ]; then
-    echo "componentize-py is not installed: pip install -r $here/requirements.txt" >&2
-    exit 1
-fi
-
 # Only the connector's own code goes in: the app module and its package.
 src=$(mktemp -d)
 trap 'rm -rf "$src"' EXIT
@@ -31,6 +21,6 @@ cp -r "$here/app.py" "$here/scim_connector" "$src/"
 find "$src" -name __pycache__ -prune -exec rm -rf {} +
 
 cd "$src"
-"$componentize" --quiet -d "$here/../../wit/connector.wit" -w plugin \
+"$here/componentize.sh" --quiet -d "$here/../../wit/connector.wit" -w plugin \
     componentize -p "$src" app -o "$out"
 echo "built $out"

@@ -6,16 +6,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-componentize=$(command -v componentize-py || true)
-if [ -z "$componentize" ]; then
-    scripts=$("${PYTHON:-python3}" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
-    componentize="$scripts/componentize-py"
-fi
-if [ ! -x "$componentize" ]; then
-    echo "componentize-py is not installed: pip install -r $here/requirements.txt" >&2
-    exit 1
-fi
 rm -rf "$here/build/bindings"
-"$componentize" --quiet -d "$here/../../wit/connector.wit" -w plugin bindings "$here/build/bindings"
+"$here/componentize.sh" --quiet -d "$here/../../wit/connector.wit" -w plugin bindings "$here/build/bindings"
 cd "$here"
 PYTHONPATH="$here:$here/build/bindings" "${PYTHON:-python3}" -m unittest discover -s tests -p 'test_*.py' "$@"
