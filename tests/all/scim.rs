@@ -235,7 +235,8 @@ token = {{ file = "secrets/scim-token" }}
     )
 }
 
-/// A workspace whose one flow reads the SCIM service's groups and users into the hub.
+/// A workspace whose one flow reads the SCIM service's groups and users into the hub (the
+/// harness's ACD simulator, one agent, stays unused).
 async fn source_hub(server: &ScimServer, token: &str) -> Hub {
     let hub = Hub::start(1, 100).await;
     hub.install_plugin("scim", component(), &manifest_text());
@@ -287,7 +288,7 @@ fn id(resource: &Value) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn scim_users_and_groups_sync_into_the_hub_full_then_incremental() {
+async fn a_wrong_token_is_unauthorized_then_scim_users_and_groups_sync_full_and_incremental() {
     let server = ScimServer::start().await;
     // What real services vary in: a primary mark or none, `active` absent, a user without
     // name or email, an inactive one.
