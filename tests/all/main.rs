@@ -16,6 +16,7 @@ mod presence;
 mod push;
 mod safety;
 mod sandbox;
+mod scim;
 mod serve;
 mod signing;
 mod single_user;
