@@ -233,7 +233,7 @@ impl App {
             Some(self.lock_flow(&flow.name)?)
         };
         let source = self.source(flow)?.clone();
-        let (mut connector, mut target) = match self.connectors(flow, &source).await {
+        let (connector, mut target) = match self.connectors(flow, &source).await {
             Ok(connectors) => connectors,
             // A plugin that cannot be loaded or configured fails a run like any other step:
             // recorded with its reason, so `runs`, `status` and the flow's health show it.
@@ -246,7 +246,7 @@ impl App {
         };
         FlowRunner {
             store: &mut self.store,
-            connector: &mut connector,
+            connector: Some(connector),
             flow,
             tenant: &source.tenant,
             retry: RetryPolicy::default(),

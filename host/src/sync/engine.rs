@@ -20,9 +20,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use ccsync_config::FlowConfig;
-use ccsync_model::{InvalidRecord, Kind};
+use ccsync_model::{InvalidRecord, Kind, Page};
 use ccsync_runtime::Connector;
 use ccsync_store::{
     CursorUpdate, Deactivations, PageBatch, RecordStatus, RecordView, RunCounts, RunId, RunMode,
@@ -123,7 +123,8 @@ struct KindRead {
 /// Runs one flow against one connector instance.
 pub struct FlowRunner<'a> {
     pub store: &'a mut Store,
-    pub connector: &'a mut Connector,
+    /// The source's connector; `None` only while a read has it on its own task.
+    pub connector: Option<Connector>,
     pub flow: &'a FlowConfig,
     /// The source connection's tenant: part of every record key.
     pub tenant: &'a str,
@@ -421,21 +422,46 @@ impl FlowRunner<'_> {
             count: 0,
             full: mode == RunMode::Full,
         };
-        let mut pages = Pages::new(
-            self.connector,
-            &self.retry,
-            &self.flow.name,
-            kind,
-            since.as_deref(),
-        );
-        while let Some(page) = pages.next().await? {
-            self.store.stage(kind, &page.items)?;
+        // The connector reads on a task of its own while this one stages what it read, so
+        // the WebAssembly read and the staging (encoding, hashing, SQLite) overlap on two
+        // cores. At most two pages wait between them, so memory stays flat.
+        let Some(mut connector) = self.connector.take() else {
+            bail!("reading {kind} records: the source connector is already reading");
+        };
+        let (pages_tx, mut pages_rx) = tokio::sync::mpsc::channel::<Page>(2);
+        let (policy, flow) = (self.retry, self.flow.name.clone());
+        let reader = tokio::spawn(async move {
+            let read = async {
+                let mut pages = Pages::new(&mut connector, &policy, &flow, kind, since.as_deref());
+                while let Some(page) = pages.next().await? {
+                    if pages_tx.send(page).await.is_err() {
+                        break; // The stager stopped on an error of its own.
+                    }
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            (connector, read)
+        });
+        let mut staged = Ok(());
+        while let Some(page) = pages_rx.recv().await {
+            if let Err(e) = self.store.stage(kind, &page.items) {
+                staged = Err(e);
+                break;
+            }
             self.progress.read(page.items.len() as u64);
             read.invalid.extend(page.invalid);
             if page.watermark.is_some() {
                 read.watermark = page.watermark;
             }
         }
+        drop(pages_rx);
+        let (connector, result) = reader
+            .await
+            .with_context(|| format!("reading {kind} records: the read task failed"))?;
+        self.connector = Some(connector);
+        staged?;
+        result?;
         read.count = self.store.read_count(kind);
         Ok(read)
     }
