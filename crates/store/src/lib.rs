@@ -29,6 +29,7 @@ pub mod records;
 pub mod runs;
 pub mod schedule;
 pub mod selections;
+mod staged_commit;
 mod staging;
 pub mod view;
 pub mod wfo;
@@ -65,7 +66,8 @@ pub use records::{RecordFilter, RecordStatus, RecordWrite, StoredRecord};
 pub use runs::{Run, RunCounts, RunId, RunMode, RunStatus};
 pub use schedule::{FlowEvent, FlowHealth, FlowOutcome, FlowState, Pause};
 pub use selections::SelectionSummary;
-pub use staging::StagedRecord;
+pub use staged_commit::StagedCommit;
+pub use staging::{StagedChange, StagedRecord};
 pub use view::{RecordState, RecordView};
 pub use wfo::{Deactivator, WfoAccount, WfoChange};
 
@@ -228,9 +230,7 @@ mod tests {
         let (mut store, run) = testing::store_with_run();
         let changes = store.watch_row_changes().unwrap();
         store.stage_begin(testing::TENANT).unwrap();
-        store
-            .stage(Kind::User, &[testing::user("9", "u9")])
-            .unwrap();
+        testing::stage_read(&mut store, Kind::User, &[testing::user("9", "u9")]).unwrap();
         assert!(changes.by_table().is_empty(), "{:?}", changes.by_table());
         store
             .commit_page(&testing::create_page(run, &["1", "2"]))

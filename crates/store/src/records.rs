@@ -240,6 +240,17 @@ impl Store {
     }
 }
 
+/// How a record write replaces an existing record: everything but its creation run and time.
+pub(crate) const UPSERT_SET: &str = "ON CONFLICT (tenant, kind, source_id) DO UPDATE SET
+    last_seen_run = excluded.last_seen_run,
+    data = excluded.data,
+    hash = excluded.hash,
+    status = excluded.status,
+    source_active = excluded.source_active,
+    updated_run = excluded.updated_run,
+    updated_at = excluded.updated_at,
+    changed_seq = excluded.changed_seq";
+
 /// The page-commit statements on records, run inside the page's transaction.
 pub(crate) struct RecordWriter<'c> {
     conn: &'c Connection,
@@ -274,21 +285,13 @@ impl<'c> RecordWriter<'c> {
         const OP: &str = "commit_page: upsert record";
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "INSERT INTO records (tenant, kind, source_id, data, hash, status, source_active,
                      first_seen_run, last_seen_run, updated_run, created_at, updated_at,
                      changed_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?9, ?10)
-                 ON CONFLICT (tenant, kind, source_id) DO UPDATE SET
-                     last_seen_run = excluded.last_seen_run,
-                     data = excluded.data,
-                     hash = excluded.hash,
-                     status = excluded.status,
-                     source_active = excluded.source_active,
-                     updated_run = excluded.updated_run,
-                     updated_at = excluded.updated_at,
-                     changed_seq = excluded.changed_seq",
-            )
+                 {UPSERT_SET}"
+            ))
             .ctx(OP, || self.key(None))?;
         for write in writes {
             let source_id = write.entity.id();

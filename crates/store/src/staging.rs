@@ -25,7 +25,10 @@ use rusqlite::params;
 use crate::Store;
 use crate::codec::RowReader;
 use crate::error::{Result, SqlContext, StoreError};
-use crate::records::{RECORD_COLUMNS, RecordStatus, StoredRecord, json_array, record_from_row};
+use crate::log::NewLogEntry;
+use crate::records::{
+    RECORD_COLUMNS, RecordStatus, RecordWrite, StoredRecord, json_array, record_from_row,
+};
 
 /// Hub record ids walked per query when looking for the ones a read did not return.
 const ID_CHUNK: usize = 4096;
@@ -56,6 +59,20 @@ fn fingerprint(id: &str) -> u128 {
         hasher.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// A record a read changes, planned against the hub when it was staged: what the run will
+/// write and log for it, unless the hub changed meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedChange {
+    /// What to store.
+    pub write: RecordWrite,
+    /// The log entry the change leaves.
+    pub log: NewLogEntry,
+    /// The hub's content hash and status of the record when the change was planned; `None`
+    /// when the hub had no record. The change is applied as planned only while the hub still
+    /// holds exactly that (see `Store::commit_staged`).
+    pub planned_over: Option<(String, RecordStatus)>,
 }
 
 /// A staged record: one the read changes, with its encoding.
@@ -96,7 +113,9 @@ impl Store {
         });
         self.conn
             // Dropped and created anew rather than emptied: a DROP frees the last read's pages
-            // at once, where a DELETE visits every row.
+            // at once, where a DELETE visits every row. A rowid table, not WITHOUT ROWID: a
+            // staged row (the record's JSON and its log entry's field changes) is larger than
+            // an index B-tree keeps on its page, and every row spilled to overflow pages.
             .execute_batch(
                 "DROP TABLE IF EXISTS temp.staged_changes;
                  CREATE TEMP TABLE staged_changes (
@@ -105,77 +124,90 @@ impl Store {
                      data TEXT NOT NULL,
                      hash TEXT NOT NULL,
                      active INTEGER NOT NULL,
-                     PRIMARY KEY (kind, source_id)
-                 ) WITHOUT ROWID;",
+                     status TEXT NOT NULL,
+                     action TEXT NOT NULL,
+                     display TEXT,
+                     reason TEXT,
+                     changes TEXT NOT NULL,
+                     planned_hash TEXT,
+                     planned_status TEXT
+                 );
+                 CREATE UNIQUE INDEX temp.staged_changes_by_id ON staged_changes (kind, source_id);",
             )
             .ctx(OP, String::new)
     }
 
-    /// Stages one page of a read: records the ids it returned, and stages (in one
-    /// transaction) the records it changes against the hub. A record read twice (a source
-    /// whose paging shifted) keeps its last version.
-    pub fn stage(&mut self, kind: Kind, entities: &[Entity]) -> Result<()> {
+    /// Stages one page of a read: records the ids it `returned`, and stages (in one
+    /// transaction) the `changes` among them, each planned against the hub. A record read
+    /// twice (a source whose paging shifted) keeps its last version: one read again unchanged
+    /// after a changed version is unstaged.
+    pub fn stage(&mut self, kind: Kind, returned: &[&str], changes: &[StagedChange]) -> Result<()> {
         const OP: &str = "stage";
-        let key = || format!("kind {kind}, {} records", entities.len());
-        if let Some(entity) = entities.iter().find(|e| e.kind() != kind) {
+        let key = || format!("kind {kind}, {} records", returned.len());
+        if let Some(change) = changes.iter().find(|c| c.write.entity.kind() != kind) {
+            let entity = &change.write.entity;
             return Err(StoreError::InvalidInput {
                 op: OP,
                 key: key(),
                 detail: format!("cannot stage {} {} as {kind}", entity.kind(), entity.id()),
             });
         }
-        let tenant = match &self.staging {
-            Some(staging) => staging.tenant.clone(),
-            None => return Err(not_begun(OP, key())),
-        };
-        let ids: Vec<&str> = entities.iter().map(Entity::id).collect();
-        let stored = self.hashes_by_ids(&tenant, kind, &ids)?;
         let staging = self.staging.as_mut().ok_or_else(|| not_begun(OP, key()))?;
         let seen = staging.seen.entry(kind).or_default();
         let tx = self.conn.transaction().ctx(OP, key)?;
         {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO temp.staged_changes (kind, source_id, data, hash,
-                         active)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .ctx(OP, key)?;
             let mut forget = tx
                 .prepare_cached(
                     "DELETE FROM temp.staged_changes WHERE kind = ?1 AND source_id = ?2",
                 )
                 .ctx(OP, key)?;
-            for entity in entities {
-                let id = entity.id();
-                let first = seen.insert(fingerprint(id));
-                let encoded = entity.encode();
-                let status = if entity.active() {
-                    RecordStatus::Active
-                } else {
-                    RecordStatus::Deactivated
-                };
-                let unchanged = stored
-                    .get(id)
-                    .is_some_and(|(hash, was)| *hash == encoded.hash && *was == status);
-                if unchanged {
-                    // Read again unchanged after a changed version: the last version wins.
-                    if !first {
-                        forget
-                            .execute(params![kind.as_str(), id])
-                            .ctx(OP, || format!("kind {kind}, id {id}"))?;
-                    }
-                    continue;
+            let changed: HashSet<&str> = changes.iter().map(|c| c.write.entity.id()).collect();
+            for &id in returned {
+                if !seen.insert(fingerprint(id)) && !changed.contains(id) {
+                    forget
+                        .execute(params![kind.as_str(), id])
+                        .ctx(OP, || format!("kind {kind}, id {id}"))?;
                 }
+            }
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO temp.staged_changes (kind, source_id, data, hash,
+                         active, status, action, display, reason, changes, planned_hash,
+                         planned_status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .ctx(OP, key)?;
+            for change in changes {
+                let StagedChange {
+                    write,
+                    log,
+                    planned_over,
+                } = change;
+                let id = write.entity.id();
+                let at = || format!("kind {kind}, id {id}");
+                let log_changes =
+                    serde_json::to_string(&log.changes).map_err(|source| StoreError::Encode {
+                        op: OP,
+                        key: at(),
+                        what: "the field changes",
+                        source,
+                    })?;
                 insert
                     .execute(params![
                         kind.as_str(),
                         id,
-                        encoded.json,
-                        encoded.hash,
-                        entity.active()
+                        write.encoded.json,
+                        write.encoded.hash,
+                        write.entity.active(),
+                        write.status,
+                        log.action,
+                        log.display,
+                        log.reason,
+                        log_changes,
+                        planned_over.as_ref().map(|(hash, _)| hash),
+                        planned_over.as_ref().map(|(_, status)| status),
                     ])
-                    .ctx(OP, || format!("kind {kind}, id {id}"))?;
+                    .ctx(OP, at)?;
             }
         }
         tx.commit().ctx(OP, key)
@@ -416,7 +448,7 @@ fn staged_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{TENANT, store_with_run, user};
+    use crate::testing::{self, TENANT, store_with_run, user};
     use crate::{PageBatch, RecordStatus, RecordWrite};
 
     #[test]
@@ -424,10 +456,10 @@ mod tests {
         let (mut store, _) = store_with_run();
         store.stage_begin(TENANT).unwrap();
         let users: Vec<Entity> = (0..25).map(|i| user(&format!("{i:03}"), "u")).collect();
-        store.stage(Kind::User, &users[..10]).unwrap();
-        store.stage(Kind::User, &users[10..]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &users[..10]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &users[10..]).unwrap();
         // Read twice (paging shifted): still one staged record.
-        store.stage(Kind::User, &users[..1]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &users[..1]).unwrap();
         assert_eq!(store.staged_count(Kind::User).unwrap(), 25);
         let mut after = None;
         let mut seen = Vec::new();
@@ -454,7 +486,7 @@ mod tests {
         }
         store.commit_page(&page).unwrap();
         store.stage_begin(TENANT).unwrap();
-        store.stage(Kind::User, &[user("a", "a")]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &[user("a", "a")]).unwrap();
         assert_eq!(store.count_unstaged_active("t", Kind::User).unwrap(), 1);
         let gone: Vec<String> = store
             .unstaged_active("t", Kind::User, None, 10)
@@ -471,7 +503,7 @@ mod tests {
                 u.active = false;
             }
         }
-        store.stage(Kind::User, &[inactive_b, inactive_c]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &[inactive_b, inactive_c]).unwrap();
         assert_eq!(store.staged_deactivations("t", Kind::User).unwrap(), 1);
         assert_eq!(store.count_unstaged_active("other", Kind::User).unwrap(), 0);
         // Chunks walk the candidates in id order.
@@ -490,7 +522,7 @@ mod tests {
     fn only_what_the_read_changes_is_staged_and_an_unchanged_read_writes_no_row() {
         let (mut store, run) = store_with_run();
         store
-            .commit_page(&crate::testing::create_page(run, &["1", "2", "3"]))
+            .commit_page(&testing::create_page(run, &["1", "2", "3"]))
             .unwrap();
         let total = |store: &Store| store.conn.total_changes();
         store.stage_begin(TENANT).unwrap();
@@ -499,7 +531,7 @@ mod tests {
             .iter()
             .map(|id| user(id, &format!("u{id}")))
             .collect();
-        store.stage(Kind::User, &unchanged).unwrap();
+        testing::stage_read(&mut store, Kind::User, &unchanged).unwrap();
         assert_eq!(
             total(&store),
             before,
@@ -509,9 +541,12 @@ mod tests {
         assert_eq!(store.staged_count(Kind::User).unwrap(), 0);
 
         // 2 renamed, 4 new: staged; 2 read again unchanged (paging shifted): forgotten.
-        store
-            .stage(Kind::User, &[user("2", "renamed"), user("4", "u4")])
-            .unwrap();
+        testing::stage_read(
+            &mut store,
+            Kind::User,
+            &[user("2", "renamed"), user("4", "u4")],
+        )
+        .unwrap();
         let staged = |store: &Store| -> Vec<String> {
             store
                 .staged_chunk(Kind::User, None, 10)
@@ -521,7 +556,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(staged(&store), ["2", "4"]);
-        store.stage(Kind::User, &[user("2", "u2")]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &[user("2", "u2")]).unwrap();
         assert_eq!(staged(&store), ["4"]);
         assert_eq!(store.read_count(Kind::User), 4);
     }
@@ -530,6 +565,6 @@ mod tests {
     fn staging_a_record_of_another_kind_is_refused() {
         let (mut store, _) = store_with_run();
         store.stage_begin(TENANT).unwrap();
-        assert!(store.stage(Kind::Team, &[user("a", "a")]).is_err());
+        assert!(testing::stage_read(&mut store, Kind::Team, &[user("a", "a")]).is_err());
     }
 }

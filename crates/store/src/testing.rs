@@ -48,3 +48,49 @@ pub(crate) fn create_page(run: RunId, ids: &[&str]) -> PageBatch {
     };
     batch
 }
+
+/// Stages `entities` as a read of `kind` returned them, each one the hub does not hold as it
+/// is planned the simplest way (created, updated, deactivated or reactivated by the source's
+/// `active`): the host's planner does more, but the store only keeps what it is given.
+pub(crate) fn stage_read(store: &mut Store, kind: Kind, entities: &[Entity]) -> crate::Result<()> {
+    let tenant = store
+        .staging
+        .as_ref()
+        .map(|s| s.tenant.clone())
+        .unwrap_or_default();
+    let ids: Vec<&str> = entities.iter().map(Entity::id).collect();
+    let known = store.hashes_by_ids(&tenant, kind, &ids)?;
+    let mut changes = Vec::new();
+    for entity in entities {
+        let status = if entity.active() {
+            RecordStatus::Active
+        } else {
+            RecordStatus::Deactivated
+        };
+        let write = RecordWrite::new(entity.clone(), status);
+        let planned_over = known.get(entity.id()).cloned();
+        let action = match &planned_over {
+            None => LogAction::Create,
+            Some((hash, was)) if *hash == write.encoded.hash && *was == status => continue,
+            Some((_, RecordStatus::Active)) if status == RecordStatus::Deactivated => {
+                LogAction::Deactivate
+            }
+            Some((_, RecordStatus::Deactivated)) if status == RecordStatus::Active => {
+                LogAction::Reactivate
+            }
+            Some(_) => LogAction::Update,
+        };
+        changes.push(crate::StagedChange {
+            log: NewLogEntry {
+                source_id: Some(entity.id().to_owned()),
+                display: Some(entity.display_name()),
+                action,
+                reason: None,
+                changes: Vec::new(),
+            },
+            write,
+            planned_over,
+        });
+    }
+    store.stage(kind, &ids, &changes)
+}

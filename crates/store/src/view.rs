@@ -294,7 +294,7 @@ fn overlay(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{TENANT, create_page, store_with_run, user};
+    use crate::testing::{self, TENANT, create_page, store_with_run, user};
 
     fn ids(records: &[RecordState]) -> Vec<(&str, RecordStatus, bool)> {
         records
@@ -352,9 +352,7 @@ mod tests {
         if let Entity::User(u) = &mut renamed {
             u.active = false;
         }
-        store
-            .stage(Kind::User, &[renamed, user("4", "u4")])
-            .unwrap();
+        testing::stage_read(&mut store, Kind::User, &[renamed, user("4", "u4")]).unwrap();
 
         let incremental = RecordView::Planned { swept: &[] };
         let all = store
@@ -422,7 +420,7 @@ mod tests {
         let (mut store, run) = store_with_run();
         store.commit_page(&create_page(run, &["1"])).unwrap();
         store.stage_begin(TENANT).unwrap();
-        store.stage(Kind::User, &[inactive("1")]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &[inactive("1")]).unwrap();
         let view = RecordView::Planned { swept: &[] };
         let [state] = store
             .records_after(view, TENANT, Kind::User, None, 10)
@@ -431,7 +429,7 @@ mod tests {
             .unwrap();
         assert_eq!(state.status, RecordStatus::Deactivated);
         assert!(!state.source_active);
-        store.stage(Kind::User, &[user("1", "u1")]).unwrap();
+        testing::stage_read(&mut store, Kind::User, &[user("1", "u1")]).unwrap();
         let [state] = store
             .records_after(view, TENANT, Kind::User, None, 10)
             .unwrap()

@@ -26,7 +26,7 @@ use ccsync_model::{InvalidRecord, Kind, Page};
 use ccsync_runtime::Connector;
 use ccsync_store::{
     CursorUpdate, Deactivations, PageBatch, RecordStatus, RecordView, RunCounts, RunId, RunMode,
-    RunStatus, Store,
+    RunStatus, StagedChange, StagedCommit, StagedRecord, Store,
 };
 use serde::Serialize;
 
@@ -445,11 +445,12 @@ impl FlowRunner<'_> {
         });
         let mut staged = Ok(());
         while let Some(page) = pages_rx.recv().await {
-            if let Err(e) = self.store.stage(kind, &page.items) {
+            let count = page.items.len() as u64;
+            if let Err(e) = stage_page(self.store, self.tenant, kind, page.items) {
                 staged = Err(e);
                 break;
             }
-            self.progress.read(page.items.len() as u64);
+            self.progress.read(count);
             read.invalid.extend(page.invalid);
             if page.watermark.is_some() {
                 read.watermark = page.watermark;
@@ -475,45 +476,25 @@ impl FlowRunner<'_> {
         report: &mut RunReport,
     ) -> anyhow::Result<()> {
         let kind = read.kind;
-        let mut after: Option<String> = None;
-        loop {
-            let chunk = self.store.staged_chunk(kind, after.as_deref(), CHUNK)?;
-            let Some(last) = chunk.last() else { break };
-            after = Some(last.entity.id().to_owned());
-            let ids: Vec<&str> = chunk.iter().map(|s| s.entity.id()).collect();
-            let stored = self.store.records_by_ids(self.tenant, kind, &ids)?;
-            let read = ids.len() as u64;
-            let plan = plan_page(chunk, &[], &stored);
-            let counts = RunCounts {
-                read,
-                unchanged: plan.unchanged,
-                ..RunCounts::default()
-            };
-            let chunk = Chunk {
-                kind,
-                actions: plan.actions,
-                counts,
-                cursor: None,
-            };
-            self.commit(chunk, options, report)?;
-        }
-
+        // The report shows the first planned actions, read back from staging.
+        let room = SHOWN_ACTIONS.saturating_sub(report.actions.len());
+        let shown = self.store.staged_log_entries(kind, room)?;
+        let staged = self.store.staged_count(kind)?;
+        report.actions_truncated |= staged > shown.len() as u64;
+        report
+            .actions
+            .extend(shown.into_iter().filter_map(PlannedAction::from_log_entry));
         let chunk = |actions: Vec<PlannedAction>, cursor| Chunk {
             kind,
             actions,
             counts: RunCounts::default(),
             cursor,
         };
-        // What the read returned unchanged was never staged: it is counted (read and
-        // unchanged) with the kind's last commit.
-        let unchanged = read.count.saturating_sub(self.store.staged_count(kind)?);
-        let invalid = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
-        for part in invalid.chunks(CHUNK) {
-            self.commit(chunk(part.to_vec(), None), options, report)?;
-        }
+        // The records a complete full read did not return are deactivated first: they are
+        // found by walking the hub's active records, before this read's records join them.
+        // A chunk at a time, so a tenant that lost most of its records at once never sits in
+        // memory whole.
         if read.sweep {
-            // A chunk at a time, so a tenant that lost most of its records at once never
-            // sits in memory whole.
             let mut after: Option<String> = None;
             loop {
                 let gone =
@@ -523,6 +504,41 @@ impl FlowRunner<'_> {
                 after = Some(last.source_id.clone());
                 self.commit(chunk(plan_gone(gone), None), options, report)?;
             }
+        }
+        match (options.dry_run, report.run) {
+            (false, Some(run)) => {
+                let mut after: Option<String> = None;
+                let target = (run, self.flow.name.as_str(), self.tenant);
+                while let Some(commit) =
+                    self.store
+                        .commit_staged(target, kind, after.as_deref(), CHUNK)?
+                {
+                    match commit {
+                        StagedCommit::Committed { last, counts } => {
+                            report.counts += &counts;
+                            self.progress.applied(counts.read);
+                            after = Some(last);
+                        }
+                        StagedCommit::Stale { last } => {
+                            self.replan(kind, after.as_deref(), &last, options, report)?;
+                            after = Some(last);
+                        }
+                    }
+                }
+            }
+            _ => {
+                let counts = self.store.staged_counts(kind)?;
+                report.counts += &counts;
+                self.progress.applied(counts.read);
+            }
+        }
+
+        // What the read returned unchanged was never staged: it is counted (read and
+        // unchanged) with the kind's last commit.
+        let unchanged = read.count.saturating_sub(staged);
+        let invalid = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
+        for part in invalid.chunks(CHUNK) {
+            self.commit(chunk(part.to_vec(), None), options, report)?;
         }
         // The kind's last commit carries the watermark: the read is only behind us once
         // everything it returned is applied. A partial read keeps the old watermark so the
@@ -543,6 +559,37 @@ impl FlowRunner<'_> {
             ..RunCounts::default()
         };
         self.commit(last, options, report)
+    }
+
+    /// Plans the staged changes of `kind` after `after` through `last` again, against the hub
+    /// as it is now (another writer changed one of their records since the read planned them),
+    /// and commits them.
+    fn replan(
+        &mut self,
+        kind: Kind,
+        after: Option<&str>,
+        last: &str,
+        options: RunOptions,
+        report: &mut RunReport,
+    ) -> anyhow::Result<()> {
+        let mut chunk = self.store.staged_chunk(kind, after, CHUNK)?;
+        chunk.retain(|staged| staged.entity.id() <= last);
+        let ids: Vec<&str> = chunk.iter().map(|s| s.entity.id()).collect();
+        let stored = self.store.records_by_ids(self.tenant, kind, &ids)?;
+        let read = ids.len() as u64;
+        let plan = plan_page(chunk, &[], &stored);
+        let counts = RunCounts {
+            read,
+            unchanged: plan.unchanged,
+            ..RunCounts::default()
+        };
+        let chunk = Chunk {
+            kind,
+            actions: plan.actions,
+            counts,
+            cursor: None,
+        };
+        self.commit(chunk, options, report)
     }
 
     /// Counts a chunk of planned actions into the report and, for a real run, commits it.
@@ -604,4 +651,48 @@ impl FlowRunner<'_> {
         }
         Ok(())
     }
+}
+
+/// Plans one page of a read against the hub and stages what it changes: each record is
+/// encoded once, compared by hash with what the hub holds, and only a changed one is planned
+/// (against its stored version, for the fields it changes) and staged with its log entry.
+fn stage_page(
+    store: &mut Store,
+    tenant: &str,
+    kind: Kind,
+    items: Vec<ccsync_model::Entity>,
+) -> anyhow::Result<()> {
+    let ids: Vec<String> = items.iter().map(|e| e.id().to_owned()).collect();
+    let known = store.hashes_by_ids(tenant, kind, &ids)?;
+    let changed: Vec<StagedRecord> = items
+        .into_iter()
+        .map(StagedRecord::new)
+        .filter(|record| {
+            !known.get(record.entity.id()).is_some_and(|(hash, status)| {
+                *hash == record.encoded.hash && *status == record.status()
+            })
+        })
+        .collect();
+    let stored_ids: Vec<&str> = changed
+        .iter()
+        .map(|record| record.entity.id())
+        .filter(|id| known.contains_key(*id))
+        .collect();
+    let stored = store.records_by_ids(tenant, kind, &stored_ids)?;
+    let changes: Vec<StagedChange> = plan_page(changed, &[], &stored)
+        .actions
+        .into_iter()
+        .filter_map(|mut action| {
+            let write = action.write.take()?;
+            let planned_over = known.get(write.entity.id()).cloned();
+            Some(StagedChange {
+                log: action.into_log_entry(),
+                write,
+                planned_over,
+            })
+        })
+        .collect();
+    let returned: Vec<&str> = ids.iter().map(String::as_str).collect();
+    store.stage(kind, &returned, &changes)?;
+    Ok(())
 }

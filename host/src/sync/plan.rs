@@ -43,6 +43,18 @@ impl Action {
         }
     }
 
+    /// The action a log entry of a record records, if it is one a plan makes.
+    fn from_log(action: LogAction) -> Option<Action> {
+        Some(match action {
+            LogAction::Create => Action::Create,
+            LogAction::Update => Action::Update,
+            LogAction::Deactivate => Action::Deactivate,
+            LogAction::Reactivate => Action::Reactivate,
+            LogAction::Invalid => Action::Invalid,
+            _ => return None,
+        })
+    }
+
     fn log_action(&self) -> LogAction {
         match self {
             Action::Create => LogAction::Create,
@@ -76,6 +88,22 @@ impl PlannedAction {
     /// The provisioning log entry this action leaves.
     pub fn log_entry(&self) -> NewLogEntry {
         self.clone().into_log_entry()
+    }
+
+    /// The planned action a staged log entry stands for (what a report shows of a plan that
+    /// was staged); `None` for an entry no plan makes.
+    pub fn from_log_entry(entry: NewLogEntry) -> Option<PlannedAction> {
+        Some(PlannedAction {
+            action: Action::from_log(entry.action)?,
+            display: entry
+                .display
+                .or_else(|| entry.source_id.clone())
+                .unwrap_or_default(),
+            source_id: entry.source_id,
+            reason: entry.reason,
+            changes: entry.changes,
+            write: None,
+        })
     }
 
     /// The provisioning log entry this action leaves, taking the action's fields.
