@@ -370,6 +370,23 @@ impl Store {
             .ctx(OP, key)
     }
 
+    /// Whether any account of `store` for `tenant` is active: [`count_active_accounts`]'s
+    /// question answered by the first row.
+    ///
+    /// [`count_active_accounts`]: Store::count_active_accounts
+    pub fn any_active_account(&self, store: &str, tenant: &str) -> Result<bool> {
+        const OP: &str = "any_active_account";
+        let key = || format!("store {store}, tenant {tenant}");
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM accounts
+                     WHERE store = ?1 AND tenant = ?2 AND status = 'active')",
+            )
+            .ctx(OP, key)?
+            .query_row(params![store, tenant], |row| row.get(0))
+            .ctx(OP, key)
+    }
+
     /// Accounts matching `filter`, in (store, tenant, source id) order.
     pub fn list_accounts(&self, filter: &AccountFilter<'_>) -> Result<Vec<Account>> {
         const OP: &str = "list_accounts";

@@ -5,17 +5,20 @@
 //! nothing, and the records a full read did not return are found without holding the read in
 //! memory.
 //!
-//! Only what the read *changes* is staged: each page's records are encoded once (their JSON
-//! and content hash), compared with the hashes the hub holds, and only new, changed,
-//! deactivated or reactivated ones go to the staging table, a TEMP table (private to this
-//! connection, never in the database file, gone with the process: a crash leaves no
-//! half-staged read behind). An unchanged record costs a hash comparison and nothing else, so
-//! an unchanged re-sync writes no row anywhere. What the read returned at all is kept as a
+//! Only what the read *changes* is staged: the engine encodes each page's records once (their
+//! JSON and content hash), compares them with the hashes the hub holds
+//! ([`Store::hashes_by_ids`]), and plans only the new, changed, deactivated or reactivated
+//! ones, which go to the staging table with their planned log entries ([`StagedChange`]) and
+//! are later committed from it in bulk (`staged_commit`). The staging table is a TEMP table:
+//! private to this connection, never in the database file, gone with the process (a crash
+//! leaves no half-staged read behind). An unchanged record costs a hash comparison and nothing
+//! else, so an unchanged re-sync writes no row anywhere. What the read returned at all is kept as a
 //! set of 128-bit fingerprints of the source ids (16 bytes a record: 16 MiB for a million),
 //! which is what the deactivation of records a full read did not return is decided by. Two
 //! different ids share a fingerprint with a probability of about n²/2¹²⁹ (10⁻²⁷ for a million
 //! records).
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
@@ -33,12 +36,19 @@ use crate::records::{
 /// Hub record ids walked per query when looking for the ones a read did not return.
 const ID_CHUNK: usize = 4096;
 
+/// Gone ids kept per kind once walked: a full run looks for the records its read did not
+/// return three times (the gate counts them, a family's preview and the sweep list them).
+const GONE_CACHE: usize = 50_000;
+
 /// The read a store's staging area holds: its tenant and what it returned.
 #[derive(Debug)]
 pub(crate) struct Staging {
     pub(crate) tenant: String,
     /// Per kind, the fingerprints of the source ids the read returned.
     seen: HashMap<Kind, HashSet<u128>>,
+    /// Per kind, the active hub records the read did not return, in source id order, once a
+    /// walk found them and they were at most [`GONE_CACHE`].
+    gone: RefCell<HashMap<Kind, Vec<String>>>,
 }
 
 impl Staging {
@@ -110,6 +120,7 @@ impl Store {
         self.staging = Some(Staging {
             tenant: tenant.to_owned(),
             seen: HashMap::new(),
+            gone: RefCell::new(HashMap::new()),
         });
         self.conn
             // Dropped and created anew rather than emptied: a DROP frees the last read's pages
@@ -153,6 +164,7 @@ impl Store {
             });
         }
         let staging = self.staging.as_mut().ok_or_else(|| not_begun(OP, key()))?;
+        staging.gone.get_mut().remove(&kind);
         let seen = staging.seen.entry(kind).or_default();
         let tx = self.conn.transaction().ctx(OP, key)?;
         {
@@ -301,13 +313,14 @@ impl Store {
         const OP: &str = "staged_deactivations";
         let key = || format!("tenant {tenant}, kind {kind}");
         self.conn
+            // The hub's status is the one each change was planned over (`planned_status`):
+            // no join with the records, whose planner could walk the tenant's active ones.
             .prepare_cached(
-                "SELECT count(*) FROM temp.staged_changes s
-                 JOIN records r ON r.tenant = ?1 AND r.kind = s.kind AND r.source_id = s.source_id
-                 WHERE s.kind = ?2 AND r.status = 'active' AND s.active = 0",
+                "SELECT count(*) FROM temp.staged_changes
+                 WHERE kind = ?1 AND active = 0 AND planned_status = 'active'",
             )
             .ctx(OP, key)?
-            .query_row(params![tenant, kind.as_str()], |row| row.get(0))
+            .query_row(params![kind.as_str()], |row| row.get(0))
             .ctx(OP, key)
     }
 
@@ -316,16 +329,46 @@ impl Store {
     /// chunks against the read's fingerprints, so a tenant that lost most of its records
     /// costs no memory here.
     pub fn count_unstaged_active(&self, tenant: &str, kind: Kind) -> Result<u64> {
+        Ok(match self.gone_ids(tenant, kind)? {
+            Gone::Listed(ids) => ids.len() as u64,
+            Gone::Many(count) => count,
+        })
+    }
+
+    /// The active hub records of one tenant and kind the read did not return: listed (and
+    /// kept for the rest of the run) while they are at most [`GONE_CACHE`], else counted.
+    pub(crate) fn gone_ids(&self, tenant: &str, kind: Kind) -> Result<Gone> {
+        const OP: &str = "gone_ids";
+        let staging = self
+            .staging
+            .as_ref()
+            .ok_or_else(|| not_begun(OP, format!("tenant {tenant}, kind {kind}")))?;
+        // Kept only for the read's own tenant.
+        let keep = staging.tenant == tenant;
+        if keep && let Some(ids) = staging.gone.borrow().get(&kind) {
+            return Ok(Gone::Listed(ids.clone()));
+        }
+        let mut listed = Vec::new();
         let mut count = 0;
         let mut after = String::new();
         loop {
             let (ids, last) = self.unreturned_active_ids(tenant, kind, &after, ID_CHUNK)?;
             count += ids.len() as u64;
+            if count <= GONE_CACHE as u64 {
+                listed.extend(ids);
+            }
             match last {
                 Some(last) => after = last,
-                None => return Ok(count),
+                None => break,
             }
         }
+        if count > GONE_CACHE as u64 {
+            return Ok(Gone::Many(count));
+        }
+        if keep {
+            staging.gone.borrow_mut().insert(kind, listed.clone());
+        }
+        Ok(Gone::Listed(listed))
     }
 
     /// Up to `limit` active hub records of one tenant and kind that the read did not return,
@@ -341,16 +384,25 @@ impl Store {
         const OP: &str = "unstaged_active";
         let key = || format!("tenant {tenant}, kind {kind}");
         let mut gone = Vec::new();
-        let mut after = after.unwrap_or("").to_owned();
-        while gone.len() < limit {
-            let (ids, last) = self.unreturned_active_ids(tenant, kind, &after, ID_CHUNK)?;
-            gone.extend(ids);
-            match last {
-                Some(last) => after = last,
-                None => break,
+        match self.gone_ids(tenant, kind)? {
+            Gone::Listed(ids) => gone.extend(
+                ids.into_iter()
+                    .filter(|id| after.is_none_or(|after| id.as_str() > after))
+                    .take(limit),
+            ),
+            Gone::Many(_) => {
+                let mut after = after.unwrap_or("").to_owned();
+                while gone.len() < limit {
+                    let (ids, last) = self.unreturned_active_ids(tenant, kind, &after, ID_CHUNK)?;
+                    gone.extend(ids);
+                    match last {
+                        Some(last) => after = last,
+                        None => break,
+                    }
+                }
+                gone.truncate(limit);
             }
         }
-        gone.truncate(limit);
         if gone.is_empty() {
             return Ok(Vec::new());
         }
@@ -411,6 +463,14 @@ impl Store {
         }
         Ok((gone, if walked < chunk { None } else { last }))
     }
+}
+
+/// The active hub records of a kind a read did not return.
+pub(crate) enum Gone {
+    /// Their ids, in source id order.
+    Listed(Vec<String>),
+    /// Too many to keep: how many.
+    Many(u64),
 }
 
 fn not_begun(op: &'static str, key: String) -> StoreError {
@@ -485,7 +545,7 @@ mod tests {
             page.writes.push(RecordWrite::new(user(id, id), status));
         }
         store.commit_page(&page).unwrap();
-        store.stage_begin(TENANT).unwrap();
+        store.stage_begin("t").unwrap();
         testing::stage_read(&mut store, Kind::User, &[user("a", "a")]).unwrap();
         assert_eq!(store.count_unstaged_active("t", Kind::User).unwrap(), 1);
         let gone: Vec<String> = store

@@ -20,7 +20,7 @@ use crate::Store;
 use crate::codec::RowReader;
 use crate::error::{Result, SqlContext, StoreError};
 use crate::records::{RecordStatus, decode_entity, json_array};
-use crate::staging::{StagedRecord, Staging};
+use crate::staging::{Gone, StagedRecord, Staging};
 
 /// Which state of the records [`Store::records_after`] shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,13 +174,19 @@ impl Store {
             self.staging_of(tenant, kind, OP)?;
             ids.extend(self.staged_ids(kind)?);
             if swept.contains(&kind) {
-                let mut after = String::new();
-                loop {
-                    let (gone, last) = self.unreturned_active_ids(tenant, kind, &after, 4096)?;
-                    ids.extend(gone);
-                    match last {
-                        Some(last) => after = last,
-                        None => break,
+                match self.gone_ids(tenant, kind)? {
+                    Gone::Listed(gone) => ids.extend(gone),
+                    Gone::Many(_) => {
+                        let mut after = String::new();
+                        loop {
+                            let (gone, last) =
+                                self.unreturned_active_ids(tenant, kind, &after, 4096)?;
+                            ids.extend(gone);
+                            match last {
+                                Some(last) => after = last,
+                                None => break,
+                            }
+                        }
                     }
                 }
             }

@@ -306,6 +306,19 @@ impl Store {
             .ctx(OP, || format!("store {store}, tenant {tenant}"))
     }
 
+    /// Whether any WFO account of `store` for `tenant` is active.
+    pub fn any_active_wfo_account(&self, store: &str, tenant: &str) -> Result<bool> {
+        const OP: &str = "any_active_wfo_account";
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM wfo_accounts
+                     WHERE store = ?1 AND tenant = ?2 AND status = 'active')",
+            )
+            .ctx(OP, || format!("store {store}, tenant {tenant}"))?
+            .query_row(params![store, tenant], |row| row.get(0))
+            .ctx(OP, || format!("store {store}, tenant {tenant}"))
+    }
+
     /// Commits WFO account changes and their log entries in one transaction; a change from a
     /// stale version (someone changed the account since it was read) fails the whole batch.
     pub fn commit_wfo(

@@ -222,14 +222,10 @@ impl FlowRunner<'_> {
 
         let full = options.mode == RunMode::Full;
         let mut planned = Deactivations::default();
-        let mut active = 0;
         for read in &mut reads {
-            let kind_active = self
-                .store
-                .count(self.tenant, read.kind, RecordStatus::Active)?;
             read.sweep = full && read.invalid.is_empty();
             if read.sweep
-                && let Some(note) = self.shrunk(read, kind_active)?
+                && let Some(note) = self.shrunk(read)?
             {
                 read.sweep = false;
                 report.status = RunStatus::Partial;
@@ -239,18 +235,24 @@ impl FlowRunner<'_> {
             if read.sweep {
                 planned.records += self.store.count_unstaged_active(self.tenant, read.kind)?;
             }
-            active += kind_active;
+        }
+        // The base of the percentage limit, counted only when the run deactivates records:
+        // counting a large tenant's active records is the one cost of an incremental run
+        // that grows with the tenant.
+        let mut active = 0;
+        if planned.records > 0 {
+            for read in &reads {
+                active += self
+                    .store
+                    .count(self.tenant, read.kind, RecordStatus::Active)?;
+            }
         }
         let swept: Vec<Kind> = reads.iter().filter(|r| r.sweep).map(|r| r.kind).collect();
         // The family's plan over the records as this run will leave them: what the gate
         // counts, and what a dry run shows. A real run needs no preview from a family that
         // never deactivates, nor from one with nothing active at its target (a first sync).
-        let target_active = if rules.deactivates() {
-            rules.active(self.store, self.tenant)?
-        } else {
-            0
-        };
-        let preview = if options.dry_run || target_active > 0 {
+        let can_deactivate = rules.deactivates() && rules.any_active(self.store, self.tenant)?;
+        let preview = if options.dry_run || can_deactivate {
             let view = RecordView::Planned { swept: &swept };
             Some(rules.plan(self.cx(options.mode), view).await?)
         } else {
@@ -258,6 +260,12 @@ impl FlowRunner<'_> {
         };
         if let Some(preview) = &preview {
             planned.target = preview.summary.deactivated;
+            // The base of the percentage limit, counted only when the family deactivates.
+            let target_active = if planned.target > 0 {
+                rules.active(self.store, self.tenant)?
+            } else {
+                0
+            };
             if !self.gate(options, planned, active, target_active, preview, report)? {
                 report.family = Some(preview.clone());
                 return Ok(());
@@ -367,14 +375,18 @@ impl FlowRunner<'_> {
     /// more than the flow's `max_shrink_percent`. Such a read (a source answering with a
     /// partial list) never deactivates by absence; the next full read, compared with it, does
     /// when the source returns the smaller size again.
-    fn shrunk(&self, read: &KindRead, active: u64) -> anyhow::Result<Option<String>> {
+    fn shrunk(&self, read: &KindRead) -> anyhow::Result<Option<String>> {
         let (base, what) = match self
             .store
             .cursor(&self.flow.name, read.kind)?
             .and_then(|c| c.full_count)
         {
             Some(count) => (count, "the last complete full read returned"),
-            None => (active, "the hub holds active"),
+            None => (
+                self.store
+                    .count(self.tenant, read.kind, RecordStatus::Active)?,
+                "the hub holds active",
+            ),
         };
         let kind = read.kind;
         let count = read.count;

@@ -75,6 +75,13 @@ pub trait Rules {
     /// percentage threshold for the family's deactivations.
     fn active(&self, store: &Store, tenant: &str) -> anyhow::Result<u64>;
 
+    /// Whether any object at the target is active for `tenant`: whether the family could
+    /// deactivate anything, which decides whether a real run previews its plan for the gate.
+    /// A family with many objects answers without counting them.
+    fn any_active(&self, store: &Store, tenant: &str) -> anyhow::Result<bool> {
+        Ok(self.active(store, tenant)? > 0)
+    }
+
     /// What the family would do over the records `view` shows, writing nothing to the hub or
     /// the target (it may read the target). Over [`RecordView::Planned`] it is a dry run's
     /// plan; the safety gate counts its deactivations before a run writes anything.
@@ -276,7 +283,14 @@ impl<'v> UserWalk<'v> {
         }
         // Counted before the ids are listed, so a large change is never held as an id list.
         let staged = match view {
-            RecordView::Planned { .. } => store.staged_count(Kind::User)?,
+            RecordView::Planned { swept } => {
+                let gone = if swept.contains(&Kind::User) {
+                    store.count_unstaged_active(tenant, Kind::User)?
+                } else {
+                    0
+                };
+                store.staged_count(Kind::User)? + gone
+            }
             RecordView::Hub => 0,
         };
         let changed = store.count_changed_since(tenant, Kind::User, since)?;

@@ -48,6 +48,10 @@ impl Rules for Wfo {
         Ok(store.count_active_wfo_accounts(&self.store, tenant)?)
     }
 
+    fn any_active(&self, store: &Store, tenant: &str) -> anyhow::Result<bool> {
+        Ok(store.any_active_wfo_account(&self.store, tenant)?)
+    }
+
     fn notes(
         &self,
         store: &Store,

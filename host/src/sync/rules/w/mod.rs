@@ -48,6 +48,10 @@ impl Rules for Wfm {
         Ok(store.count_active_accounts(&self.store, tenant)?)
     }
 
+    fn any_active(&self, store: &Store, tenant: &str) -> anyhow::Result<bool> {
+        Ok(store.any_active_account(&self.store, tenant)?)
+    }
+
     fn notes(
         &self,
         store: &Store,
