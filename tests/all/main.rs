@@ -6,6 +6,7 @@
 mod support;
 
 mod acd_sync;
+mod conformance;
 mod dialer;
 mod docs;
 mod flow_engine;

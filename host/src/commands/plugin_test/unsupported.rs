@@ -13,6 +13,7 @@ use ccsync_runtime::CallError;
 
 use super::Kit;
 use super::report::Outcome;
+use crate::sync::rules::d::decide::{CC_AGENT_STATUS, CC_CAMPAIGNS, CC_DISPOSITIONS};
 
 const CHECK: &str = "calls.unsupported";
 const PROBE_ID: &str = "ccsync-conformance-probe";
@@ -114,13 +115,20 @@ pub(super) async fn run(kit: &mut Kit) {
 }
 
 /// A record of `kind` named for the kit: what the write checks create, and the probes send.
+/// A list item is filed in the list a push files it in (rule D3), as a dialer expects.
 pub(super) fn sample(kind: Kind) -> Entity {
     let name = format!("ccsync-conformance-{}", kind.as_str());
+    let group = match kind {
+        Kind::Campaign => Some(CC_CAMPAIGNS),
+        Kind::Disposition => Some(CC_DISPOSITIONS),
+        Kind::AgentStatus => Some(CC_AGENT_STATUS),
+        _ => None,
+    };
     let item = NamedItem {
         id: String::new(),
         name: name.clone(),
         active: true,
-        group: None,
+        group: group.map(str::to_owned),
         extra: Vec::new(),
     };
     match kind {
