@@ -6,6 +6,7 @@
 mod support;
 
 mod acd_sync;
+mod conformance;
 mod crash;
 mod dialer;
 mod docs;

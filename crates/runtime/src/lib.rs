@@ -20,9 +20,13 @@ mod limits;
 mod output;
 mod redact;
 mod runtime;
+mod transport;
 
 pub use cache::{CacheError, CacheOutcome, ComponentCache};
 pub use connector::{CallError, Connection, Connector, Fault};
 pub use limits::Limits;
 pub use redact::Redactor;
 pub use runtime::{LoadError, LoadedPlugin, Runtime, RuntimeOptions};
+pub use transport::{
+    HttpFailure, HttpRequest, HttpResponse, NetworkTransport, SendFuture, Transport,
+};

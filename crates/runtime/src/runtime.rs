@@ -19,6 +19,7 @@ use crate::host::{HostState, OriginPolicy};
 use crate::limits::{Limits, TICK};
 use crate::output::OutputGuard;
 use crate::redact::Redactor;
+use crate::transport::{NetworkTransport, Transport};
 
 /// Why a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +100,7 @@ pub struct RuntimeOptions {
 pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) limits: Limits,
-    pub(crate) client: reqwest::Client,
+    pub(crate) transport: Arc<dyn Transport>,
     linker: Linker<HostState>,
     cache: Option<ComponentCache>,
     _ticker: EpochTicker,
@@ -146,9 +147,20 @@ impl Drop for EpochTicker {
 }
 
 impl Runtime {
-    /// Starts a runtime: the engine, the linked host imports, the HTTP client of `http.send`,
-    /// the cache (if `cache_dir` is set) and the epoch ticker thread that drives CPU deadlines.
+    /// Starts a runtime: the engine, the linked host imports, the network transport of
+    /// `http.send`, the cache (if `cache_dir` is set) and the epoch ticker thread that drives
+    /// CPU deadlines.
     pub fn new(options: RuntimeOptions) -> Result<Self, LoadError> {
+        let network = NetworkTransport::new(&options.limits).map_err(LoadError::Engine)?;
+        Runtime::with_transport(options, Arc::new(network))
+    }
+
+    /// [`Runtime::new`] with another [`Transport`] behind `http.send` (recorded responses,
+    /// injected faults): every request still passes the sandbox's checks first.
+    pub fn with_transport(
+        options: RuntimeOptions,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, LoadError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
@@ -157,12 +169,6 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         bindings::add_to_linker(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-        let client = reqwest::Client::builder()
-            .timeout(options.limits.http_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ccsync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| LoadError::Engine(format!("HTTP client: {e}")))?;
         let cache = options.cache_dir.map(ComponentCache::open).transpose()?;
         let ticker = EpochTicker::start(engine.clone())
             .map_err(|e| LoadError::Engine(format!("epoch ticker: {e}")))?;
@@ -170,7 +176,7 @@ impl Runtime {
             shared: Arc::new(Shared {
                 engine,
                 limits: options.limits,
-                client,
+                transport,
                 linker,
                 cache,
                 _ticker: ticker,
@@ -343,7 +349,7 @@ impl LoadedPlugin {
         let state = HostState::new(
             self.inner.label.clone(),
             &shared.limits,
-            shared.client.clone(),
+            shared.transport.clone(),
             OriginPolicy::new(self.inner.declared.clone(), allowed),
             redactor,
         );

@@ -65,7 +65,7 @@ pub enum Command {
     Runs(RunsArgs),
     /// The provisioning log: every action and skip, with reasons and old -> new values.
     Log(LogArgs),
-    /// Work with plugin files: inspect, sign, verify.
+    /// Work with plugin files: inspect, sign, verify, test.
     #[command(subcommand)]
     Plugin(PluginCommand),
     /// Vendor signing keys.
@@ -297,6 +297,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Command::Plugin(PluginCommand::Verify(args)) => {
                 commands::plugin::verify(&config, allow_unsigned, args).await
+            }
+            Command::Plugin(PluginCommand::Test(args)) => {
+                commands::plugin_test::run(&config, args).await
             }
             Command::Key(KeyCommand::Generate(args)) => commands::trust::generate_key(args),
             Command::Trust(TrustCommand::Add(args)) => commands::trust::add(&config, args),

@@ -17,6 +17,39 @@ pub enum PluginCommand {
     /// Embed a manifest without signing: a development build, loadable only with
     /// `allow_unsigned`.
     EmbedManifest(EmbedManifestArgs),
+    /// Run the contract's conformance checks on a plugin against a live endpoint or a
+    /// recorded fixture; prints PASS / FAIL / SKIP per check, exits 1 if any failed.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["endpoint", "fixture"])))]
+pub struct TestArgs {
+    /// The plugin component (.wasm).
+    pub file: PathBuf,
+    /// The settings file (TOML): `[settings]` and `[secrets]` passed to configure(), where
+    /// `{endpoint}` stands for the endpoint's base URL (see README, "Conformance kit").
+    #[arg(long)]
+    pub settings: PathBuf,
+    /// Run against this live base URL (its origin is allowed).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Run against a recorded fixture directory instead of the network.
+    #[arg(long, value_name = "DIR")]
+    pub fixture: Option<PathBuf>,
+    /// With --endpoint: record every exchange into this directory, as a fixture.
+    #[arg(long, value_name = "DIR", requires = "endpoint")]
+    pub record: Option<PathBuf>,
+    /// The most pages one read may take before it counts as endless.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_pages: usize,
+    /// Skip the write checks (they create records named `ccsync-conformance-…` at the
+    /// endpoint).
+    #[arg(long)]
+    pub no_writes: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

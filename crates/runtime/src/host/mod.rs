@@ -23,6 +23,7 @@ use crate::bindings::{http as wit_http, wit};
 use crate::connector::StderrTail;
 use crate::limits::{Limits, Sandbox};
 use crate::redact::Redactor;
+use crate::transport::{HttpFailure, HttpRequest, Transport};
 
 /// Everything the host needs to serve one plugin instance.
 pub(crate) struct HostState {
@@ -31,7 +32,7 @@ pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     origins: OriginPolicy,
-    client: reqwest::Client,
+    transport: Arc<dyn Transport>,
     max_response_bytes: u64,
     log: PluginLog,
     stderr_tail: StderrTail,
@@ -41,7 +42,7 @@ impl HostState {
     pub(crate) fn new(
         label: Arc<str>,
         limits: &Limits,
-        client: reqwest::Client,
+        transport: Arc<dyn Transport>,
         origins: OriginPolicy,
         redactor: Arc<Redactor>,
     ) -> Self {
@@ -59,7 +60,7 @@ impl HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             origins,
-            client,
+            transport,
             max_response_bytes: limits.max_response_bytes,
             log,
             stderr_tail,
@@ -97,38 +98,44 @@ impl HostState {
             tracing::warn!(plugin = %self.label, %reason, "refused an outbound request");
             return Err(wit_http::HttpError::Denied(reason));
         }
-        let mut builder = self
-            .client
-            .request(request.method, request.url)
-            .headers(request.headers);
-        if let Some(body) = request.body {
-            builder = builder.body(body);
-        }
-        let mut response = builder.send().await.map_err(classify)?;
-        let limit = self.max_response_bytes;
-        if response.content_length().is_some_and(|len| len > limit) {
-            return Err(wit_http::HttpError::TooLarge(limit));
-        }
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
+        let headers = request
+            .headers
             .iter()
-            .map(|(name, value)| wit_http::Header {
-                name: name.as_str().to_owned(),
-                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
             })
             .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(wit_http::HttpError::TooLarge(limit));
-            }
-            body.extend_from_slice(&chunk);
+        let request = HttpRequest {
+            method: request.method.as_str().to_owned(),
+            url: request.url.to_string(),
+            headers,
+            body: request.body,
+        };
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(|failure| match failure {
+                HttpFailure::Timeout => wit_http::HttpError::Timeout,
+                HttpFailure::TooLarge(limit) => wit_http::HttpError::TooLarge(limit),
+                HttpFailure::Connection(why) => wit_http::HttpError::Connection(why),
+                HttpFailure::InvalidRequest(why) => wit_http::HttpError::InvalidRequest(why),
+            })?;
+        // Whichever transport answered, the plugin never gets more than the limit.
+        if response.body.len() as u64 > self.max_response_bytes {
+            return Err(wit_http::HttpError::TooLarge(self.max_response_bytes));
         }
         Ok(wit_http::Response {
-            status,
-            headers,
-            body,
+            status: response.status,
+            headers: response
+                .headers
+                .into_iter()
+                .map(|(name, value)| wit_http::Header { name, value })
+                .collect(),
+            body: response.body,
         })
     }
 }
@@ -136,24 +143,6 @@ impl HostState {
 impl Drop for HostState {
     fn drop(&mut self) {
         self.log.flush_dropped();
-    }
-}
-
-fn classify(e: reqwest::Error) -> wit_http::HttpError {
-    if e.is_timeout() {
-        wit_http::HttpError::Timeout
-    } else if e.is_builder() {
-        wit_http::HttpError::InvalidRequest(e.to_string())
-    } else {
-        // The full chain: reqwest's top-level message rarely says what broke.
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        wit_http::HttpError::Connection(message)
     }
 }
 
