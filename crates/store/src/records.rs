@@ -110,30 +110,10 @@ impl Store {
         ids: &[S],
     ) -> Result<HashMap<String, StoredRecord>> {
         const OP: &str = "records_by_ids";
-        let key = || format!("tenant {tenant}, kind {kind}, {} ids", ids.len());
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let ids_json = json_array(ids.iter().map(AsRef::as_ref), OP, key)?;
-        // json_each turns one parameter into the id list, so the statement is prepared once
-        // (PostgreSQL: `source_id = ANY($3)`); the planner probes the primary key per id.
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records
-                 WHERE tenant = ?1 AND kind = ?2
-                   AND source_id IN (SELECT value FROM json_each(?3))"
-            ))
-            .ctx(OP, key)?;
-        let mut rows = stmt
-            .query(params![tenant, kind.as_str(), ids_json])
-            .ctx(OP, key)?;
-        let mut out = HashMap::with_capacity(ids.len());
-        while let Some(row) = rows.next().ctx(OP, key)? {
+        self.by_ids(OP, (tenant, kind, ids), RECORD_COLUMNS, |row| {
             let record = record_from_row(row, OP)?;
-            out.insert(record.source_id.clone(), record);
-        }
-        Ok(out)
+            Ok((record.source_id.clone(), record))
+        })
     }
 
     /// The content hash and hub status of the stored records among `ids` of one tenant and
@@ -146,29 +126,46 @@ impl Store {
         ids: &[S],
     ) -> Result<HashMap<String, (String, RecordStatus)>> {
         const OP: &str = "hashes_by_ids";
+        self.by_ids(OP, (tenant, kind, ids), "source_id, hash, status", |row| {
+            let source_id: String = row.get(0).ctx(OP, String::new)?;
+            let r = RowReader::new(row, OP, "records", format!("source_id={source_id}"));
+            let hash: String = r.get((1, "hash"))?;
+            let status: RecordStatus = r.parse((2, "status"))?;
+            Ok((source_id, (hash, status)))
+        })
+    }
+
+    /// `columns` of the records among `ids` of one tenant and kind, each row mapped to its
+    /// source id and value. json_each turns one parameter into the id list, so the statement
+    /// is prepared once (PostgreSQL: `source_id = ANY($3)`); the planner probes the primary
+    /// key per id.
+    fn by_ids<S: AsRef<str>, T>(
+        &self,
+        op: &'static str,
+        (tenant, kind, ids): (&str, Kind, &[S]),
+        columns: &str,
+        mut map: impl FnMut(&rusqlite::Row<'_>) -> Result<(String, T)>,
+    ) -> Result<HashMap<String, T>> {
         let key = || format!("tenant {tenant}, kind {kind}, {} ids", ids.len());
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let ids_json = json_array(ids.iter().map(AsRef::as_ref), OP, key)?;
+        let ids_json = json_array(ids.iter().map(AsRef::as_ref), op, key)?;
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT source_id, hash, status FROM records
+            .prepare_cached(&format!(
+                "SELECT {columns} FROM records
                  WHERE tenant = ?1 AND kind = ?2
-                   AND source_id IN (SELECT value FROM json_each(?3))",
-            )
-            .ctx(OP, key)?;
+                   AND source_id IN (SELECT value FROM json_each(?3))"
+            ))
+            .ctx(op, key)?;
         let mut rows = stmt
             .query(params![tenant, kind.as_str(), ids_json])
-            .ctx(OP, key)?;
+            .ctx(op, key)?;
         let mut out = HashMap::with_capacity(ids.len());
-        while let Some(row) = rows.next().ctx(OP, key)? {
-            let source_id: String = row.get(0).ctx(OP, key)?;
-            let r = RowReader::new(row, OP, "records", format!("source_id={source_id}"));
-            let hash: String = r.get((1, "hash"))?;
-            let status: RecordStatus = r.parse((2, "status"))?;
-            out.insert(source_id, (hash, status));
+        while let Some(row) = rows.next().ctx(op, key)? {
+            let (id, value) = map(row)?;
+            out.insert(id, value);
         }
         Ok(out)
     }
