@@ -60,9 +60,18 @@ const RUST: &[Template] = &[
     file("README.md", include_str!("templates/rust/README.md")),
     file(".gitignore", include_str!("templates/rust/gitignore")),
     file("src/lib.rs", include_str!("templates/rust/src/lib.rs")),
-    file("src/settings.rs", include_str!("templates/rust/src/settings.rs")),
-    file("src/client.rs", include_str!("templates/rust/src/client.rs")),
-    file("src/mapping.rs", include_str!("templates/rust/src/mapping.rs")),
+    file(
+        "src/settings.rs",
+        include_str!("templates/rust/src/settings.rs"),
+    ),
+    file(
+        "src/client.rs",
+        include_str!("templates/rust/src/client.rs"),
+    ),
+    file(
+        "src/mapping.rs",
+        include_str!("templates/rust/src/mapping.rs"),
+    ),
 ];
 
 const PYTHON: &[Template] = &[
@@ -78,7 +87,10 @@ const PYTHON: &[Template] = &[
         include_str!("templates/python/requirements.txt"),
     ),
     file("app.py", include_str!("templates/python/app.py")),
-    file("connector.py", include_str!("templates/python/connector.py")),
+    file(
+        "connector.py",
+        include_str!("templates/python/connector.py"),
+    ),
     file(
         "tests/test_connector.py",
         include_str!("templates/python/tests/test_connector.py"),
@@ -122,7 +134,10 @@ pub fn render(template: &str, name: &str) -> String {
     template
         .replace("{{name}}", name)
         .replace("{{crate_name}}", &name.replace('-', "_"))
-        .replace("{{env_prefix}}", &name.replace('-', "_").to_ascii_uppercase())
+        .replace(
+            "{{env_prefix}}",
+            &name.replace('-', "_").to_ascii_uppercase(),
+        )
 }
 
 /// The files of a project in `lang`, rendered for `name`: (path, text, executable).
@@ -180,7 +195,10 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let (build, built) = match args.lang {
         Lang::Rust => (
             "cargo build --release --target wasm32-wasip2".to_owned(),
-            format!("target/wasm32-wasip2/release/{}.wasm", name.replace('-', "_")),
+            format!(
+                "target/wasm32-wasip2/release/{}.wasm",
+                name.replace('-', "_")
+            ),
         ),
         Lang::Python => ("./build.sh".to_owned(), format!("{name}.wasm")),
     };
@@ -214,7 +232,9 @@ mod tests {
         for good in ["acme", "acme-crm", "a1", "x-2-y"] {
             assert!(check_name(good).is_ok(), "{good}");
         }
-        for bad in ["", "Acme", "1acme", "-acme", "acme_crm", "acme crm", "ac/me", "é"] {
+        for bad in [
+            "", "Acme", "1acme", "-acme", "acme_crm", "acme crm", "ac/me", "é",
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
         assert!(check_name(&"a".repeat(65)).is_err());
@@ -239,7 +259,10 @@ mod tests {
         let rust = project(Lang::Rust, "acme-crm");
         let cargo = &rust[0].1;
         assert!(cargo.contains("name = \"acme-crm\""), "{cargo}");
-        assert!(cargo.contains("wit-bindgen = { version = \"0.63\""), "{cargo}");
+        assert!(
+            cargo.contains("wit-bindgen = { version = \"0.63\""),
+            "{cargo}"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 """Unit tests of the {{name}} connector's logic, with no component and no network:
 
-    python3 -m unittest discover -s tests -t .
+    python3 -m unittest discover -s tests
 """
 
 import sys
