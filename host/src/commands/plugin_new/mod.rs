@@ -57,7 +57,7 @@ const COMMON: &[Template] = &[
 
 const RUST: &[Template] = &[
     file("Cargo.toml", include_str!("templates/rust/Cargo.toml.tmpl")),
-    file("README.md", include_str!("templates/rust/README.md")),
+    file("README.md", include_str!("templates/rust/README.md.tmpl")),
     file(".gitignore", include_str!("templates/rust/gitignore")),
     file("src/lib.rs", include_str!("templates/rust/src/lib.rs")),
     file(
@@ -75,7 +75,7 @@ const RUST: &[Template] = &[
 ];
 
 const PYTHON: &[Template] = &[
-    file("README.md", include_str!("templates/python/README.md")),
+    file("README.md", include_str!("templates/python/README.md.tmpl")),
     file(".gitignore", include_str!("templates/python/gitignore")),
     Template {
         path: "build.sh",
