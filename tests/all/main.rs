@@ -14,6 +14,7 @@ mod flow_engine;
 mod log;
 mod mapping;
 mod plugin_inspect;
+mod plugin_new;
 mod presence;
 mod push;
 mod safety;

@@ -298,6 +298,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Plugin(PluginCommand::Verify(args)) => {
                 commands::plugin::verify(&config, allow_unsigned, args).await
             }
+            Command::Plugin(PluginCommand::New(args)) => commands::plugin_new::run(args),
             Command::Plugin(PluginCommand::Test(args)) => {
                 commands::plugin_test::run(&config, args).await
             }

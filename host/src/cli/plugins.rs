@@ -20,6 +20,41 @@ pub enum PluginCommand {
     /// Run the contract's conformance checks on a plugin against a live endpoint or a
     /// recorded fixture; prints PASS / FAIL / SKIP per check, exits 1 if any failed.
     Test(TestArgs),
+    /// Write a new connector project (manifest, source, README, unit tests, a recorded fixture
+    /// and the kit's settings) that builds with one command and passes `ccsync plugin test`.
+    New(NewArgs),
+}
+
+/// The language of a new connector project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Rust, with wit-bindgen, built by cargo for wasm32-wasip2.
+    Rust,
+    /// Python, built by componentize-py.
+    Python,
+}
+
+impl Lang {
+    /// The language's name, as `--lang` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Rust => "rust",
+            Lang::Python => "python",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The connector's name: lowercase letters, digits and `-`, starting with a letter (the
+    /// manifest's, the package's and describe()'s name).
+    pub name: String,
+    /// The project's language.
+    #[arg(long, value_enum, default_value_t = Lang::Rust)]
+    pub lang: Lang,
+    /// Where to write the project (default: ./NAME); it must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ pub mod demo;
 pub mod dialer;
 pub mod links;
 pub mod plugin;
+pub mod plugin_new;
 pub mod plugin_test;
 pub mod report;
 pub mod serve;
