@@ -682,3 +682,26 @@ async fn a_full_read_that_shrank_suspiciously_deactivates_nothing() {
     }
     hub.assert_source_untouched();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w3_a_wfm_flow_that_reads_no_teams_says_why_it_creates_no_account() {
+    let hub = Hub::start(20, 100).await;
+    let config = hub.config_text(100, true).replace(
+        r#"kinds = ["team", "security-profile", "user"]"#,
+        r#"kinds = ["user"]"#,
+    );
+    hub.write_config(&config);
+    let why = "reads no teams: rule W3 keeps accounts only for users on a `WFM Advanced` team";
+
+    let plan = hub.json(&["plan", FLOW, "--json"]).await;
+    assert!(plan.to_string().contains(why), "{plan}");
+    let report = hub.sync(&["--full"]).await;
+    assert_eq!(count(&report, "created"), 20, "{report}");
+    assert_eq!(report["family"]["summary"]["created"], 0, "{report}");
+    assert!(
+        report["family"]["notes"].to_string().contains(why),
+        "{report}"
+    );
+    let status = hub.json(&["status", "--json"]).await;
+    assert!(status.to_string().contains(why), "{status}");
+}

@@ -136,7 +136,7 @@ pub enum Refusal {
     },
     /// The component carries no manifest (rule 5); only an unsigned one can get here.
     #[error(
-        "the component carries no `{}` section; embed its plugin.toml (signing does this)",
+        "the component carries no `{}` section: embed its plugin.toml with `ccsync plugin embed-manifest <file.wasm> --manifest plugin.toml -o <out.wasm>` (`ccsync plugin sign` embeds it too)",
         signature::MANIFEST_SECTION
     )]
     NoManifest,

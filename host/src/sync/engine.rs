@@ -1,16 +1,20 @@
 //! One run of a flow, whatever its family: read -> stage -> safety -> apply -> family.
 //!
-//! 1. **Read**: every page of every kind of the flow, through the connector, with retries,
-//!    into the store's staging area (a TEMP table: nothing durable is written yet).
+//! 1. **Read and stage**: every page of every kind of the flow, through the connector (on a
+//!    task of its own, with retries), while this task stages the pages already read: each
+//!    record is encoded once and compared by hash with the hub; only a changed one is planned
+//!    (its fields old -> new, its log entry) and staged, in the store's staging area (a TEMP
+//!    table: nothing durable is written yet). An unchanged record costs no write.
 //! 2. **Safety**: how many records the read would deactivate, and how many objects the flow's
 //!    rule family would deactivate at its target (its plan over the staged read laid on the
 //!    hub); a run over the flow's thresholds on either stops here, having changed nothing,
 //!    and one approval covers both.
-//! 3. **Apply**: the staging area in chunks; each chunk is planned against the hub records and
-//!    committed in one transaction with its provisioning log entries and run counters. A
-//!    kind's last commit advances its watermark, so a crash at any instant loses nothing (the
-//!    next run reads again from the old watermark) and duplicates nothing (what was applied
-//!    is unchanged the second time). An unchanged record costs no write.
+//! 3. **Apply**: the records a complete full read did not return are deactivated, then the
+//!    staged changes are committed in chunks, each in one transaction with its provisioning
+//!    log entries and run counters, as planned unless another writer changed one of its
+//!    records meanwhile (then the chunk is planned again). A kind's last commit advances its
+//!    watermark, so a crash at any instant loses nothing (the next run reads again from the
+//!    old watermark) and duplicates nothing (what was applied is unchanged the second time).
 //! 4. **Family**: the flow's [`Rules`] act on the hub records at their target.
 //!
 //! Only a complete full read deactivates records that vanished at the source; a read with

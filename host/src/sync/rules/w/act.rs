@@ -16,7 +16,7 @@ use ccsync_model::{Entity, Kind};
 use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store};
 
 use super::decide::{Input, decide, is_wfm_team, shows_schedule};
-use super::report::{LABEL, NOUN};
+use super::report::{LABEL, NOUN, no_teams};
 use crate::sync::rules::{FamilyPlan, TargetAction, UserWalk, flags_by_id};
 
 /// User records decided and committed per transaction.
@@ -52,6 +52,7 @@ pub fn project(
     let teams = wfm_teams(store, view, tenant)?;
     let profiles = schedule_profiles(store, view, tenant)?;
     let mut plan = FamilyPlan::new(Family::Wfm, LABEL, NOUN, store_name);
+    plan.notes.extend(no_teams(flow));
     let mut walk = UserWalk::start(
         store,
         view,

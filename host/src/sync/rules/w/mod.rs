@@ -52,17 +52,14 @@ impl Rules for Wfm {
         Ok(store.any_active_account(&self.store, tenant)?)
     }
 
-    fn notes(
-        &self,
-        store: &Store,
-        _flow: &FlowConfig,
-        tenant: &str,
-    ) -> anyhow::Result<Vec<String>> {
+    fn notes(&self, store: &Store, flow: &FlowConfig, tenant: &str) -> anyhow::Result<Vec<String>> {
         let active = self.active(store, tenant)?;
-        Ok(vec![format!(
+        let mut notes = vec![format!(
             "accounts: {active} active in store {} for tenant {tenant}",
             self.store
-        )])
+        )];
+        notes.extend(report::no_teams(flow));
+        Ok(notes)
     }
 
     fn plan<'a>(&'a self, cx: Cx<'a>, view: RecordView<'a>) -> Step<'a, FamilyPlan> {

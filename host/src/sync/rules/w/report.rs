@@ -38,3 +38,16 @@ pub fn team_text(team_id: Option<&str>, team: Option<&(Team, &str)>, has_wfm: bo
         (Some(id), Some((_, from))) => format!("team {id} lacks {WFM_ADVANCED} ({from})"),
     }
 }
+
+/// Why a flow whose source reads no teams keeps no account, if it reads none: rule W3 gives
+/// accounts only to users on a `WFM Advanced` team, which such a flow cannot see.
+pub fn no_teams(flow: &ccsync_config::FlowConfig) -> Option<String> {
+    (!flow.kinds.contains(&ccsync_model::Kind::Team)).then(|| {
+        format!(
+            "flow {} reads no teams: rule W3 keeps accounts only for users on a `WFM Advanced` \
+             team, so every user is skipped (no WFM team) and no account is created; add \
+             \"team\" to its kinds",
+            flow.name
+        )
+    })
+}
