@@ -150,7 +150,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let ids_json = json_array(ids.iter().map(AsRef::as_ref), op, key)?;
+        // Probed in key order: consecutive probes then share their B-tree pages, which
+        // matters once a tenant's records outgrow the page cache (ids read in a source's
+        // numeric order are scattered over a text key).
+        let mut sorted: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+        sorted.sort_unstable();
+        let ids_json = json_array(sorted.into_iter(), op, key)?;
         let mut stmt = self
             .conn
             .prepare_cached(&format!(

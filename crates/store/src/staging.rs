@@ -12,15 +12,18 @@
 //! are later committed from it in bulk (`staged_commit`). The staging table is a TEMP table:
 //! private to this connection, never in the database file, gone with the process (a crash
 //! leaves no half-staged read behind). An unchanged record costs a hash comparison and nothing
-//! else, so an unchanged re-sync writes no row anywhere. What the read returned at all is kept as a
-//! set of 128-bit fingerprints of the source ids (16 bytes a record: 16 MiB for a million),
-//! which is what the deactivation of records a full read did not return is decided by. Two
-//! different ids share a fingerprint with a probability of about n²/2¹²⁹ (10⁻²⁷ for a million
-//! records).
+//! else, so an unchanged re-sync writes no row anywhere.
+//!
+//! What the read returned at all is kept as a set of 64-bit fingerprints of the source ids
+//! (SipHash with keys drawn for each read; about 18 MiB for a million records), which is what
+//! the deactivation of records a full read did not return is decided by. A record gone from
+//! the source shares a fingerprint with a returned one with a probability of about n/2⁶⁴
+//! (5·10⁻¹⁴ for a million records); it would then stay active until the next full read, whose
+//! keys differ.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, RandomState};
 
 use ccsync_model::{Encoded, Entity, Kind};
 use rusqlite::params;
@@ -45,30 +48,26 @@ const GONE_CACHE: usize = 50_000;
 pub(crate) struct Staging {
     pub(crate) tenant: String,
     /// Per kind, the fingerprints of the source ids the read returned.
-    seen: HashMap<Kind, HashSet<u128>>,
+    seen: HashMap<Kind, HashSet<u64>>,
+    /// The fingerprints' keys, drawn for this read.
+    keys: RandomState,
     /// Per kind, the active hub records the read did not return, in source id order, once a
     /// walk found them and they were at most [`GONE_CACHE`].
     gone: RefCell<HashMap<Kind, Vec<String>>>,
 }
 
 impl Staging {
+    /// The fingerprint of a source id.
+    fn fingerprint(&self, id: &str) -> u64 {
+        self.keys.hash_one(id)
+    }
+
     /// Whether the read returned the record of `kind` with `id`.
     pub(crate) fn returned(&self, kind: Kind, id: &str) -> bool {
         self.seen
             .get(&kind)
-            .is_some_and(|seen| seen.contains(&fingerprint(id)))
+            .is_some_and(|seen| seen.contains(&self.fingerprint(id)))
     }
-}
-
-/// A 128-bit fingerprint of a source id: two SipHash passes with different prefixes.
-fn fingerprint(id: &str) -> u128 {
-    let half = |prefix: u8| {
-        let mut hasher = std::hash::DefaultHasher::new();
-        prefix.hash(&mut hasher);
-        id.hash(&mut hasher);
-        hasher.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 /// A record a read changes, planned against the hub when it was staged: what the run will
@@ -120,6 +119,7 @@ impl Store {
         self.staging = Some(Staging {
             tenant: tenant.to_owned(),
             seen: HashMap::new(),
+            keys: RandomState::new(),
             gone: RefCell::new(HashMap::new()),
         });
         self.conn
@@ -143,7 +143,9 @@ impl Store {
                      planned_hash TEXT,
                      planned_status TEXT
                  );
-                 CREATE UNIQUE INDEX temp.staged_changes_by_id ON staged_changes (kind, source_id);",
+                 CREATE UNIQUE INDEX temp.staged_changes_by_id ON staged_changes (kind, source_id);
+                 CREATE INDEX temp.staged_deactivations ON staged_changes (kind)
+                     WHERE active = 0 AND planned_status = 'active';",
             )
             .ctx(OP, String::new)
     }
@@ -165,6 +167,7 @@ impl Store {
         }
         let staging = self.staging.as_mut().ok_or_else(|| not_begun(OP, key()))?;
         staging.gone.get_mut().remove(&kind);
+        let fingerprints: Vec<u64> = returned.iter().map(|id| staging.fingerprint(id)).collect();
         let seen = staging.seen.entry(kind).or_default();
         let tx = self.conn.transaction().ctx(OP, key)?;
         {
@@ -174,8 +177,8 @@ impl Store {
                 )
                 .ctx(OP, key)?;
             let changed: HashSet<&str> = changes.iter().map(|c| c.write.entity.id()).collect();
-            for &id in returned {
-                if !seen.insert(fingerprint(id)) && !changed.contains(id) {
+            for (&id, fingerprint) in returned.iter().zip(fingerprints) {
+                if !seen.insert(fingerprint) && !changed.contains(id) {
                     forget
                         .execute(params![kind.as_str(), id])
                         .ctx(OP, || format!("kind {kind}, id {id}"))?;
@@ -314,7 +317,8 @@ impl Store {
         let key = || format!("tenant {tenant}, kind {kind}");
         self.conn
             // The hub's status is the one each change was planned over (`planned_status`):
-            // no join with the records, whose planner could walk the tenant's active ones.
+            // no join with the records, whose planner could walk the tenant's active ones,
+            // and a partial index, so a large first sync is not scanned for the few.
             .prepare_cached(
                 "SELECT count(*) FROM temp.staged_changes
                  WHERE kind = ?1 AND active = 0 AND planned_status = 'active'",
