@@ -1,5 +1,6 @@
 //! The conformance kit (`ccsync plugin test`) end to end: every bundled connector passes it
-//! against its simulator, a recorded fixture replays with the network gone and gives the same
+//! against its simulator (and the Python SCIM connector against a real SCIM server, in
+//! `scim.rs`), a recorded fixture replays with the network gone and gives the same
 //! verdicts, both contract versions are held to it, and it names the check a broken plugin
 //! fails (a panic, a memory hog, a spin, a bloated page).
 
@@ -23,22 +24,22 @@ const NOWHERE: &str = "http://127.0.0.1:9";
 
 /// A workspace for kit runs: the plugin with its manifest embedded, a settings file, and a
 /// config whose `[runtime]` sets the sandbox limits.
-struct Workspace {
+pub(crate) struct Workspace {
     dir: TempDir,
 }
 
 /// One kit run: its exit status, and each check's status and reason by id.
-struct Run {
+pub(crate) struct Run {
     output: Output,
     json: Value,
 }
 
 impl Run {
-    fn status(&self, id: &str) -> &str {
+    pub(crate) fn status(&self, id: &str) -> &str {
         self.check(id)["status"].as_str().unwrap_or_default()
     }
 
-    fn reason(&self, id: &str) -> &str {
+    pub(crate) fn reason(&self, id: &str) -> &str {
         self.check(id)["reason"].as_str().unwrap_or_default()
     }
 
@@ -74,7 +75,7 @@ impl Run {
     }
 
     /// Every check passed or was skipped, and the exit code says so.
-    fn assert_conforms(&self) {
+    pub(crate) fn assert_conforms(&self) {
         assert!(
             self.failures().is_empty(),
             "failed checks: {:#?}\nstderr: {}",
@@ -88,7 +89,12 @@ impl Run {
 impl Workspace {
     /// `component` with `manifest` embedded, `settings` as the settings file's body, and
     /// `runtime` as the config's `[runtime]` lines.
-    fn new(component: &[u8], manifest: &str, settings: &str, runtime: &str) -> Workspace {
+    pub(crate) fn new(
+        component: &[u8],
+        manifest: &str,
+        settings: &str,
+        runtime: &str,
+    ) -> Workspace {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let manifest = Manifest::from_toml_str(manifest, "plugin.toml").expect("a manifest");
         let embedded = ccsync_plugin::embed_manifest(component, &manifest).expect("embedding");
@@ -113,7 +119,7 @@ impl Workspace {
     }
 
     /// `ccsync plugin test plugin.wasm --settings settings.toml <args> --json`.
-    async fn test(&self, args: &[&str]) -> Run {
+    pub(crate) async fn test(&self, args: &[&str]) -> Run {
         let output = self.run(args, true).await;
         let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
             panic!(

@@ -599,3 +599,34 @@ async fn deactivate_sets_active_false_at_the_scim_service_and_never_deletes() {
         "{team}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scim_connector_passes_the_conformance_kit_against_scim2_server_writes_included() {
+    let server = ScimServer::start().await;
+    for name in ["ann", "bob", "cyd"] {
+        server
+            .add_user(json!({
+                "userName": name,
+                "name": { "givenName": name, "familyName": "Kit" },
+                "emails": [{ "value": format!("{name}@example.com"), "primary": true }],
+            }))
+            .await;
+    }
+    let settings = format!(
+        "[settings]\nbase-url = \"{{endpoint}}\"\npage-size = \"2\"\n[secrets]\ntoken = \"{TOKEN}\"\n"
+    );
+    let ws = crate::conformance::Workspace::new(component(), &manifest_text(), &settings, "");
+    let run = ws.test(&["--endpoint", &server.base_url]).await;
+    run.assert_conforms();
+    for id in [
+        "describe.matches-manifest",
+        "configure.refuses-unknown-key",
+        "read.user.cursor-resumes",
+        "errors.unauthorized",
+        "errors.rate-limited",
+        "write.user.create-find",
+        "write.user.idempotent",
+    ] {
+        assert_eq!(run.status(id), "pass", "{id}: {}", run.reason(id));
+    }
+}
