@@ -9,6 +9,7 @@
 
 use std::time::{Duration, Instant};
 
+use ccsync_runtime::HttpFailure;
 use cxone_acd::wit::http::{Header, HttpError, Request, Response};
 use cxone_acd::wit::log::Level;
 use cxone_acd::{Client, Host, Settings};
@@ -98,20 +99,13 @@ async fn send(
     })
 }
 
+/// The runtime's classification of a reqwest failure, in the guest's terms.
 fn classify(e: reqwest::Error) -> HttpError {
-    if e.is_timeout() {
-        HttpError::Timeout
-    } else if e.is_builder() {
-        HttpError::InvalidRequest(e.to_string())
-    } else {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        HttpError::Connection(message)
+    match ccsync_runtime::classify(e) {
+        HttpFailure::Timeout => HttpError::Timeout,
+        HttpFailure::TooLarge(limit) => HttpError::TooLarge(limit),
+        HttpFailure::Connection(message) => HttpError::Connection(message),
+        HttpFailure::InvalidRequest(message) => HttpError::InvalidRequest(message),
     }
 }
 

@@ -23,7 +23,7 @@ mod verify;
 mod test_support;
 
 pub use keys::{KeyError, KeyId, KeyPairFiles, PublicKey, SecretKey, generate_keypair};
-pub use manifest::{Difference, Manifest, ManifestError, ManifestMismatch};
+pub use manifest::{Difference, Manifest, ManifestError, ManifestMismatch, is_plugin_name};
 pub use origin::{BadOrigin, OriginPattern, Scheme};
 pub use sections::FormatError;
 pub use signature::{

@@ -386,14 +386,20 @@ impl fmt::Display for Difference {
     }
 }
 
-/// A plugin name: lowercase ASCII letters, digits and `-`, starting with a letter.
-fn check_name(name: &str) -> Result<(), String> {
-    let valid = (1..=64).contains(&name.len())
+/// Whether `name` is a valid plugin name: 1 to 64 lowercase ASCII letters, digits and `-`,
+/// starting with a letter (what a manifest's `name` must be, and so what `ccsync plugin new`
+/// accepts).
+pub fn is_plugin_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if valid {
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A plugin name, checked by [`is_plugin_name`].
+fn check_name(name: &str) -> Result<(), String> {
+    if is_plugin_name(name) {
         Ok(())
     } else {
         Err(format!(

@@ -28,5 +28,5 @@ pub use limits::Limits;
 pub use redact::Redactor;
 pub use runtime::{LoadError, LoadedPlugin, Runtime, RuntimeOptions};
 pub use transport::{
-    HttpFailure, HttpRequest, HttpResponse, NetworkTransport, SendFuture, Transport,
+    HttpFailure, HttpRequest, HttpResponse, NetworkTransport, SendFuture, Transport, classify,
 };

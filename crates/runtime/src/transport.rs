@@ -149,13 +149,16 @@ impl Transport for NetworkTransport {
     }
 }
 
-fn classify(e: reqwest::Error) -> HttpFailure {
+/// What a reqwest failure was, as a transport reports it: a timeout, a request that could not
+/// be built, or a broken connection with its whole chain of causes (reqwest's top-level
+/// message rarely says what broke). Also what the native benchmark host reports, so both
+/// sides of `benches/connector-boundary` fail alike.
+pub fn classify(e: reqwest::Error) -> HttpFailure {
     if e.is_timeout() {
         HttpFailure::Timeout
     } else if e.is_builder() {
         HttpFailure::InvalidRequest(e.to_string())
     } else {
-        // The full chain: reqwest's top-level message rarely says what broke.
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(cause) = source {

@@ -116,12 +116,7 @@ pub enum NewError {
 /// Checks a connector name as a manifest checks it (it becomes the manifest's, the crate's
 /// and describe()'s name).
 pub fn check_name(name: &str) -> Result<(), NewError> {
-    let valid = (1..=64).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if valid {
+    if ccsync_plugin::is_plugin_name(name) {
         Ok(())
     } else {
         Err(NewError::BadName(name.to_owned()))
