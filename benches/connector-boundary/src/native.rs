@@ -117,7 +117,7 @@ pub async fn read_all_users_native<H: Host + Send + 'static>(
 ) -> Result<(Tally, Duration, H), BenchError> {
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let mut client = Client::new(settings);
+        let mut client = cxone_acd::client(settings);
         let tally = read_all_users(&mut client, &mut host)?;
         Ok((tally, started.elapsed(), host))
     })

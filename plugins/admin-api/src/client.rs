@@ -7,11 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use connector_kit::grant::Renewal;
-use connector_kit::wit::http::{Request, Response};
+use connector_kit::wit::http::Response;
 use connector_kit::wit::log::Level;
 use connector_kit::wit::types::{Error, Kind, Page};
-use connector_kit::{Host, header, kind_name};
+use connector_kit::{Call, Host, kind_name, success, with_renewal};
 
 use crate::auth::Auth;
 use crate::classify::ADMIN_API;
@@ -133,14 +132,7 @@ impl<A: Auth> Client<A> {
                 top,
             });
         };
-        let cursor = Cursor::decode(text).map_err(|e| Error::Rejected(e.to_string()))?;
-        if cursor.kind != kind {
-            return Err(Error::Rejected(format!(
-                "cursor `{text}` belongs to a read of {}, not {}",
-                kind_name(cursor.kind),
-                kind_name(kind)
-            )));
-        }
+        let cursor = Cursor::decode(text, kind)?;
         if let Some(since) = since
             && cursor.since.as_deref() != Some(since)
         {
@@ -234,36 +226,22 @@ impl<A: Auth> Client<A> {
         query: &[(&str, &str)],
         what: &str,
     ) -> Result<Response, Error> {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query)
-            .finish();
-        let mut renewal = Renewal::default();
-        loop {
-            let access = self.auth.access(host)?;
-            let request = Request {
-                method: "GET".into(),
-                url: access.api_base.join(&format!("{path}?{query}")),
-                headers: vec![
-                    header(
-                        "Authorization",
-                        &format!("Bearer {}", access.token.expose()),
-                    ),
-                    header("Accept", "application/json"),
-                ],
-                body: None,
-            };
-            let response = host
-                .send(&request)
-                .map_err(|e| ADMIN_API.http_error(what, &e))?;
-            match response.status {
-                200..=299 => return Ok(response),
-                401 => {
-                    self.auth.refused();
-                    renewal.after_refusal(&ADMIN_API, host, what, &response)?;
-                }
-                _ => return Err(ADMIN_API.status(what, &response)),
-            }
-        }
+        let response = with_renewal(
+            host,
+            &ADMIN_API,
+            what,
+            &mut self.auth,
+            A::refused,
+            |auth, host| {
+                let access = auth.access(host)?;
+                Call::get(access.api_base.join(path))
+                    .queries(query)
+                    .bearer(&access.token)
+                    .accept_json()
+                    .send(host, &ADMIN_API, what)
+            },
+        )?;
+        success(&ADMIN_API, what, response)
     }
 }
 

@@ -31,7 +31,9 @@ mod cursor;
 pub mod endpoint;
 mod mapping;
 mod page;
+mod platform;
 pub mod settings;
 
 pub use auth::{Access, Auth, classify_grant_failure};
 pub use client::Client;
+pub use platform::Platform;

@@ -206,7 +206,7 @@ mod tests {
         );
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.watermark.as_deref(), Some("P1"));
-        let next = Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap();
+        let next = Cursor::decode(page.next_cursor.as_deref().unwrap(), Kind::User).unwrap();
         assert_eq!(
             next,
             Cursor {

@@ -15,7 +15,7 @@
 
 use connector_kit::fields::{FieldError, Fields};
 use connector_kit::grant::basic_credentials;
-use connector_kit::{BaseUrl, Secret, header};
+use connector_kit::{BaseUrl, Call, Secret};
 use serde_json::{Value, json};
 
 use crate::settings::Settings;
@@ -50,7 +50,7 @@ pub fn token_url(settings: &Settings) -> BaseUrl {
 }
 
 /// The password grant for these settings.
-pub fn password_request(settings: &Settings) -> Request {
+pub fn password_request(settings: &Settings) -> Result<Request, Error> {
     let body = json!({
         "grant_type": "password",
         "username": settings.username,
@@ -61,7 +61,11 @@ pub fn password_request(settings: &Settings) -> Request {
 }
 
 /// The refresh grant for these settings, sent to `url`.
-pub fn refresh_request(settings: &Settings, url: &BaseUrl, refresh_token: &Secret) -> Request {
+pub fn refresh_request(
+    settings: &Settings,
+    url: &BaseUrl,
+    refresh_token: &Secret,
+) -> Result<Request, Error> {
     let body = json!({
         "grant_type": "refresh_token",
         "refresh_token": refresh_token.expose(),
@@ -76,17 +80,12 @@ pub fn basic_authorization(settings: &Settings) -> Secret {
     Secret::new(format!("basic {}", credentials.expose()))
 }
 
-fn grant_request(settings: &Settings, url: &str, body: &Value) -> Request {
-    Request {
-        method: "POST".into(),
-        url: url.into(),
-        headers: vec![
-            header("Authorization", basic_authorization(settings).expose()),
-            header("Content-Type", "application/json"),
-            header("Accept", "application/json"),
-        ],
-        body: Some(body.to_string().into_bytes()),
-    }
+fn grant_request(settings: &Settings, url: &str, body: &Value) -> Result<Request, Error> {
+    Ok(Call::post(url)
+        .header("Authorization", basic_authorization(settings).expose())
+        .accept_json()
+        .json(body)?
+        .into())
 }
 
 /// Reads a 200 reply of a grant (`what`). The access token is required; the other fields are
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn password_grant_is_json_with_basic_app_at_vendor_colon_business_unit() {
-        let req = password_request(&settings());
+        let req = password_request(&settings()).unwrap();
         assert_eq!(req.method, "POST");
         assert_eq!(
             req.url,
@@ -196,7 +195,7 @@ mod tests {
     fn refresh_grant_sends_the_refresh_token_as_json_to_the_given_url() {
         let url = BaseUrl::parse("https://api-c7.incontact.com/InContactAuthorizationServer/Token")
             .unwrap();
-        let req = refresh_request(&settings(), &url, &Secret::new("ref-1"));
+        let req = refresh_request(&settings(), &url, &Secret::new("ref-1")).unwrap();
         assert_eq!(req.url, url.as_str());
         assert_eq!(
             header_of(&req, "Authorization"),

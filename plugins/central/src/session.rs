@@ -9,14 +9,15 @@
 use std::time::{Duration, Instant};
 
 use ccsync_admin_api::classify::ADMIN_API;
-use ccsync_admin_api::{Access, Auth, classify_grant_failure};
+use ccsync_admin_api::{Access, Auth, Platform, classify_grant_failure};
 use connector_kit::grant::send_grant;
-use connector_kit::{BaseUrl, Host, Secret};
+use connector_kit::{About, BaseUrl, Host, Secret, key_values};
 
 use crate::auth::{self, Grant, REFRESH_WHAT, TOKEN_WHAT};
+use crate::describe::{ABOUT, READ_ONLY};
 use crate::settings::Settings;
 use crate::wit::log::Level;
-use crate::wit::types::Error;
+use crate::wit::types::{Error, KeyValue};
 
 /// How long before its expiry a token is refreshed (at most half its life).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -82,7 +83,7 @@ impl PasswordAuth {
 
     /// A new session from the password grant; a refused grant is `unauthorized`.
     fn password_grant(&self, host: &mut impl Host) -> Result<Session, Error> {
-        let request = auth::password_request(&self.settings);
+        let request = auth::password_request(&self.settings)?;
         let response = send_grant(host, &ADMIN_API, TOKEN_WHAT, &request, |response| {
             classify_grant_failure(TOKEN_WHAT, response)
         })?;
@@ -117,7 +118,7 @@ impl PasswordAuth {
             .clone()
             .unwrap_or_else(|| auth::token_url(&self.settings));
         let response = host
-            .send(&auth::refresh_request(&self.settings, &url, refresh_token))
+            .send(&auth::refresh_request(&self.settings, &url, refresh_token)?)
             .map_err(|e| ADMIN_API.http_error(REFRESH_WHAT, &e))?;
         match response.status {
             200..=299 => {}
@@ -188,6 +189,22 @@ impl Auth for PasswordAuth {
         if let Some(session) = &mut self.session {
             session.refused = true;
         }
+    }
+}
+
+/// The central connector: the shared Admin API client signed in with Central's password grant.
+pub type Client = ccsync_admin_api::Client<PasswordAuth>;
+
+impl Platform for PasswordAuth {
+    const ABOUT: About = ABOUT;
+    const NO_WRITES: &'static str = READ_ONLY;
+    const NO_SEARCH: &'static str = READ_ONLY;
+    const NO_GET: &'static str = READ_ONLY;
+
+    fn configure(settings: &[KeyValue]) -> Result<(Self, u32), Error> {
+        let settings = Settings::parse(key_values(settings))?;
+        let page_size = settings.page_size;
+        Ok((Self::new(settings), page_size))
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! | outcome | error |
 //! |---|---|
-//! | 429 | `rate-limited(Retry-After × 1000 ms, or 30 s)` |
-//! | 5xx, timeout, broken connection | `transient` |
+//! | 429 | `rate-limited(Retry-After in ms, or 30 s)`: delay-seconds or an HTTP date |
+//! | 5xx, 408, timeout, broken connection | `transient` |
 //! | 401 (after one token renewal), 403 | `unauthorized` |
 //! | 404 | `not-found` |
 //! | 400 and other 4xx | `rejected` |
@@ -16,7 +16,10 @@
 //! Messages name the request (`what`, e.g. `GET /users (page 2)`) and carry the platform's
 //! explanation when it gave one.
 
+use std::time::SystemTime;
+
 use crate::host::header_value;
+use crate::rate_limit::{self, wait_ms};
 use crate::wit::http::{Header, HttpError, Response};
 use crate::wit::types::Error;
 
@@ -63,7 +66,7 @@ impl Classifier {
         let status = response.status;
         match status {
             429 => Error::RateLimited(retry_after_ms(&response.headers)),
-            500..=599 => Error::Transient(self.describe(what, response)),
+            408 | 500..=599 => Error::Transient(self.describe(what, response)),
             401 | 403 => Error::Unauthorized(self.describe(what, response)),
             404 => Error::NotFound(self.describe(what, response)),
             300..=399 => {
@@ -107,12 +110,10 @@ impl Classifier {
     }
 }
 
-/// The wait a 429 asks for, in milliseconds. `Retry-After` as an HTTP date is not understood
-/// (it would take a date parser and the wall clock) and falls back to the default.
+/// The wait a 429 asks for, in milliseconds: its `Retry-After` (delay-seconds, or an HTTP date
+/// read against the wall clock), else [`DEFAULT_RETRY_AFTER_MS`].
 pub fn retry_after_ms(headers: &[Header]) -> u64 {
-    header_value(headers, "Retry-After")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(DEFAULT_RETRY_AFTER_MS, |secs| secs.saturating_mul(1000))
+    rate_limit::retry_after(headers, SystemTime::now()).map_or(DEFAULT_RETRY_AFTER_MS, wait_ms)
 }
 
 /// The start of an error body that is not the platform's error form (an HTML page, a proxy's
@@ -125,6 +126,8 @@ pub fn quote_body(body: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::testing::{CLASSIFIER, response};
 
@@ -133,13 +136,19 @@ mod tests {
         let limited = |h: &[(&str, &str)]| CLASSIFIER.status("GET /agents", &response(429, h, ""));
         assert_eq!(limited(&[("retry-after", "7")]), Error::RateLimited(7000));
         assert_eq!(limited(&[]), Error::RateLimited(30_000));
+        // An HTTP date is read against the wall clock (a date has whole seconds).
+        let in_90s = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(90));
+        let Error::RateLimited(ms) = limited(&[("Retry-After", &in_90s)]) else {
+            panic!("not rate-limited");
+        };
+        assert!((88_000..=90_000).contains(&ms), "{ms}");
         assert_eq!(
-            limited(&[("Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT")]),
-            Error::RateLimited(30_000)
+            limited(&[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")]),
+            Error::RateLimited(1)
         );
         assert_eq!(
             limited(&[("Retry-After", "18446744073709551615")]),
-            Error::RateLimited(u64::MAX)
+            Error::RateLimited(3_600_000)
         );
     }
 
@@ -150,6 +159,7 @@ mod tests {
         for (status, expected) in [
             (500, Error::Transient(why(500))),
             (503, Error::Transient(why(503))),
+            (408, Error::Transient(why(408))),
             (401, Error::Unauthorized(why(401))),
             (403, Error::Unauthorized(why(403))),
             (404, Error::NotFound(why(404))),

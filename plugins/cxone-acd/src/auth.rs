@@ -9,7 +9,7 @@
 use ccsync_admin_api::classify::ADMIN_API;
 use ccsync_admin_api::classify_grant_failure;
 use connector_kit::grant::{basic_authorization, non_empty_token, token_reply};
-use connector_kit::{BaseUrl, Secret, header};
+use connector_kit::{BaseUrl, Call, Secret};
 use serde::Deserialize;
 
 use crate::settings::Settings;
@@ -21,39 +21,22 @@ pub const TOKEN_WHAT: &str = "POST /auth/token";
 /// How the discovery request is named in messages.
 pub const DISCOVERY_WHAT: &str = "GET /.well-known/cxone-configuration";
 
-/// The form body of the access-key grant.
-pub fn token_form(access_key_id: &str, access_key_secret: &Secret) -> Secret {
-    Secret::new(
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "password")
-            .append_pair("username", access_key_id)
-            .append_pair("password", access_key_secret.expose())
-            .finish(),
-    )
-}
-
-/// The token request for these settings.
+/// The token request for these settings: the access-key grant, a form with the client's
+/// `Basic base64(client_id:client_secret)` as CXone expects it (the id and secret are not
+/// form-encoded first).
 pub fn token_request(settings: &Settings) -> Request {
-    Request {
-        method: "POST".into(),
-        url: settings.auth_url.join("/auth/token"),
-        headers: vec![
-            // `Basic base64(client_id:client_secret)`, as CXone expects it (the id and secret
-            // are not form-encoded first).
-            header(
-                "Authorization",
-                basic_authorization(&settings.client_id, &settings.client_secret).expose(),
-            ),
-            header("Content-Type", "application/x-www-form-urlencoded"),
-            header("Accept", "application/json"),
-        ],
-        body: Some(
-            token_form(&settings.access_key_id, &settings.access_key_secret)
-                .expose()
-                .as_bytes()
-                .to_vec(),
-        ),
-    }
+    Call::post(settings.auth_url.join("/auth/token"))
+        .header(
+            "Authorization",
+            basic_authorization(&settings.client_id, &settings.client_secret).expose(),
+        )
+        .accept_json()
+        .form([
+            ("grant_type", "password"),
+            ("username", settings.access_key_id.as_str()),
+            ("password", settings.access_key_secret.expose()),
+        ])
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -74,12 +57,11 @@ pub fn classify_token_failure(response: &Response) -> Error {
     classify_grant_failure(TOKEN_WHAT, response)
 }
 
-/// The discovery URL for a tenant.
-pub fn discovery_url(auth_url: &BaseUrl, tenant_id: &str) -> String {
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("tenantId", tenant_id)
-        .finish();
-    auth_url.join(&format!("/.well-known/cxone-configuration?{query}"))
+/// The discovery request for a tenant.
+pub fn discovery_call(auth_url: &BaseUrl, tenant_id: &str) -> Call {
+    Call::get(auth_url.join("/.well-known/cxone-configuration"))
+        .query("tenantId", tenant_id)
+        .accept_json()
 }
 
 #[derive(Deserialize)]
@@ -182,7 +164,7 @@ mod tests {
     fn discovery_asks_for_the_tenant_and_yields_the_api_endpoint() {
         let auth = BaseUrl::parse("https://au1.nice-incontact.com").unwrap();
         assert_eq!(
-            discovery_url(&auth, "t 1&x"),
+            discovery_call(&auth, "t 1&x").request().url,
             "https://au1.nice-incontact.com/.well-known/cxone-configuration?tenantId=t+1%26x"
         );
         let body = br#"{"api_endpoint":"http://127.0.0.1:5/","auth_endpoint":"x","area":"na1","cluster":"c1","tenantId":"t"}"#;

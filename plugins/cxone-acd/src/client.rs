@@ -5,15 +5,15 @@
 //! flow repeats the request once).
 
 use ccsync_admin_api::classify::ADMIN_API;
-use ccsync_admin_api::{Access, Auth};
+use ccsync_admin_api::{Access, Auth, Platform};
 use connector_kit::grant::{KeptToken, send_grant};
-use connector_kit::{BaseUrl, Host, Secret, header};
+use connector_kit::{About, BaseUrl, Host, Secret, key_values};
 
 use crate::auth::{self, DISCOVERY_WHAT, TOKEN_WHAT};
+use crate::describe;
 use crate::settings::{ApiLocation, Settings};
-use crate::wit::http::Request;
 use crate::wit::log::Level;
-use crate::wit::types::{Error, Kind, Page};
+use crate::wit::types::{Error, KeyValue};
 
 /// CXone's sign-in: the access-key grant, and the API endpoint from `api-url` or discovery.
 #[derive(Debug)]
@@ -55,15 +55,11 @@ impl AccessKeyAuth {
         let api_endpoint = match &self.settings.api {
             ApiLocation::Given(url) => url.clone(),
             ApiLocation::Discover { tenant_id } => {
-                let request = Request {
-                    method: "GET".into(),
-                    url: auth::discovery_url(&self.settings.auth_url, tenant_id),
-                    headers: vec![header("Accept", "application/json")],
-                    body: None,
-                };
-                let response = host
-                    .send(&request)
-                    .map_err(|e| ADMIN_API.http_error(DISCOVERY_WHAT, &e))?;
+                let response = auth::discovery_call(&self.settings.auth_url, tenant_id).send(
+                    host,
+                    &ADMIN_API,
+                    DISCOVERY_WHAT,
+                )?;
                 if !(200..=299).contains(&response.status) {
                     return Err(auth::classify_discovery_failure(&response, tenant_id));
                 }
@@ -94,36 +90,25 @@ impl Auth for AccessKeyAuth {
     }
 }
 
-/// The shared Admin API client for these settings, signed in with CXone's access-key grant.
-pub fn admin_api_client(settings: Settings) -> ccsync_admin_api::Client<AccessKeyAuth> {
+/// The cxone-acd connector: the shared Admin API client signed in with CXone's access-key
+/// grant.
+pub type Client = ccsync_admin_api::Client<AccessKeyAuth>;
+
+/// The connector for these settings (natively: tests, benchmarks).
+pub fn client(settings: Settings) -> Client {
     let page_size = settings.page_size;
-    ccsync_admin_api::Client::new(AccessKeyAuth::new(settings), page_size)
+    Client::new(AccessKeyAuth::new(settings), page_size)
 }
 
-/// One configured connection, for native use (tests, benchmarks): the shared Admin API client
-/// with CXone's sign-in.
-#[derive(Debug)]
-pub struct Client(ccsync_admin_api::Client<AccessKeyAuth>);
+impl Platform for AccessKeyAuth {
+    const ABOUT: About = describe::ABOUT;
+    const NO_WRITES: &'static str = describe::READ_ONLY;
+    const NO_SEARCH: &'static str = describe::NO_SEARCH;
 
-impl Client {
-    pub fn new(settings: Settings) -> Self {
-        Self(admin_api_client(settings))
-    }
-
-    /// Discovers the API when needed, obtains a token and lists one team.
-    pub fn check(&mut self, host: &mut impl Host) -> Result<(), Error> {
-        self.0.check(host)
-    }
-
-    /// Reads one page of `kind` (see [`ccsync_admin_api::Client::read`]).
-    pub fn read(
-        &mut self,
-        host: &mut impl Host,
-        kind: Kind,
-        cursor: Option<&str>,
-        since: Option<&str>,
-    ) -> Result<Page, Error> {
-        self.0.read(host, kind, cursor, since)
+    fn configure(settings: &[KeyValue]) -> Result<(Self, u32), Error> {
+        let settings = Settings::parse(key_values(settings))?;
+        let page_size = settings.page_size;
+        Ok((Self::new(settings), page_size))
     }
 }
 
@@ -134,6 +119,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::wit::types::Kind;
 
     const ROOT: &str = "http://127.0.0.1:7";
     const API: &str = "http://127.0.0.1:7/inContactAPI/services/v27.0";
@@ -169,7 +155,7 @@ mod tests {
     }
 
     fn client() -> Client {
-        Client::new(settings(Some(ROOT)))
+        super::client(settings(Some(ROOT)))
     }
 
     #[test]
@@ -241,7 +227,7 @@ mod tests {
             .expect(TOKEN, token(TOKEN_1))
             .expect(teams.clone(), no_content())
             .expect(teams, json_ok(json!({"teams": []})));
-        let mut c = Client::new(settings(None));
+        let mut c = super::client(settings(None));
         c.check(&mut host).unwrap();
         c.check(&mut host).unwrap();
         host.assert_done();

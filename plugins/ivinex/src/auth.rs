@@ -4,7 +4,7 @@
 //! grant); when to ask for a token and how long to keep it is the client's business.
 
 use connector_kit::grant::{self, Credentials, non_empty_token, token_reply};
-use connector_kit::{Secret, header};
+use connector_kit::{Call, Secret};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -20,20 +20,17 @@ pub const API_ROOT: &str = "/api/v1";
 pub const TOKEN_WHAT: &str = "POST /auth/token";
 
 /// The token request for these settings: the client id and secret in a JSON body.
-pub fn token_request(settings: &Settings) -> Request {
+pub fn token_request(settings: &Settings) -> Result<Request, Error> {
     let body = json!({
         "clientId": settings.client_id,
         "clientSecret": settings.client_secret.expose(),
     });
-    Request {
-        method: "POST".into(),
-        url: settings.base_url.join(&format!("{API_ROOT}/auth/token")),
-        headers: vec![
-            header("Content-Type", "application/json"),
-            header("Accept", "application/json"),
-        ],
-        body: Some(body.to_string().into_bytes()),
-    }
+    Ok(
+        Call::post(settings.base_url.join(&format!("{API_ROOT}/auth/token")))
+            .accept_json()
+            .json(&body)?
+            .into(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -73,7 +70,7 @@ mod tests {
             ("client-secret", "s3cr3t"),
         ])
         .unwrap();
-        let request = token_request(&settings);
+        let request = token_request(&settings).unwrap();
         assert_eq!(request.method, "POST");
         assert_eq!(request.url, "http://127.0.0.1:9/api/v1/auth/token");
         let body: serde_json::Value = serde_json::from_slice(&request.body.unwrap()).unwrap();

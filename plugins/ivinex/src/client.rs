@@ -12,19 +12,23 @@
 //! unique in the hub, so the record at Ivinex *is* this one, stored by an earlier create
 //! whose reply never arrived.
 
-use connector_kit::grant::{KeptToken, Renewal, send_grant};
-use connector_kit::{Host, Secret, header, kind_name};
+use connector_kit::grant::{KeptToken, send_grant};
+use connector_kit::{
+    About, Call, Connector, Host, Secret, json_reply, key_values, kind_name, success, unsupported,
+    with_renewal,
+};
 use serde_json::Value;
 
 use crate::auth::{self, API_ROOT, TOKEN_WHAT};
 use crate::classify::{IVINEX, existing_id};
 use crate::collection::{collection, entity_kind};
+use crate::describe::{ABOUT, NEVER_DEACTIVATES, NO_SEARCH};
 use crate::mapping::{entity_from, readable_id, write_body};
 use crate::page::{Cursor, build_page, parse_list};
 use crate::settings::Settings;
-use crate::wit::http::{Request, Response};
+use crate::wit::http::Response;
 use crate::wit::log::Level;
-use crate::wit::types::{Entity, Error, Kind, Page};
+use crate::wit::types::{Entity, Error, KeyValue, Kind, Page};
 
 /// One configured connection and its current token.
 #[derive(Debug)]
@@ -38,36 +42,25 @@ fn is_record_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The response if it is a success, else its error.
-fn success(what: &str, response: Response) -> Result<Response, Error> {
-    if (200..=299).contains(&response.status) {
-        Ok(response)
-    } else {
-        Err(IVINEX.status(what, &response))
-    }
-}
+impl Connector for Client {
+    const ABOUT: About = ABOUT;
+    const NO_SEARCH: &'static str = NO_SEARCH;
 
-fn json_body(what: &str, response: &Response) -> Result<Value, Error> {
-    serde_json::from_slice(&response.body).map_err(|e| {
-        Error::Rejected(format!(
-            "{what} answered a body that is not JSON ({e}): {}",
-            IVINEX.describe(what, response)
-        ))
-    })
-}
-
-impl Client {
-    pub fn new(settings: Settings) -> Self {
-        Self {
-            settings,
-            token: KeptToken::default(),
-        }
+    fn configure(settings: &[KeyValue]) -> Result<Self, Error> {
+        Ok(Self::new(Settings::parse(key_values(settings))?))
     }
 
     /// Obtains a token and lists one user.
-    pub fn check(&mut self, host: &mut impl Host) -> Result<(), Error> {
+    fn check<H: Host>(&mut self, host: &mut H) -> Result<(), Error> {
         let what = "GET /users (check)";
-        self.expect(host, "GET", "/users?page=1&pageSize=1", None, what)?;
+        self.expect(
+            host,
+            "GET",
+            "/users",
+            &[("page", "1"), ("pageSize", "1")],
+            None,
+            what,
+        )?;
         host.log(
             Level::Debug,
             "check: token obtained and GET /users answered",
@@ -77,9 +70,9 @@ impl Client {
 
     /// Reads one page of `kind`. Ivinex is read in full: `since` is not used (the connector
     /// declares no `incremental` capability) and no page carries a watermark.
-    pub fn read(
+    fn read<H: Host>(
         &mut self,
-        host: &mut impl Host,
+        host: &mut H,
         kind: Kind,
         cursor: Option<&str>,
         _since: Option<&str>,
@@ -90,11 +83,9 @@ impl Client {
             Some(text) => Cursor::decode(text, kind)?,
         };
         let what = format!("GET {collection} (page {})", at.page);
-        let path = format!(
-            "{collection}?page={}&pageSize={}",
-            at.page, self.settings.page_size
-        );
-        let response = self.expect(host, "GET", &path, None, &what)?;
+        let (page, page_size) = (at.page.to_string(), self.settings.page_size.to_string());
+        let query = [("page", page.as_str()), ("pageSize", page_size.as_str())];
+        let response = self.expect(host, "GET", collection, &query, None, &what)?;
         let page = build_page(kind, &at, parse_list(&what, &response.body)?, collection);
         host.log(
             Level::Debug,
@@ -115,18 +106,16 @@ impl Client {
     }
 
     /// The id of the record of `kind` created with `external_id`, if there is one.
-    pub fn find(
+    fn find<H: Host>(
         &mut self,
-        host: &mut impl Host,
+        host: &mut H,
         kind: Kind,
         external_id: &str,
     ) -> Result<Option<String>, Error> {
         let collection = collection(kind)?;
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("externalId", external_id)
-            .finish();
         let what = format!("GET {collection} (externalId)");
-        let response = self.expect(host, "GET", &format!("{collection}?{query}"), None, &what)?;
+        let query = [("externalId", external_id)];
+        let response = self.expect(host, "GET", collection, &query, None, &what)?;
         let reply = parse_list(&what, &response.body)?;
         // Only a record that carries exactly this external id is the one.
         let found = reply
@@ -144,9 +133,9 @@ impl Client {
     }
 
     /// The record of `kind` with this id; `None` when Ivinex has none.
-    pub fn get(
+    fn get<H: Host>(
         &mut self,
-        host: &mut impl Host,
+        host: &mut H,
         kind: Kind,
         id: &str,
     ) -> Result<Option<Entity>, Error> {
@@ -155,12 +144,12 @@ impl Client {
             return Ok(None);
         }
         let what = format!("GET {collection}/{id}");
-        let response = self.call(host, "GET", &format!("{collection}/{id}"), None, &what)?;
+        let response = self.call(host, "GET", &format!("{collection}/{id}"), &[], None, &what)?;
         if response.status == 404 {
             return Ok(None);
         }
-        let response = success(&what, response)?;
-        let record = json_body(&what, &response)?;
+        let response = success(&IVINEX, &what, response)?;
+        let record = json_reply::<Value>(&what, &response)?;
         entity_from(kind, &record).map(Some).map_err(|reason| {
             Error::Rejected(format!("{what}: the record cannot be read: {reason}"))
         })
@@ -168,9 +157,9 @@ impl Client {
 
     /// Creates the record with its external id; returns Ivinex's id. A 409 (the external id
     /// is taken) updates the record that has it and returns its id (see the module docs).
-    pub fn create(
+    fn create<H: Host>(
         &mut self,
-        host: &mut impl Host,
+        host: &mut H,
         entity: &Entity,
         external_id: &str,
     ) -> Result<String, Error> {
@@ -178,12 +167,12 @@ impl Client {
         let collection = collection(kind)?;
         let body = write_body(entity, Some(external_id))?;
         let what = format!("POST {collection}");
-        let response = self.call(host, "POST", collection, Some(&body), &what)?;
+        let response = self.call(host, "POST", collection, &[], Some(&body), &what)?;
         if response.status == 409 {
             return self.resolve_conflict(host, entity, external_id, &response, &what);
         }
-        let response = success(&what, response)?;
-        let created = json_body(&what, &response)?;
+        let response = success(&IVINEX, &what, response)?;
+        let created = json_reply::<Value>(&what, &response)?;
         let id = readable_id(&created).ok_or_else(|| {
             Error::Rejected(format!("{what} answered {} without an id", response.status))
         })?;
@@ -195,6 +184,45 @@ impl Client {
             ),
         );
         Ok(id)
+    }
+
+    /// Updates the record with this id to match the entity (every field the connector
+    /// writes; the external id stays).
+    fn update<H: Host>(&mut self, host: &mut H, id: &str, entity: &Entity) -> Result<(), Error> {
+        let kind = entity_kind(entity);
+        let collection = collection(kind)?;
+        let body = write_body(entity, None)?;
+        if !is_record_id(id) {
+            return Err(Error::NotFound(format!(
+                "{} `{id}` cannot be at Ivinex, whose ids are whole numbers",
+                kind_name(kind)
+            )));
+        }
+        let what = format!("PATCH {collection}/{id}");
+        self.expect(
+            host,
+            "PATCH",
+            &format!("{collection}/{id}"),
+            &[],
+            Some(&body),
+            &what,
+        )?;
+        host.log(Level::Debug, &format!("updated {} {id}", kind_name(kind)));
+        Ok(())
+    }
+
+    /// Rule D4: nothing is ever deactivated nor deleted.
+    fn deactivate<H: Host>(&mut self, _host: &mut H, _kind: Kind, _id: &str) -> Result<(), Error> {
+        unsupported(NEVER_DEACTIVATES)
+    }
+}
+
+impl Client {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            token: KeptToken::default(),
+        }
     }
 
     /// After a 409: the record that has the external id, updated to the entity.
@@ -236,84 +264,46 @@ impl Client {
         }
     }
 
-    /// Updates the record with this id to match the entity (every field the connector
-    /// writes; the external id stays).
-    pub fn update(&mut self, host: &mut impl Host, id: &str, entity: &Entity) -> Result<(), Error> {
-        let kind = entity_kind(entity);
-        let collection = collection(kind)?;
-        let body = write_body(entity, None)?;
-        if !is_record_id(id) {
-            return Err(Error::NotFound(format!(
-                "{} `{id}` cannot be at Ivinex, whose ids are whole numbers",
-                kind_name(kind)
-            )));
-        }
-        let what = format!("PATCH {collection}/{id}");
-        self.expect(
-            host,
-            "PATCH",
-            &format!("{collection}/{id}"),
-            Some(&body),
-            &what,
-        )?;
-        host.log(Level::Debug, &format!("updated {} {id}", kind_name(kind)));
-        Ok(())
-    }
-
     /// [`Client::call`], where anything but a success is an error.
     fn expect(
         &mut self,
         host: &mut impl Host,
         method: &str,
-        path_and_query: &str,
+        path: &str,
+        query: &[(&str, &str)],
         body: Option<&Value>,
         what: &str,
     ) -> Result<Response, Error> {
-        let response = self.call(host, method, path_and_query, body, what)?;
-        success(what, response)
+        let response = self.call(host, method, path, query, body, what)?;
+        success(&IVINEX, what, response)
     }
 
-    /// Sends an API request with the bearer token; on a 401 renews the token and sends it once
-    /// more (a refused token means the request was not carried out). Returns every other
-    /// response, whatever its status.
+    /// Sends an API request (`path` below the API root, with `query`) with the bearer token; on
+    /// a 401 renews the token and sends it once more (a refused token means the request was
+    /// not carried out). Returns every other response, whatever its status.
     fn call(
         &mut self,
         host: &mut impl Host,
         method: &str,
-        path_and_query: &str,
+        path: &str,
+        query: &[(&str, &str)],
         body: Option<&Value>,
         what: &str,
     ) -> Result<Response, Error> {
-        let url = self
-            .settings
-            .base_url
-            .join(&format!("{API_ROOT}{path_and_query}"));
-        let body = body.map(|b| b.to_string().into_bytes());
-        let mut renewal = Renewal::default();
-        loop {
-            let token = self.token(host)?;
-            let mut headers = vec![
-                header("Authorization", &format!("Bearer {}", token.expose())),
-                header("Accept", "application/json"),
-            ];
-            if body.is_some() {
-                headers.push(header("Content-Type", "application/json"));
+        let url = self.settings.base_url.join(&format!("{API_ROOT}{path}"));
+        let forget = |client: &mut Self| client.token.forget();
+        with_renewal(host, &IVINEX, what, self, forget, |client, host| {
+            let token = client.token(host)?;
+            let call = Call::new(method, url.as_str())
+                .queries(query)
+                .bearer(&token)
+                .accept_json();
+            match body {
+                Some(body) => call.json(body)?,
+                None => call,
             }
-            let request = Request {
-                method: method.into(),
-                url: url.clone(),
-                headers,
-                body: body.clone(),
-            };
-            let response = host
-                .send(&request)
-                .map_err(|e| IVINEX.http_error(what, &e))?;
-            if response.status != 401 {
-                return Ok(response);
-            }
-            self.token.forget();
-            renewal.after_refusal(&IVINEX, host, what, &response)?;
-        }
+            .send(host, &IVINEX, what)
+        })
     }
 
     /// The kept token, or a new one from the client credentials.
@@ -323,7 +313,7 @@ impl Client {
                 host,
                 &IVINEX,
                 TOKEN_WHAT,
-                &auth::token_request(&self.settings),
+                &auth::token_request(&self.settings)?,
                 auth::classify_token_failure,
             )?;
             auth::parse_token(&response.body)

@@ -2,19 +2,23 @@
 //! `plugin.toml` manifest that signing embeds in the component.
 
 use crate::collection::KINDS;
-use crate::wit::exports::Description;
+use connector_kit::About;
 
-/// The connector's name.
-pub const NAME: &str = "ivinex";
-
-/// The origins the connector may call. Ivinex hosts accounts under `ivinex.com` (an
-/// assumption: it publishes no API); the loopback ones serve the simulator. The operator
-/// still has to allow an origin per connection.
-pub const ORIGINS: [&str; 3] = [
-    "https://*.ivinex.com",
-    "http://127.0.0.1:*",
-    "http://localhost:*",
-];
+/// What the connector declares: it reads and writes the four dialer kinds. Ivinex hosts
+/// accounts under `ivinex.com` (an assumption: it publishes no API); the loopback origins serve
+/// the simulator, and the operator still has to allow an origin per connection.
+pub const ABOUT: About = About {
+    name: "ivinex",
+    version: env!("CARGO_PKG_VERSION"),
+    reads: &KINDS,
+    writes: &KINDS,
+    origins: &[
+        "https://*.ivinex.com",
+        "http://127.0.0.1:*",
+        "http://localhost:*",
+    ],
+    capabilities: &[],
+};
 
 /// The message of `deactivate`: rule D4.
 pub const NEVER_DEACTIVATES: &str = "ivinex never deactivates nor deletes: the sync creates or \
@@ -25,41 +29,20 @@ pub const NEVER_DEACTIVATES: &str = "ivinex never deactivates nor deletes: the s
 pub const NO_SEARCH: &str = "ivinex does not search users: Ivinex is a push target, never a \
                              mapping directory";
 
-pub fn description() -> Description {
-    Description {
-        name: NAME.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        reads: KINDS.to_vec(),
-        writes: KINDS.to_vec(),
-        origins: ORIGINS.iter().map(|o| o.to_string()).collect(),
-        capabilities: Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use connector_kit::testing::{Declared, assert_manifest_declares};
+    use connector_kit::testing::assert_manifest_declares;
 
     use super::*;
 
     #[test]
     fn plugin_manifest_declares_what_describe_returns() {
-        let d = description();
-        assert_manifest_declares(
-            include_str!("../plugin.toml"),
-            &Declared {
-                name: &d.name,
-                version: &d.version,
-                reads: &d.reads,
-                writes: &d.writes,
-                origins: &d.origins,
-            },
-        );
+        assert_manifest_declares(include_str!("../plugin.toml"), &ABOUT);
     }
 
     #[test]
     fn describe_reads_and_writes_the_four_dialer_kinds_with_no_capabilities() {
-        let d = description();
+        let d = ABOUT.description();
         assert_eq!(d.name, "ivinex");
         assert_eq!(d.reads, KINDS);
         assert_eq!(d.writes, KINDS);

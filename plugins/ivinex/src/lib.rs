@@ -10,42 +10,25 @@
 //!
 //! The HTTP-free logic lives in plain modules (settings, mapping, cursor, error
 //! explanations) and the request flow in [`Client`] behind connector-kit's [`Host`], so all of
-//! it is unit-tested natively; `component` is the thin WIT glue (its exports are emitted for
-//! `wasm32` only).
-
-mod bindings {
-    // Only the `connector` export is generated here: the imported interfaces (and the record
-    // types) are connector-kit's, shared with every other connector.
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "plugin",
-        with: {
-            "ccsync:connector/types@0.2.0": connector_kit::wit::types,
-            "ccsync:connector/http@0.2.0": connector_kit::wit::http,
-            "ccsync:connector/log@0.2.0": connector_kit::wit::log,
-        },
-        additional_derives: [PartialEq],
-    });
-}
+//! it is unit-tested natively; connector-kit's `export_connector!` makes the component of
+//! [`Client`] (its exports are emitted for `wasm32` only).
 
 /// The WIT types under short names.
 pub mod wit {
     pub use connector_kit::wit::{http, log, types};
-    pub mod exports {
-        pub use crate::bindings::exports::ccsync::connector::connector::{Description, Guest};
-    }
 }
 
 mod auth;
 mod classify;
 mod client;
 mod collection;
-mod component;
 mod describe;
 mod mapping;
 mod page;
 mod settings;
 
 pub use client::Client;
-pub use connector_kit::{Host, SettingsError};
+pub use connector_kit::{Connector, Host, SettingsError};
 pub use settings::Settings;
+
+connector_kit::export_connector!(Client);

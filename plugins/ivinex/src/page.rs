@@ -1,7 +1,7 @@
 //! One page of a list: the cursor that says which page comes next, the list reply's shape, and
 //! the contract page built from it (records that cannot be mapped reported, not fatal).
 
-use connector_kit::kind_name;
+use connector_kit::cursor::{CursorFields, CursorWriter};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -15,42 +15,20 @@ pub struct Cursor {
     pub page: u64,
 }
 
-/// The cursor format's version, so a later format can tell old cursors apart.
-const CURSOR_VERSION: &str = "1";
-
 impl Cursor {
     /// `v=1&kind=<kind>&page=<n>` (opaque to the host).
     pub fn encode(&self) -> String {
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("v", CURSOR_VERSION)
-            .append_pair("kind", kind_name(self.kind))
-            .append_pair("page", &self.page.to_string())
+        CursorWriter::new(self.kind)
+            .field("page", self.page)
             .finish()
     }
 
     /// The cursor of a read of `kind`.
     pub fn decode(text: &str, kind: Kind) -> Result<Self, Error> {
-        let not_ours = || Error::Rejected(format!("`{text}` is not an ivinex cursor"));
-        let mut version = None;
-        let mut named_kind = None;
-        let mut page = None;
-        for (key, value) in form_urlencoded::parse(text.as_bytes()) {
-            match key.as_ref() {
-                "v" => version = Some(value.into_owned()),
-                "kind" => named_kind = Some(value.into_owned()),
-                "page" => page = value.parse::<u64>().ok().filter(|p| *p >= 1),
-                _ => return Err(not_ours()),
-            }
-        }
-        let (Some(CURSOR_VERSION), Some(named_kind), Some(page)) =
-            (version.as_deref(), named_kind, page)
-        else {
-            return Err(not_ours());
-        };
-        if named_kind != kind_name(kind) {
+        let page = CursorFields::parse("ivinex", text, kind, &["page"])?.number("page")?;
+        if page == 0 {
             return Err(Error::Rejected(format!(
-                "cursor `{text}` belongs to a read of {named_kind}, not {}",
-                kind_name(kind)
+                "cursor `{text}` cannot be read by ivinex: pages count from 1"
             )));
         }
         Ok(Self { kind, page })

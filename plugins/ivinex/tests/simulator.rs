@@ -5,79 +5,21 @@ use std::time::Duration;
 
 use ccsync_sim::ivinex::{CALL_CENTER_AGENTS, Fault, Malformation, RecordKind};
 use ccsync_sim::{IvinexSim, IvinexSimConfig};
-use ivinex::wit::http::{Header, HttpError, Request, Response};
-use ivinex::wit::log::Level;
+use connector_kit::testing::LiveHost;
 use ivinex::wit::types::{Entity, Error, Kind, NamedItem, Page, User};
-use ivinex::{Client, Host, Settings};
+use ivinex::{Client, Connector, Settings};
 use tokio::runtime::Runtime;
 
-/// The host's part natively: requests through reqwest with a timeout, as the runtime sends
+/// The host's part natively: requests over real HTTP with a timeout, as the runtime sends
 /// them for a component.
-struct Http<'rt> {
-    runtime: &'rt Runtime,
-    client: reqwest::Client,
-    logs: Vec<String>,
-}
-
-impl<'rt> Http<'rt> {
-    fn new(runtime: &'rt Runtime) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(700))
-            .build()
-            .unwrap();
-        Self {
-            runtime,
-            client,
-            logs: Vec::new(),
-        }
-    }
-}
-
-impl Host for Http<'_> {
-    fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap();
-        let mut builder = self.client.request(method, &request.url);
-        for header in &request.headers {
-            builder = builder.header(&header.name, &header.value);
-        }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        self.runtime.block_on(async {
-            let failed = |e: reqwest::Error| {
-                if e.is_timeout() {
-                    HttpError::Timeout
-                } else {
-                    HttpError::Connection(e.to_string())
-                }
-            };
-            let response = builder.send().await.map_err(failed)?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(name, value)| Header {
-                    name: name.as_str().to_owned(),
-                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                })
-                .collect();
-            let body = response.bytes().await.map_err(failed)?.to_vec();
-            Ok(Response {
-                status,
-                headers,
-                body,
-            })
-        })
-    }
-
-    fn log(&mut self, _level: Level, message: &str) {
-        self.logs.push(message.to_owned());
-    }
+fn live() -> LiveHost {
+    LiveHost::new(Duration::from_millis(700)).unwrap()
 }
 
 struct Setup {
-    runtime: Runtime,
     sim: IvinexSim,
+    /// Serves the simulator; declared after it, so it is dropped after it.
+    _runtime: Runtime,
 }
 
 fn setup() -> Setup {
@@ -85,7 +27,10 @@ fn setup() -> Setup {
     let sim = runtime
         .block_on(IvinexSim::start(IvinexSimConfig::new(42)))
         .unwrap();
-    Setup { runtime, sim }
+    Setup {
+        sim,
+        _runtime: runtime,
+    }
 }
 
 impl Setup {
@@ -137,7 +82,7 @@ fn item(name: &str, group: &str) -> NamedItem {
 }
 
 /// Every page of a kind.
-fn read_all(client: &mut Client, host: &mut Http<'_>, kind: Kind) -> Vec<Page> {
+fn read_all(client: &mut Client, host: &mut LiveHost, kind: Kind) -> Vec<Page> {
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -153,7 +98,7 @@ fn read_all(client: &mut Client, host: &mut Http<'_>, kind: Kind) -> Vec<Page> {
 #[test]
 fn every_page_of_every_kind_maps_the_hand_made_records() {
     let s = setup();
-    let (mut client, mut host) = (s.client(), Http::new(&s.runtime));
+    let (mut client, mut host) = (s.client(), live());
     client.check(&mut host).unwrap();
     let users: Vec<User> = read_all(&mut client, &mut host, Kind::User)
         .into_iter()
@@ -190,7 +135,7 @@ fn a_record_that_cannot_be_mapped_is_reported_and_the_others_are_read() {
         .sim
         .inject_malformed(RecordKind::Disposition, Malformation::StringActive)
         .unwrap();
-    let (mut client, mut host) = (s.client(), Http::new(&s.runtime));
+    let (mut client, mut host) = (s.client(), live());
     let pages = read_all(&mut client, &mut host, Kind::Disposition);
     let invalid: Vec<_> = pages.iter().flat_map(|p| p.invalid.iter()).collect();
     assert_eq!(invalid.len(), 1);
@@ -203,7 +148,7 @@ fn a_record_that_cannot_be_mapped_is_reported_and_the_others_are_read() {
 #[test]
 fn a_created_record_is_found_by_its_external_id_read_back_and_updated() {
     let s = setup();
-    let (mut client, mut host) = (s.client(), Http::new(&s.runtime));
+    let (mut client, mut host) = (s.client(), live());
     let id = client
         .create(&mut host, &agent("ada.lovelace"), "acme/user/100005")
         .unwrap();
@@ -250,7 +195,7 @@ fn a_created_record_is_found_by_its_external_id_read_back_and_updated() {
 #[test]
 fn a_second_create_of_an_external_id_updates_the_first_record_instead_of_duplicating() {
     let s = setup();
-    let (mut client, mut host) = (s.client(), Http::new(&s.runtime));
+    let (mut client, mut host) = (s.client(), live());
     let campaign = |name: &str| Entity::Campaign(item(name, "CC Campaigns"));
     let first = client
         .create(&mut host, &campaign("Sales"), "acme/campaign/4001")
@@ -272,7 +217,7 @@ fn a_second_create_of_an_external_id_updates_the_first_record_instead_of_duplica
 #[test]
 fn a_lost_create_reply_is_transient_and_find_recovers_the_stored_record() {
     let s = setup();
-    let (mut client, mut host) = (s.client(), Http::new(&s.runtime));
+    let (mut client, mut host) = (s.client(), live());
     client.check(&mut host).unwrap();
     s.sim
         .fail_next_method("POST", "/users", 1, Fault::LoseReply)
@@ -297,7 +242,7 @@ fn a_lost_create_reply_is_transient_and_find_recovers_the_stored_record() {
 #[test]
 fn refusals_rate_limits_and_expired_tokens_come_back_as_the_contract_s_errors() {
     let s = setup();
-    let (mut client, mut host) = (s.client(), Http::new(&s.runtime));
+    let (mut client, mut host) = (s.client(), live());
     let refused = client.create(&mut host, &agent("admin"), "acme/user/1");
     assert!(
         matches!(&refused, Err(Error::Rejected(m)) if m.contains("username: 'admin' is already taken")),
@@ -340,7 +285,7 @@ fn refusals_rate_limits_and_expired_tokens_come_back_as_the_contract_s_errors() 
         Err(Error::Unauthorized(_))
     ));
 
-    let mut wrong = Http::new(&s.runtime);
+    let mut wrong = live();
     let credentials = s.sim.credentials();
     let base_url = s.sim.base_url();
     let mut impostor = Client::new(

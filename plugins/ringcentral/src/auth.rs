@@ -9,7 +9,7 @@ use std::time::Duration;
 use connector_kit::grant::{
     self, Credentials, basic_authorization, grant_refused, non_empty_token, token_reply,
 };
-use connector_kit::{Secret, header};
+use connector_kit::{Call, Secret};
 use serde::Deserialize;
 
 use crate::classify::RINGCENTRAL;
@@ -24,28 +24,20 @@ pub const TOKEN_WHAT: &str = "POST /restapi/oauth/token";
 /// The `grant_type` of the JWT bearer grant (RFC 7523).
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// The token request for these settings: the JWT, sent as it is, is the assertion.
+/// The token request for these settings: the JWT, sent as it is, is the assertion, with the
+/// client's `Basic base64(client_id:client_secret)`.
 pub fn token_request(settings: &Settings) -> Request {
-    let body = Secret::new(
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", JWT_BEARER_GRANT)
-            .append_pair("assertion", settings.jwt.expose())
-            .finish(),
-    );
-    Request {
-        method: "POST".into(),
-        url: settings.base_url.join(TOKEN_PATH),
-        headers: vec![
-            // `Basic base64(client_id:client_secret)`.
-            header(
-                "Authorization",
-                basic_authorization(&settings.client_id, &settings.client_secret).expose(),
-            ),
-            header("Content-Type", "application/x-www-form-urlencoded"),
-            header("Accept", "application/json"),
-        ],
-        body: Some(body.expose().as_bytes().to_vec()),
-    }
+    Call::post(settings.base_url.join(TOKEN_PATH))
+        .header(
+            "Authorization",
+            basic_authorization(&settings.client_id, &settings.client_secret).expose(),
+        )
+        .accept_json()
+        .form([
+            ("grant_type", JWT_BEARER_GRANT),
+            ("assertion", settings.jwt.expose()),
+        ])
+        .into()
 }
 
 /// What a successful grant gives.

@@ -13,17 +13,14 @@
 //! knows nothing and sends at once; the first reply teaches it.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use connector_kit::header_value;
+use connector_kit::rate_limit::{self, LONGEST_WAIT};
 
 use crate::wit::http::Header;
 
 /// The window assumed when a reply names a group without `X-Rate-Limit-Window`.
 const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
-/// The longest a group is held back, whatever a reply says (a bogus `Retry-After` or window
-/// must not park the connection for ever, nor overflow the clock).
-pub const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 
 /// The kinds of request the connector sends, each in a rate-limit group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,7 +47,7 @@ impl Route {
 #[derive(Debug, Clone)]
 struct Budget {
     /// `X-Rate-Limit-Remaining` of the latest reply.
-    remaining: Option<u32>,
+    remaining: Option<u64>,
     window: Duration,
     /// When a reply said the budget was spent (`Remaining: 0`).
     spent_at: Option<Instant>,
@@ -100,25 +97,22 @@ impl Pacer {
         routes.iter().filter_map(|r| self.wait(*r, now)).max()
     }
 
-    /// Learns from a reply's rate-limit headers (any status); a reply without them teaches
-    /// nothing.
+    /// Learns from a reply's rate-limit headers (any status); a reply that names no group
+    /// teaches nothing.
     pub fn observe(&mut self, route: Route, headers: &[Header], now: Instant) {
-        let Some(group) = header_value(headers, "X-Rate-Limit-Group").map(str::trim) else {
+        let Some(announced) = rate_limit::Budget::from_headers(headers, SystemTime::now()) else {
             return;
         };
-        if group.is_empty() {
+        let Some(group) = announced.group else {
             return;
+        };
+        self.route_groups.insert(route, group.clone());
+        let budget = self.groups.entry(group).or_default();
+        budget.remaining = announced.remaining;
+        if let Some(window) = announced.window {
+            budget.window = window;
         }
-        self.route_groups.insert(route, group.to_string());
-        let budget = self.groups.entry(group.to_string()).or_default();
-        budget.remaining =
-            header_value(headers, "X-Rate-Limit-Remaining").and_then(|v| v.trim().parse().ok());
-        if let Some(secs) =
-            header_value(headers, "X-Rate-Limit-Window").and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            budget.window = Duration::from_secs(secs).min(LONGEST_WAIT);
-        }
-        if budget.remaining == Some(0) {
+        if announced.remaining == Some(0) {
             budget.spent_at = Some(now);
         }
     }
@@ -131,14 +125,6 @@ impl Pacer {
         let until = now + retry_after.min(LONGEST_WAIT);
         budget.blocked_until = Some(budget.blocked_until.map_or(until, |b| b.max(until)));
     }
-}
-
-/// A wait as the milliseconds of `rate-limited`, rounded up so that the host never calls back
-/// early.
-pub fn wait_ms(wait: Duration) -> u64 {
-    u64::try_from(wait.as_nanos().div_ceil(1_000_000))
-        .unwrap_or(u64::MAX)
-        .max(1)
 }
 
 #[cfg(test)]
@@ -229,12 +215,5 @@ mod tests {
             pacer.wait_any(&[Route::Token, Route::List], t0 + 10 * SEC),
             Some(60 * SEC)
         );
-    }
-
-    #[test]
-    fn waits_round_up_to_whole_milliseconds() {
-        assert_eq!(wait_ms(Duration::from_micros(1500)), 2);
-        assert_eq!(wait_ms(Duration::ZERO), 1);
-        assert_eq!(wait_ms(SEC), 1000);
     }
 }

@@ -7,68 +7,16 @@ use std::time::Duration;
 
 use ccsync_sim::ringcentral::{Fault, MatchOutcome, RateLimits};
 use ccsync_sim::{RingCentralSim, RingCentralSimConfig};
-use ringcentral::wit::http::{Header, HttpError, Request, Response};
-use ringcentral::wit::log::Level;
+use connector_kit::testing::LiveHost;
 use ringcentral::wit::types::{Entity, Error, Kind, Page, User};
-use ringcentral::{Client, Host, Settings};
-use tokio::runtime::{Handle, Runtime};
-
-/// Sends the connector's requests with reqwest, blocking on the simulator's runtime.
-struct ReqwestHost {
-    client: reqwest::Client,
-    handle: Handle,
-}
-
-impl Host for ReqwestHost {
-    fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
-        self.handle.block_on(async {
-            let method = reqwest::Method::from_bytes(request.method.as_bytes())
-                .map_err(|e| HttpError::InvalidRequest(e.to_string()))?;
-            let mut builder = self.client.request(method, &request.url);
-            for header in &request.headers {
-                builder = builder.header(&header.name, &header.value);
-            }
-            if let Some(body) = &request.body {
-                builder = builder.body(body.clone());
-            }
-            let response = builder
-                .send()
-                .await
-                .map_err(|e| HttpError::Connection(e.to_string()))?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(name, value)| Header {
-                    name: name.to_string(),
-                    value: value.to_str().unwrap_or_default().to_string(),
-                })
-                .collect();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| HttpError::Connection(e.to_string()))?
-                .to_vec();
-            Ok(Response {
-                status,
-                headers,
-                body,
-            })
-        })
-    }
-
-    fn log(&mut self, _level: Level, _message: &str) {}
-
-    fn now(&self) -> std::time::Instant {
-        std::time::Instant::now()
-    }
-}
+use ringcentral::{Client, Settings};
+use tokio::runtime::Runtime;
 
 struct Setup {
     runtime: Runtime,
     sim: RingCentralSim,
     client: Client,
-    host: ReqwestHost,
+    host: LiveHost,
 }
 
 /// A simulator of `users` at time scale 60 (a simulated minute is one real second) with the
@@ -84,10 +32,7 @@ fn setup(users: usize, medium: u32) -> Setup {
     let settings = sim.connection_settings();
     let client =
         Client::new(Settings::parse(settings.iter().map(|(k, v)| (*k, v.as_str()))).unwrap());
-    let host = ReqwestHost {
-        client: reqwest::Client::new(),
-        handle: runtime.handle().clone(),
-    };
+    let host = LiveHost::new(Duration::from_secs(30)).unwrap();
     Setup {
         runtime,
         sim,

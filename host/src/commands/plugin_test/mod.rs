@@ -17,7 +17,6 @@
 mod configure;
 mod describe;
 mod errors;
-pub mod fixture;
 mod read;
 mod report;
 pub mod settings;
@@ -27,7 +26,7 @@ mod writes;
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use ccsync_config::Config;
@@ -36,6 +35,7 @@ use ccsync_plugin::Manifest;
 use ccsync_runtime::{
     CallError, Connector, LoadedPlugin, NetworkTransport, Runtime, RuntimeOptions,
 };
+use connector_kit::fixture;
 use serde_json::json;
 
 use self::report::{Outcome, Report};
@@ -133,7 +133,7 @@ pub async fn run(config: &Path, args: TestArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("reading the fixture {}", dir.display()))?;
             let endpoint = replay.endpoint().to_owned();
             let target = json!({"fixture": dir, "recorded_against": endpoint});
-            (Backend::Fixture(replay), endpoint, target)
+            (Backend::Fixture(Mutex::new(replay)), endpoint, target)
         }
         (None, None) => anyhow::bail!("give --endpoint URL or --fixture DIR"),
     };

@@ -14,7 +14,7 @@ use ccsync_runtime::{
     HttpFailure, HttpRequest, HttpResponse, NetworkTransport, SendFuture, Transport,
 };
 
-use super::fixture::{Exchange, Replay};
+use connector_kit::fixture::{Exchange, Recorded, Replay};
 
 /// The seconds of the `Retry-After` the injected 429 carries.
 pub const RETRY_AFTER_SECS: u64 = 7;
@@ -72,7 +72,7 @@ pub enum Backend {
     /// The live endpoint.
     Network(NetworkTransport),
     /// A recorded fixture.
-    Fixture(Replay),
+    Fixture(Mutex<Replay>),
 }
 
 /// The kit's transport: a backend, a recorder and the fault layer.
@@ -126,13 +126,34 @@ impl KitTransport {
         }
         let response = match &self.backend {
             Backend::Network(network) => network.send(request.clone()).await?,
-            Backend::Fixture(replay) => replay.answer(&request)?,
+            Backend::Fixture(replay) => {
+                let recorded = replay
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .answer(&request.method, &request.url)
+                    .ok_or_else(|| {
+                        HttpFailure::Connection(format!(
+                            "the fixture has no recorded response to {} {}",
+                            request.method, request.url
+                        ))
+                    })?;
+                HttpResponse {
+                    status: recorded.status,
+                    headers: recorded.headers,
+                    body: recorded.body,
+                }
+            }
         };
         if let Some(recording) = &self.recording {
+            let recorded = Recorded {
+                status: response.status,
+                headers: response.headers.clone(),
+                body: response.body.clone(),
+            };
             recording
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(Exchange::new(&request, &response));
+                .push(Exchange::new(&request.method, &request.url, &recorded));
         }
         Ok(response)
     }

@@ -325,7 +325,7 @@ fn foreign_cursors_are_refused_without_a_request() {
     ));
     assert!(matches!(
         c.read(&mut host, Kind::User, Some("garbage"), None),
-        Err(Error::Rejected(m)) if m.contains("not an Admin API cursor")
+        Err(Error::Rejected(m)) if m.contains("cannot be read by the Admin API connector")
     ));
     assert!(host.sent.is_empty());
 }

@@ -14,16 +14,17 @@ mod tests;
 use std::time::{Duration, Instant};
 
 use connector_kit::classify::retry_after_ms;
-use connector_kit::grant::Renewal;
-use connector_kit::{Host, Secret, header};
+use connector_kit::rate_limit::wait_ms;
+use connector_kit::{About, Call, Connector, Host, Secret, key_values, success, with_renewal};
 
 use crate::auth::{self, TOKEN_WHAT};
 use crate::classify::RINGCENTRAL;
-use crate::pacing::{Pacer, Route, wait_ms};
+use crate::describe::{ABOUT, READ_ONLY};
+use crate::pacing::{Pacer, Route};
 use crate::settings::Settings;
-use crate::wit::http::{Request, Response};
+use crate::wit::http::Response;
 use crate::wit::log::Level;
-use crate::wit::types::Error;
+use crate::wit::types::{Entity, Error, KeyValue, Kind, Page, User};
 use search::SearchProgress;
 
 /// Every directory path is below this (the caller's own account).
@@ -52,6 +53,52 @@ pub struct Client {
     search: Option<SearchProgress>,
 }
 
+/// The connector: the inherent methods (spread over `reads` and `search`) serve each call;
+/// `Client::read` and the like name them, as inherent methods come first in path resolution.
+impl Connector for Client {
+    const ABOUT: About = ABOUT;
+    const NO_WRITES: &'static str = READ_ONLY;
+
+    fn configure(settings: &[KeyValue]) -> Result<Self, Error> {
+        Ok(Self::new(Settings::parse(key_values(settings))?))
+    }
+
+    fn check<H: Host>(&mut self, host: &mut H) -> Result<(), Error> {
+        Client::check(self, host)
+    }
+
+    fn read<H: Host>(
+        &mut self,
+        host: &mut H,
+        kind: Kind,
+        cursor: Option<&str>,
+        since: Option<&str>,
+    ) -> Result<Page, Error> {
+        Client::read(self, host, kind, cursor, since)
+    }
+
+    fn get<H: Host>(
+        &mut self,
+        host: &mut H,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<Entity>, Error> {
+        self.get_user(host, kind, id)
+    }
+
+    fn search_users<H: Host>(&mut self, host: &mut H, query: &str) -> Result<Vec<User>, Error> {
+        Client::search_users(self, host, query)
+    }
+
+    fn find_by_email<H: Host>(
+        &mut self,
+        host: &mut H,
+        emails: &[String],
+    ) -> Result<Vec<User>, Error> {
+        Client::find_by_email(self, host, emails)
+    }
+}
+
 impl Client {
     /// A client that has sent nothing yet.
     pub fn new(settings: Settings) -> Self {
@@ -68,7 +115,8 @@ impl Client {
         self.get(
             host,
             Route::List,
-            "/extension?perPage=1&page=1",
+            "/extension",
+            &[("perPage", "1"), ("page", "1")],
             "GET /extension (check)",
         )?;
         host.log(
@@ -107,50 +155,40 @@ impl Client {
         }
     }
 
-    /// GETs `path_and_query` below the account with the bearer token, paced; on a 401 renews
-    /// the token and repeats once. Returns 2xx responses; any other status is classified (a 429
+    /// GETs `path` (with `query`) below the account with the bearer token, paced; on a 401
+    /// renews the token and repeats once. Returns 2xx responses; any other status is classified (a 429
     /// also blocks its group for its `Retry-After`).
     fn get(
         &mut self,
         host: &mut impl Host,
         route: Route,
-        path_and_query: &str,
+        path: &str,
+        query: &[(&str, &str)],
         what: &str,
     ) -> Result<Response, Error> {
         let url = self
             .settings
             .base_url
-            .join(&format!("{ACCOUNT_PATH}{path_and_query}"));
-        let mut renewal = Renewal::default();
-        loop {
-            if self.held_token(host.now()).is_some() {
-                self.pace(host, &[route])?;
+            .join(&format!("{ACCOUNT_PATH}{path}"));
+        let forget = |client: &mut Self| client.token = None;
+        let response = with_renewal(host, &RINGCENTRAL, what, self, forget, |client, host| {
+            if client.held_token(host.now()).is_some() {
+                client.pace(host, &[route])?;
             } else {
-                self.pace(host, &[Route::Token, route])?;
+                client.pace(host, &[Route::Token, route])?;
             }
-            let token = self.token(host)?;
-            let request = Request {
-                method: "GET".into(),
-                url: url.clone(),
-                headers: vec![
-                    header("Authorization", &format!("Bearer {}", token.expose())),
-                    header("Accept", "application/json"),
-                ],
-                body: None,
-            };
-            let response = host
-                .send(&request)
-                .map_err(|e| RINGCENTRAL.http_error(what, &e))?;
-            self.pacer.observe(route, &response.headers, host.now());
-            match response.status {
-                200..=299 => return Ok(response),
-                401 => {
-                    self.token = None;
-                    renewal.after_refusal(&RINGCENTRAL, host, what, &response)?;
-                }
-                429 => return Err(self.limited(host, route, what, &response)),
-                _ => return Err(RINGCENTRAL.status(what, &response)),
-            }
+            let token = client.token(host)?;
+            let response = Call::get(url.as_str())
+                .queries(query)
+                .bearer(&token)
+                .accept_json()
+                .send(host, &RINGCENTRAL, what)?;
+            client.pacer.observe(route, &response.headers, host.now());
+            Ok(response)
+        })?;
+        match response.status {
+            429 => Err(self.limited(host, route, what, &response)),
+            _ => success(&RINGCENTRAL, what, response),
         }
     }
 

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use connector_kit::cursor::{CursorFields, CursorWriter};
+
 use super::{Client, Host};
 use crate::mapping::{invalid_record, map_extension, parse_list};
 use crate::pacing::Route;
@@ -23,14 +25,16 @@ pub fn normalize_email(email: &str) -> String {
 
 /// The page a cursor names (`None`: the first).
 fn page_of(cursor: Option<&str>) -> Result<u32, Error> {
-    match cursor {
-        None => Ok(1),
-        Some(text) => text.parse::<u32>().ok().filter(|p| *p >= 1).ok_or_else(|| {
-            Error::Rejected(format!(
-                "cursor `{text}` is not a ringcentral cursor (a page number)"
-            ))
-        }),
+    let Some(text) = cursor else {
+        return Ok(1);
+    };
+    let page = CursorFields::parse("ringcentral", text, Kind::User, &["page"])?.number("page")?;
+    if page == 0 {
+        return Err(Error::Rejected(format!(
+            "cursor `{text}` cannot be read by ringcentral: pages count from 1"
+        )));
     }
+    Ok(page)
 }
 
 impl Client {
@@ -54,8 +58,13 @@ impl Client {
             );
         }
         let what = format!("GET /extension (page {page})");
-        let query = format!("/extension?type=User&perPage={PER_PAGE}&page={page}");
-        let response = self.get(host, Route::List, &query, &what)?;
+        let (per_page, page_text) = (PER_PAGE.to_string(), page.to_string());
+        let query = [
+            ("type", "User"),
+            ("perPage", &per_page),
+            ("page", &page_text),
+        ];
+        let response = self.get(host, Route::List, "/extension", &query, &what)?;
         let list = parse_list(&what, &response.body)?;
         let mut items = Vec::with_capacity(list.records.len());
         let mut invalid = Vec::new();
@@ -81,7 +90,11 @@ impl Client {
         Ok(Page {
             items,
             invalid,
-            next_cursor: list.has_next.then(|| (page + 1).to_string()),
+            next_cursor: list.has_next.then(|| {
+                CursorWriter::new(Kind::User)
+                    .field("page", page + 1)
+                    .finish()
+            }),
             watermark: None,
         })
     }
@@ -101,7 +114,7 @@ impl Client {
             return Ok(None);
         }
         let what = format!("GET /extension/{id}");
-        let response = match self.get(host, Route::One, &format!("/extension/{id}"), &what) {
+        let response = match self.get(host, Route::One, &format!("/extension/{id}"), &[], &what) {
             Ok(response) => response,
             Err(Error::NotFound(_)) => return Ok(None),
             Err(error) => return Err(error),
@@ -133,21 +146,19 @@ impl Client {
             .collect();
         let mut found: BTreeMap<u64, User> = BTreeMap::new();
         for batch in wanted.chunks(EMAIL_BATCH) {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            query.append_pair("type", "User");
-            query.append_pair("perPage", &PER_PAGE.to_string());
-            for email in batch {
-                query.append_pair("email", email);
-            }
-            let query = query.finish();
+            let per_page = PER_PAGE.to_string();
+            let mut query = vec![("type", "User"), ("perPage", per_page.as_str())];
+            query.extend(batch.iter().map(|email| ("email", email.as_str())));
             let mut page = 1;
             loop {
                 let what = format!(
                     "GET /extension (look-up of {} emails, page {page})",
                     batch.len()
                 );
-                let path = format!("/extension?{query}&page={page}");
-                let response = self.get(host, Route::List, &path, &what)?;
+                let page_text = page.to_string();
+                let mut query = query.clone();
+                query.push(("page", &page_text));
+                let response = self.get(host, Route::List, "/extension", &query, &what)?;
                 let list = parse_list(&what, &response.body)?;
                 for (index, record) in list.records.iter().enumerate() {
                     match map_extension(record) {

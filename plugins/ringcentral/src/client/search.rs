@@ -78,8 +78,13 @@ impl Client {
         for _ in 0..PAGES_PER_CALL {
             let page = progress.next_page;
             let what = format!("GET /extension (search, page {page})");
-            let path = format!("/extension?type=User&perPage={PER_PAGE}&page={page}");
-            let response = match self.get(host, Route::List, &path, &what) {
+            let (per_page, page_text) = (PER_PAGE.to_string(), page.to_string());
+            let query = [
+                ("type", "User"),
+                ("perPage", &per_page),
+                ("page", &page_text),
+            ];
+            let response = match self.get(host, Route::List, "/extension", &query, &what) {
                 Ok(response) => response,
                 Err(error @ (Error::RateLimited(_) | Error::Transient(_))) => {
                     self.search = Some(progress);

@@ -28,9 +28,11 @@ fn a_full_read_pages_users_of_every_status_a_thousand_at_a_time_with_the_page_as
         .read(&mut host, Kind::User, None, Some("ignored"))
         .unwrap();
     assert_eq!(user_ids(&first), ["1", "2"]);
-    assert_eq!(first.next_cursor.as_deref(), Some("2"));
+    assert_eq!(first.next_cursor.as_deref(), Some("v=1&kind=user&page=2"));
     assert_eq!(first.watermark, None);
-    let second = c.read(&mut host, Kind::User, Some("2"), None).unwrap();
+    let second = c
+        .read(&mut host, Kind::User, Some("v=1&kind=user&page=2"), None)
+        .unwrap();
     assert_eq!(user_ids(&second), ["3"]);
     assert_eq!(second.next_cursor, None);
     host.assert_done();
@@ -69,7 +71,7 @@ fn other_kinds_and_foreign_cursors_are_refused_without_a_request() {
     for cursor in ["0", "v=1&kind=user&skip=2", ""] {
         assert!(matches!(
             c.read(&mut host, Kind::User, Some(cursor), None),
-            Err(Error::Rejected(m)) if m.contains("not a ringcentral cursor")
+            Err(Error::Rejected(m)) if m.contains("cannot be read by ringcentral")
         ));
     }
     assert!(matches!(

@@ -1,5 +1,10 @@
-//! Recorded fixtures: a plugin's HTTP exchanges kept as JSON files, served in place of the
-//! network, so the conformance checks run in CI with no platform at hand.
+//! Recorded fixtures (`ccsync-fixture/1`): a connector's HTTP exchanges kept as JSON files and
+//! served in place of the network, so that a connector is tested with no platform at hand.
+//!
+//! One format serves both ends: `ccsync plugin test --record DIR` / `--fixture DIR` records and
+//! replays a component's exchanges, and [`FixtureHost`](crate::testing::FixtureHost) replays
+//! the same directory to the connector compiled natively (what
+//! [`LiveHost`](crate::testing::LiveHost) recorded, too).
 //!
 //! A fixture is a directory:
 //!
@@ -10,16 +15,14 @@
 //!   [["content-type", "application/json"]], "body": "…"}}`; a body that is not UTF-8 is
 //!   `"body_hex"` instead of `"body"`.
 //!
-//! Request headers and bodies are not kept: they carry the credentials. A request is answered
-//! by the next unserved exchange of the same method and URL; once they are all served, the
-//! last one is served again (a re-read of the same page). A request with no exchange at all
-//! fails as a connection error naming it.
+//! Request headers and bodies are not kept: they carry the credentials. (A token grant's
+//! reply is kept: record against a test account.) A request is answered by the next unserved
+//! exchange of the same method and URL; once they are all served, the last one is served again
+//! (a re-read of the same page). A request with no exchange at all has no answer.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use ccsync_runtime::{HttpFailure, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 /// The `format` of `fixture.json`.
@@ -60,6 +63,17 @@ struct Header {
     endpoint: String,
 }
 
+/// A recorded response: what a replayed request is answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers, as `(name, value)`.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
 /// One request and the response it got.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Exchange {
@@ -85,20 +99,21 @@ struct RecordedResponse {
 }
 
 impl Exchange {
-    /// The exchange of a request and its response, as a fixture keeps it.
-    pub fn new(request: &HttpRequest, response: &HttpResponse) -> Exchange {
+    /// The exchange of a request (`method`, `url`) and its response, as a fixture keeps it:
+    /// without the request's headers and body, and without the response's `Date`, which
+    /// changes on every run and says nothing about the connector.
+    pub fn new(method: &str, url: &str, response: &Recorded) -> Exchange {
         let (body, body_hex) = match std::str::from_utf8(&response.body) {
             Ok(text) => (Some(text.to_owned()), None),
             Err(_) => (None, Some(hex::encode(&response.body))),
         };
         Exchange {
             request: RecordedRequest {
-                method: request.method.clone(),
-                url: request.url.clone(),
+                method: method.to_owned(),
+                url: url.to_owned(),
             },
             response: RecordedResponse {
                 status: response.status,
-                // The date changes on every run and says nothing about the plugin.
                 headers: response
                     .headers
                     .iter()
@@ -111,7 +126,7 @@ impl Exchange {
         }
     }
 
-    fn response(&self, path: &Path) -> Result<HttpResponse, FixtureError> {
+    fn response(&self, path: &Path) -> Result<Recorded, FixtureError> {
         let body = match (&self.response.body, &self.response.body_hex) {
             (Some(text), _) => text.clone().into_bytes(),
             (None, Some(hex)) => hex::decode(hex).map_err(|e| FixtureError::Invalid {
@@ -120,7 +135,7 @@ impl Exchange {
             })?,
             (None, None) => Vec::new(),
         };
-        Ok(HttpResponse {
+        Ok(Recorded {
             status: self.response.status,
             headers: self.response.headers.clone(),
             body,
@@ -128,19 +143,17 @@ impl Exchange {
     }
 }
 
-type Key = (String, String);
-
 /// A fixture loaded for replay.
 #[derive(Debug)]
 pub struct Replay {
     endpoint: String,
-    queues: Mutex<HashMap<Key, ReplayQueue>>,
+    queues: HashMap<(String, String), ReplayQueue>,
 }
 
 #[derive(Debug)]
 struct ReplayQueue {
-    unserved: VecDeque<HttpResponse>,
-    last: HttpResponse,
+    unserved: VecDeque<Recorded>,
+    last: Recorded,
 }
 
 impl Replay {
@@ -161,7 +174,7 @@ impl Replay {
             .collect::<Result<_, _>>()?;
         files.retain(|p| p.extension().is_some_and(|e| e == "json"));
         files.sort();
-        let mut queues: HashMap<Key, ReplayQueue> = HashMap::new();
+        let mut queues: HashMap<(String, String), ReplayQueue> = HashMap::new();
         for file in files {
             let exchange: Exchange = read_json(&file)?;
             let response = exchange.response(&file)?;
@@ -181,7 +194,7 @@ impl Replay {
         }
         Ok(Replay {
             endpoint: header.endpoint,
-            queues: Mutex::new(queues),
+            queues,
         })
     }
 
@@ -190,25 +203,15 @@ impl Replay {
         &self.endpoint
     }
 
-    /// The recorded response to this request.
-    pub fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, HttpFailure> {
-        let mut queues = self
-            .queues
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let key = (request.method.clone(), request.url.clone());
-        let queue = queues.get_mut(&key).ok_or_else(|| {
-            HttpFailure::Connection(format!(
-                "the fixture has no recorded response to {} {}",
-                request.method, request.url
-            ))
-        })?;
+    /// The recorded response to `method url`; `None` when the fixture has no exchange for it.
+    pub fn answer(&mut self, method: &str, url: &str) -> Option<Recorded> {
+        let queue = self.queues.get_mut(&(method.to_owned(), url.to_owned()))?;
         match queue.unserved.pop_front() {
             Some(response) => {
                 queue.last = response.clone();
-                Ok(response)
+                Some(response)
             }
-            None => Ok(queue.last.clone()),
+            None => Some(queue.last.clone()),
         }
     }
 }
@@ -255,17 +258,8 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FixtureError> 
 mod tests {
     use super::*;
 
-    fn request(url: &str) -> HttpRequest {
-        HttpRequest {
-            method: "GET".into(),
-            url: url.into(),
-            headers: vec![("authorization".into(), "Bearer secret".into())],
-            body: None,
-        }
-    }
-
-    fn response(status: u16, body: &[u8]) -> HttpResponse {
-        HttpResponse {
+    fn recorded(status: u16, body: &[u8]) -> Recorded {
+        Recorded {
             status,
             headers: vec![
                 ("content-type".into(), "application/json".into()),
@@ -278,28 +272,36 @@ mod tests {
     #[test]
     fn a_recording_replays_in_order_per_request_then_repeats_its_last_answer() {
         let dir = tempfile::tempdir().unwrap();
-        let a = request("http://127.0.0.1:1/a");
-        let b = request("http://127.0.0.1:1/b");
+        let (a, b) = ("http://127.0.0.1:1/a", "http://127.0.0.1:1/b");
         let exchanges = [
-            Exchange::new(&a, &response(200, b"first")),
-            Exchange::new(&b, &response(404, &[0xff, 0x00])),
-            Exchange::new(&a, &response(200, b"second")),
+            Exchange::new("GET", a, &recorded(200, b"first")),
+            Exchange::new("GET", b, &recorded(404, &[0xff, 0x00])),
+            Exchange::new("GET", a, &recorded(200, b"second")),
         ];
         write(dir.path(), "http://127.0.0.1:1/", &exchanges).unwrap();
         let first = std::fs::read_to_string(dir.path().join("exchanges/0001.json")).unwrap();
-        assert!(!first.contains("secret"), "request headers are not kept");
         assert!(!first.contains("date"), "the date header is not kept");
 
-        let replay = Replay::open(dir.path()).unwrap();
+        let mut replay = Replay::open(dir.path()).unwrap();
         assert_eq!(replay.endpoint(), "http://127.0.0.1:1");
-        assert_eq!(replay.answer(&a).unwrap().body, b"first");
-        assert_eq!(replay.answer(&b).unwrap().body, [0xff, 0x00]);
-        assert_eq!(replay.answer(&a).unwrap().body, b"second");
-        assert_eq!(replay.answer(&a).unwrap().body, b"second");
-        let missing = replay.answer(&request("http://127.0.0.1:1/c")).unwrap_err();
-        assert!(
-            matches!(&missing, HttpFailure::Connection(why) if why.contains("/c")),
-            "{missing:?}"
-        );
+        assert_eq!(replay.answer("GET", a).unwrap().body, b"first");
+        assert_eq!(replay.answer("GET", b).unwrap().body, [0xff, 0x00]);
+        assert_eq!(replay.answer("GET", a).unwrap().body, b"second");
+        assert_eq!(replay.answer("GET", a).unwrap().body, b"second");
+        assert_eq!(replay.answer("GET", "http://127.0.0.1:1/c"), None);
+        assert_eq!(replay.answer("POST", a), None);
+    }
+
+    #[test]
+    fn a_fixture_of_another_format_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("fixture.json"),
+            r#"{"format": "ccsync-fixture/9", "endpoint": "http://x"}"#,
+        )
+        .unwrap();
+        let err = Replay::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("fixture.json"), "{err}");
+        assert!(err.contains("ccsync-fixture/9"), "{err}");
     }
 }

@@ -1,13 +1,24 @@
-//! What the connectors' native unit tests share (feature `test-support`): a host that answers
-//! from a script on a clock moved by hand, reply builders, and the check that a `plugin.toml`
-//! declares what `describe()` returns.
+//! What the connectors' native tests share (feature `test-support`): hosts to run a connector
+//! natively over ([`ScriptedHost`], which answers from a script on a clock moved by hand;
+//! [`FixtureHost`], which replays a recorded fixture; [`LiveHost`] with feature `live-http`,
+//! which sends over real HTTP and records), reply builders, and the check that a `plugin.toml`
+//! declares what the connector declares.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[cfg(feature = "live-http")]
+mod live;
+mod replay;
+
+#[cfg(feature = "live-http")]
+pub use live::LiveHost;
+pub use replay::FixtureHost;
+
 use crate::classify::{Classifier, quote_body};
+use crate::guest::About;
 use crate::host::{Host, header, header_value};
 use crate::kind::kind_name;
 use crate::wit::http::{HttpError, Request, Response};
@@ -139,24 +150,9 @@ pub fn no_content() -> Reply {
     respond(204, &[], "")
 }
 
-/// What a connector's `describe()` returns that its `plugin.toml` must declare too.
-#[derive(Debug)]
-pub struct Declared<'a> {
-    /// The connector's name.
-    pub name: &'a str,
-    /// Its version.
-    pub version: &'a str,
-    /// The kinds it reads.
-    pub reads: &'a [Kind],
-    /// The kinds it writes.
-    pub writes: &'a [Kind],
-    /// The origins it may call.
-    pub origins: &'a [String],
-}
-
-/// Panics unless the manifest text declares what `describe()` returns, with this project as
-/// the vendor and a description.
-pub fn assert_manifest_declares(manifest: &str, declared: &Declared<'_>) {
+/// Panics unless the manifest text declares what the connector declares (its name, version,
+/// reads, writes and origins), with this project as the vendor and a description.
+pub fn assert_manifest_declares(manifest: &str, declared: &About) {
     let manifest: toml::Table = manifest
         .parse()
         .unwrap_or_else(|e| panic!("plugin.toml is not TOML: {e}"));
@@ -175,6 +171,7 @@ pub fn assert_manifest_declares(manifest: &str, declared: &Declared<'_>) {
     let names = |kinds: &[Kind]| -> Vec<String> {
         kinds.iter().map(|k| kind_name(*k).to_string()).collect()
     };
+    let strs = |all: &[&str]| -> Vec<String> { all.iter().map(|s| s.to_string()).collect() };
     assert_eq!(manifest["name"].as_str(), Some(declared.name));
     assert_eq!(manifest["version"].as_str(), Some(declared.version));
     assert_eq!(manifest["vendor"].as_str(), Some("ccsync project"));
@@ -185,5 +182,5 @@ pub fn assert_manifest_declares(manifest: &str, declared: &Declared<'_>) {
     );
     assert_eq!(strings("reads"), names(declared.reads));
     assert_eq!(strings("writes"), names(declared.writes));
-    assert_eq!(strings("origins"), declared.origins);
+    assert_eq!(strings("origins"), strs(declared.origins));
 }
