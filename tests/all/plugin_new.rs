@@ -84,7 +84,12 @@ async fn new_project(name: &str, lang: &str) -> (TempDir, PathBuf) {
     )
     .await;
     assert!(output.status.success(), "plugin new: {}", text(&output));
-    let contract = std::fs::read_to_string(dir.join("wit/connector.wit")).expect("the WIT copy");
+    // A Rust project gets the contract with its SDK; a Python one for componentize-py.
+    let wit = match lang {
+        "rust" => "sdk/connector-kit/wit/connector.wit",
+        _ => "wit/connector.wit",
+    };
+    let contract = std::fs::read_to_string(dir.join(wit)).expect("the WIT copy");
     let ours =
         std::fs::read_to_string(workspace().join("wit/connector.wit")).expect("the repo's WIT");
     assert_eq!(
@@ -158,7 +163,7 @@ async fn assert_passes_the_kit(dir: &Path, built: &Path) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_rust_project_builds_out_of_tree_with_its_one_command_and_passes_the_kit_on_its_fixture()
+async fn a_new_rust_project_builds_out_of_tree_with_its_one_command_passes_its_tests_and_the_kit_on_its_fixture()
  {
     let (_tmp, dir) = new_project("acme", "rust").await;
     let target = workspace().join("target/plugin-new");
@@ -179,6 +184,22 @@ async fn a_new_rust_project_builds_out_of_tree_with_its_one_command_and_passes_t
         "cargo build --release --target wasm32-wasip2 (is the target installed? `rustup \
          target add wasm32-wasip2`): {}",
         text(&output)
+    );
+    // Its tests, natively: unit tests over a scripted host, and the fixture replayed.
+    let mut test = tokio::process::Command::new(env!("CARGO"));
+    test.arg("test")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS");
+    let output = bounded(test, BUILD_TIMEOUT, "cargo test of the new project").await;
+    assert!(output.status.success(), "cargo test: {}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("the_recorded_fixture_reads_every_user_page_by_page ... ok"),
+        "{stdout}"
     );
     assert_passes_the_kit(&dir, &target.join("wasm32-wasip2/release/acme.wasm")).await;
 }

@@ -82,4 +82,3 @@ pub use kind::{KINDS, kind_from_name, kind_name};
 pub use secret::Secret;
 pub use settings::{RawSettings, SettingsError};
 pub use url::BaseUrl;
-

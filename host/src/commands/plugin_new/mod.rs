@@ -4,11 +4,12 @@
 //!
 //! It exists because writing a first connector meant reading this repository's build (its
 //! `guest` profile, its shared connector-kit, its pinned binding generator) and copying what
-//! applied. The project this writes stands alone: its own `wit/connector.wit` (this binary's
-//! copy of the contract, so a project speaks the contract of the ccsync that made it), its own
-//! build settings with the binding generator named and pinned, a small but real connector of a
-//! fictional JSON API (`GET /users?page=N`), a recorded fixture of that API and the kit's
-//! settings file. The templates are embedded in the binary; [`render`] fills in the name.
+//! applied. The project this writes stands alone: the contract as this binary speaks it (so a
+//! project speaks the contract of the ccsync that made it), its own build settings, a small
+//! but real connector of a fictional JSON API (`GET /users?page=N`) with its tests, a recorded
+//! fixture of that API and the kit's settings file. A Rust project gets the connector SDK
+//! (`connector-kit`, [`sdk`]) in `sdk/connector-kit`; a Python one, `wit/connector.wit` for
+//! componentize-py. The templates are embedded in the binary; [`render`] fills in the name.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{Lang, NewArgs};
+
+mod sdk;
 
 /// The contract, as this binary speaks it: copied into every project.
 const CONTRACT: &str = include_str!("../../../../wit/connector.wit");
@@ -38,7 +41,6 @@ const fn file(path: &'static str, text: &'static str) -> Template {
 
 /// What both languages ship: the manifest, the kit's settings and the API's fixture.
 const COMMON: &[Template] = &[
-    file("wit/connector.wit", CONTRACT),
     file("plugin.toml", include_str!("templates/common/plugin.toml")),
     file("kit.toml", include_str!("templates/common/kit.toml")),
     file(
@@ -61,20 +63,20 @@ const RUST: &[Template] = &[
     file(".gitignore", include_str!("templates/rust/gitignore")),
     file("src/lib.rs", include_str!("templates/rust/src/lib.rs")),
     file(
-        "src/settings.rs",
-        include_str!("templates/rust/src/settings.rs"),
-    ),
-    file(
-        "src/client.rs",
-        include_str!("templates/rust/src/client.rs"),
-    ),
-    file(
         "src/mapping.rs",
         include_str!("templates/rust/src/mapping.rs"),
     ),
+    file(
+        "tests/fixture.rs",
+        include_str!("templates/rust/tests/fixture.rs"),
+    ),
 ];
 
+/// Where a Rust project gets the SDK.
+const SDK_DIR: &str = "sdk/connector-kit";
+
 const PYTHON: &[Template] = &[
+    file("wit/connector.wit", CONTRACT),
     file("README.md", include_str!("templates/python/README.md.tmpl")),
     file(".gitignore", include_str!("templates/python/gitignore")),
     Template {
@@ -135,16 +137,27 @@ pub fn render(template: &str, name: &str) -> String {
         )
 }
 
-/// The files of a project in `lang`, rendered for `name`: (path, text, executable).
-pub fn project(lang: Lang, name: &str) -> Vec<(&'static str, String, bool)> {
+/// The files of a project in `lang`, rendered for `name`: (path, text, executable). A Rust
+/// project's SDK is copied as it is, not rendered.
+pub fn project(lang: Lang, name: &str) -> anyhow::Result<Vec<(String, String, bool)>> {
     let own = match lang {
         Lang::Rust => RUST,
         Lang::Python => PYTHON,
     };
-    own.iter()
+    let mut files: Vec<(String, String, bool)> = own
+        .iter()
         .chain(COMMON)
-        .map(|t| (t.path, render(t.text, name), t.executable))
-        .collect()
+        .map(|t| (t.path.to_owned(), render(t.text, name), t.executable))
+        .collect();
+    if lang == Lang::Rust {
+        files.push((format!("{SDK_DIR}/Cargo.toml"), sdk::manifest()?, false));
+        files.extend(
+            sdk::FILES
+                .iter()
+                .map(|(path, text)| (format!("{SDK_DIR}/{path}"), (*text).to_owned(), false)),
+        );
+    }
+    Ok(files)
 }
 
 /// Refuses a target that exists and is not an empty directory.
@@ -167,7 +180,7 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     check_name(&args.name)?;
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(&args.name));
     check_target(&dir)?;
-    let files = project(args.lang, &args.name);
+    let files = project(args.lang, &args.name)?;
     for (path, text, executable) in &files {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
@@ -184,8 +197,17 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         args.lang.as_str(),
         files.len()
     )?;
-    for (path, _, _) in &files {
+    for (path, _, _) in files
+        .iter()
+        .filter(|(path, _, _)| !path.starts_with(SDK_DIR))
+    {
         outln!("  {path}")?;
+    }
+    if args.lang == Lang::Rust {
+        outln!(
+            "  {SDK_DIR}/ (the connector SDK, {} files)",
+            sdk::FILES.len() + 1
+        )?;
     }
     let (build, built) = match args.lang {
         Lang::Rust => (
@@ -237,35 +259,38 @@ mod tests {
 
     #[test]
     fn every_template_is_filled_in_and_ships_this_binarys_contract() {
-        for lang in [Lang::Rust, Lang::Python] {
-            let files = project(lang, "acme-crm");
-            for (path, text, _) in &files {
+        for (lang, wit_path) in [
+            (Lang::Rust, "sdk/connector-kit/wit/connector.wit"),
+            (Lang::Python, "wit/connector.wit"),
+        ] {
+            let files = project(lang, "acme-crm").unwrap();
+            for (path, text, _) in files.iter().filter(|(p, _, _)| !p.starts_with(SDK_DIR)) {
                 for placeholder in ["{{name}}", "{{crate_name}}", "{{env_prefix}}"] {
                     assert!(!text.contains(placeholder), "{path} keeps {placeholder}");
                 }
             }
             let wit = files
                 .iter()
-                .find(|(path, _, _)| *path == "wit/connector.wit")
+                .find(|(path, _, _)| path == wit_path)
                 .map(|(_, text, _)| text.as_str());
             assert_eq!(wit, Some(CONTRACT));
             assert!(CONTRACT.contains("package ccsync:connector@0.2.0;"));
         }
-        let rust = project(Lang::Rust, "acme-crm");
+        let rust = project(Lang::Rust, "acme-crm").unwrap();
         let cargo = &rust[0].1;
         assert!(cargo.contains("name = \"acme-crm\""), "{cargo}");
         assert!(
-            cargo.contains("wit-bindgen = { version = \"0.63\""),
+            cargo.contains("connector-kit = { path = \"sdk/connector-kit\" }"),
             "{cargo}"
         );
     }
 
     #[test]
     fn the_manifest_a_project_ships_is_valid_and_names_the_project() {
-        let files = project(Lang::Rust, "acme-crm");
+        let files = project(Lang::Rust, "acme-crm").unwrap();
         let manifest = files
             .iter()
-            .find(|(path, _, _)| *path == "plugin.toml")
+            .find(|(path, _, _)| path == "plugin.toml")
             .map(|(_, text, _)| text.as_str())
             .unwrap_or_default();
         let manifest =

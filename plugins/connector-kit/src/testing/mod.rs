@@ -151,7 +151,7 @@ pub fn no_content() -> Reply {
 }
 
 /// Panics unless the manifest text declares what the connector declares (its name, version,
-/// reads, writes and origins), with this project as the vendor and a description.
+/// reads, writes and origins), with a vendor and a description.
 pub fn assert_manifest_declares(manifest: &str, declared: &About) {
     let manifest: toml::Table = manifest
         .parse()
@@ -174,7 +174,10 @@ pub fn assert_manifest_declares(manifest: &str, declared: &About) {
     let strs = |all: &[&str]| -> Vec<String> { all.iter().map(|s| s.to_string()).collect() };
     assert_eq!(manifest["name"].as_str(), Some(declared.name));
     assert_eq!(manifest["version"].as_str(), Some(declared.version));
-    assert_eq!(manifest["vendor"].as_str(), Some("ccsync project"));
+    assert!(
+        manifest["vendor"].as_str().is_some_and(|s| !s.is_empty()),
+        "plugin.toml names no vendor"
+    );
     assert!(
         manifest["description"]
             .as_str()

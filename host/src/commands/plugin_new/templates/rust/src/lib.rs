@@ -6,141 +6,200 @@
 //!   `{"users": [{"id", "login", "firstName", "lastName", "email", "active", "teamId"}…],
 //!   "next": N+1 or null}`, pages counted from 1.
 //!
-//! This file is the WIT glue: the contract's exports (`wit/connector.wit`, world `plugin`)
-//! over [`settings`], [`client`] and [`mapping`]. The bindings are generated here, once, by
-//! wit-bindgen. For token grants, typed field access and a scripted test host, see
-//! connector-kit in the ccsync repository (plugins/connector-kit): what ccsync's own
-//! connectors share.
+//! connector-kit (the ccsync connector SDK, in `sdk/connector-kit`) does the rest: the
+//! contract's bindings and exports (`Connector`, `export_connector!`), settings checked by key,
+//! requests and the contract's error classes (`Call`, `Classifier`), paging cursors, lenient
+//! JSON fields, and the hosts the tests run the connector over.
 
-mod client;
 mod mapping;
-mod settings;
 
-use std::sync::Mutex;
+use connector_kit::classify::{Classifier, quote_body};
+use connector_kit::cursor::{CursorFields, CursorWriter};
+use connector_kit::wit::types::{Error, KeyValue, Kind, Page};
+use connector_kit::{About, BaseUrl, Call, Connector, Host, RawSettings, Secret, json_reply, key_values};
 
-use crate::client::Client;
-use crate::exports::ccsync::connector::connector::{Description, Guest};
-use crate::settings::Settings;
-use ccsync::connector::types::{Entity, Error, KeyValue, Kind, Page, User};
+/// What the connector declares. Keep it equal to plugin.toml: the host refuses a plugin whose
+/// describe() disagrees with its manifest (`ccsync plugin test` and a unit test check it).
+pub const ABOUT: About = About {
+    name: "{{name}}",
+    version: env!("CARGO_PKG_VERSION"),
+    reads: &[Kind::User],
+    writes: &[],
+    // The origins it may call: your platform's, and loopback for a local mock.
+    origins: &[
+        "https://api.example.com",
+        "http://127.0.0.1:*",
+        "http://localhost:*",
+    ],
+    capabilities: &[],
+};
 
-wit_bindgen::generate!({
-    path: "wit",
-    world: "plugin",
-});
+/// How the API's failures become the contract's errors (connector-kit's table: 401/403
+/// `unauthorized`, 404 `not-found`, 408/5xx/timeouts `transient`, 429 `rate-limited` with the
+/// `Retry-After`, 3xx and denied origins `invalid-config`, other 4xx `rejected`), with the
+/// API's explanation: the start of the error body.
+const API: Classifier = Classifier {
+    explain: |response| quote_body(&response.body),
+    url_settings: "base-url",
+    origin: "the origin of base-url",
+    page_size: None,
+};
 
-/// The connector's name and version: keep them equal to plugin.toml (`ccsync plugin test`
-/// checks it, and the host refuses a plugin whose describe() disagrees with its manifest).
-const NAME: &str = "{{name}}";
-const VERSION: &str = "0.1.0";
+/// The settings this connector knows: any other key, a key given twice or an empty value is
+/// refused as `invalid-config` naming the key.
+const KEYS: &[&str] = &["base-url", "token"];
 
-/// Why every write answers `unsupported`.
-const READ_ONLY: &str = "{{name}} is read-only: it writes nothing";
-
-/// The client of this instance: one instance serves one connection, and the host calls
-/// `configure` before anything but `describe`.
-static CLIENT: Mutex<Option<Client>> = Mutex::new(None);
-
-/// Runs `call` with the configured client; `invalid-config` before `configure`.
-fn with_client<T>(call: impl FnOnce(&Client) -> Result<T, Error>) -> Result<T, Error> {
-    let guard = CLIENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    match guard.as_ref() {
-        Some(client) => call(client),
-        None => Err(Error::InvalidConfig(
-            "configure was not called before this call".into(),
-        )),
-    }
+/// One configured connection to the API.
+#[derive(Debug)]
+pub struct Client {
+    base_url: BaseUrl,
+    /// A secret setting: the host redacts it from everything the connector says.
+    token: Secret,
 }
 
-// Natively (`cargo test`) the component is not exported, yet its glue is type-checked.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-struct Component;
+impl Connector for Client {
+    const ABOUT: About = ABOUT;
+    const NO_WRITES: &'static str = "{{name}} is read-only: it writes nothing";
 
-impl Guest for Component {
-    fn describe() -> Description {
-        Description {
-            name: NAME.into(),
-            version: VERSION.into(),
-            reads: vec![Kind::User],
-            writes: Vec::new(),
-            // The origins it may call: your platform's, and loopback for a local mock. Keep
-            // them equal to plugin.toml's.
-            origins: vec![
-                "https://api.example.com".into(),
-                "http://127.0.0.1:*".into(),
-                "http://localhost:*".into(),
-            ],
-            capabilities: Vec::new(),
-        }
-    }
-
-    fn configure(settings: Vec<KeyValue>) -> Result<(), Error> {
-        let pairs = settings.iter().map(|kv| (kv.key.as_str(), kv.value.as_str()));
-        let settings = Settings::parse(pairs).map_err(Error::InvalidConfig)?;
-        *CLIENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some(Client::new(settings));
-        Ok(())
-    }
-
-    fn check() -> Result<(), Error> {
-        with_client(|client| client.users_page(1).map(|_| ()))
-    }
-
-    fn read(kind: Kind, cursor: Option<String>, _since: Option<String>) -> Result<Page, Error> {
-        // No `incremental` capability is declared, so the host never asks for `since`.
-        if kind != Kind::User {
-            return Err(Error::Unsupported(format!(
-                "{NAME} reads users only, not {kind:?}"
-            )));
-        }
-        let page = match cursor.as_deref() {
-            None => 1,
-            Some(cursor) => cursor.parse::<u32>().map_err(|_| {
-                Error::Rejected(format!("cursor {cursor:?} is not a page number"))
-            })?,
-        };
-        with_client(|client| {
-            let body = client.users_page(page)?;
-            mapping::page(&body).map_err(|e| {
-                Error::Transient(format!(
-                    "GET /users?page={page} answered a body that is not a page of users: {e}"
-                ))
-            })
+    fn configure(settings: &[KeyValue]) -> Result<Self, Error> {
+        let raw = RawSettings::read("{{name}}", KEYS, key_values(settings))?;
+        Ok(Client {
+            base_url: RawSettings::url("base-url", raw.required("base-url")?)?,
+            token: Secret::new(raw.required("token")?),
         })
     }
 
-    fn create(_entity: Entity, _external_id: String) -> Result<String, Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
+    fn check<H: Host>(&mut self, host: &mut H) -> Result<(), Error> {
+        self.users_page(host, 1).map(|_| ())
     }
 
-    fn find(_kind: Kind, _external_id: String) -> Result<Option<String>, Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
-    }
-
-    fn get(_kind: Kind, _id: String) -> Result<Option<Entity>, Error> {
-        Err(Error::Unsupported(format!(
-            "{NAME} does not read one record by id"
-        )))
-    }
-
-    fn update(_id: String, _entity: Entity) -> Result<(), Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
-    }
-
-    fn deactivate(_kind: Kind, _id: String) -> Result<(), Error> {
-        Err(Error::Unsupported(READ_ONLY.into()))
-    }
-
-    fn search_users(_query: String) -> Result<Vec<User>, Error> {
-        Err(Error::Unsupported(format!("{NAME} does not search users")))
-    }
-
-    fn find_by_email(_emails: Vec<String>) -> Result<Vec<User>, Error> {
-        Err(Error::Unsupported(format!(
-            "{NAME} does not find users by email"
-        )))
+    fn read<H: Host>(
+        &mut self,
+        host: &mut H,
+        kind: Kind,
+        cursor: Option<&str>,
+        _since: Option<&str>,
+    ) -> Result<Page, Error> {
+        // No `incremental` capability is declared, so the host never asks for `since`.
+        if kind != Kind::User {
+            return Err(Error::Unsupported(format!(
+                "{} reads users only",
+                ABOUT.name
+            )));
+        }
+        let page = match cursor {
+            None => 1,
+            Some(text) => CursorFields::parse(ABOUT.name, text, kind, &["page"])?.number("page")?,
+        };
+        let reply = self.users_page(host, page)?;
+        let mut page = mapping::page(&reply);
+        page.next_cursor = reply
+            .next
+            .map(|next| CursorWriter::new(kind).field("page", next).finish());
+        Ok(page)
     }
 }
 
-// Only for wasm32: natively, a cdylib exporting the component's symbol names fails to link.
-#[cfg(target_arch = "wasm32")]
-export!(Component);
+impl Client {
+    /// Page `page` of the users (pages count from 1).
+    fn users_page(&self, host: &mut impl Host, page: u32) -> Result<mapping::UsersPage, Error> {
+        let what = format!("GET /users (page {page})");
+        let response = Call::get(self.base_url.join("/users"))
+            .query("page", page)
+            .bearer(&self.token)
+            .accept_json()
+            .send_ok(host, &API, &what)?;
+        json_reply(&what, &response)
+    }
+}
+
+connector_kit::export_connector!(Client);
+
+#[cfg(test)]
+mod tests {
+    use connector_kit::testing::{ScriptedHost, assert_manifest_declares, json_ok, respond};
+    use serde_json::json;
+
+    use super::*;
+
+    fn client() -> Client {
+        let settings = [("base-url", "https://api.example.com/v1/"), ("token", "t0k")]
+            .map(|(key, value)| KeyValue {
+                key: key.into(),
+                value: value.into(),
+            });
+        Client::configure(&settings).expect("valid settings")
+    }
+
+    #[test]
+    fn plugin_toml_declares_what_describe_returns() {
+        assert_manifest_declares(include_str!("../plugin.toml"), &ABOUT);
+    }
+
+    #[test]
+    fn a_bad_setting_is_refused_naming_its_key() {
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[("base-url", "https://a"), ("token", "t"), ("colour", "x")], "`colour`"),
+            (&[("base-url", "https://a"), ("token", "t"), ("token", "t")], "`token`"),
+            (&[("base-url", ""), ("token", "t")], "`base-url`"),
+            (&[("base-url", "https://a")], "`token`"),
+        ];
+        for (pairs, key) in cases {
+            let settings: Vec<KeyValue> = pairs
+                .iter()
+                .map(|(k, v)| KeyValue { key: (*k).into(), value: (*v).into() })
+                .collect();
+            let Err(Error::InvalidConfig(why)) = Client::configure(&settings) else {
+                panic!("{pairs:?} accepted");
+            };
+            assert!(why.contains(key), "{why} should name {key}");
+        }
+    }
+
+    #[test]
+    fn a_read_pages_with_a_cursor_and_sends_the_token() {
+        let mut host = ScriptedHost::default()
+            .expect(
+                "GET https://api.example.com/v1/users?page=1",
+                json_ok(json!({"users": [{"id": "u-1", "login": "ada"}], "next": 2})),
+            )
+            .expect(
+                "GET https://api.example.com/v1/users?page=2",
+                json_ok(json!({"users": [], "next": null})),
+            );
+        let mut c = client();
+        let first = c.read(&mut host, Kind::User, None, None).unwrap();
+        assert_eq!(first.items.len(), 1);
+        let cursor = first.next_cursor.expect("more to come");
+        let last = c.read(&mut host, Kind::User, Some(&cursor), None).unwrap();
+        assert_eq!(last.next_cursor, None);
+        assert_eq!(host.authorization(0), "Bearer t0k");
+        host.assert_done();
+    }
+
+    #[test]
+    fn failures_are_the_contract_s_errors() {
+        let mut host = ScriptedHost::default()
+            .expect(
+                "GET https://api.example.com/v1/users?page=1",
+                respond(429, &[("Retry-After", "7")], ""),
+            )
+            .expect(
+                "GET https://api.example.com/v1/users?page=1",
+                respond(401, &[], "bad token"),
+            )
+            .expect(
+                "GET https://api.example.com/v1/users?page=1",
+                respond(200, &[], "{\"users\": [{\"id\""),
+            );
+        let mut c = client();
+        assert_eq!(c.check(&mut host), Err(Error::RateLimited(7000)));
+        assert!(matches!(c.check(&mut host), Err(Error::Unauthorized(m)) if m.contains("bad token")));
+        assert!(matches!(c.check(&mut host), Err(Error::Rejected(_))));
+        assert!(matches!(
+            c.read(&mut host, Kind::User, Some("page-2"), None),
+            Err(Error::Rejected(_))
+        ));
+        host.assert_done();
+    }
+}
