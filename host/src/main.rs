@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
         // The reader of our output went away (`ccsync users list | head`): nothing to say.
         Err(e) if ccsync::cli::is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", ccsync::cli::error_message(&e));
             std::process::ExitCode::FAILURE
         }
     }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use ccsync_runtime::HttpFailure;
 use cxone_acd::wit::http::{Header, HttpError, Request, Response};
 use cxone_acd::wit::log::Level;
-use cxone_acd::{Client, Host, Settings};
+use cxone_acd::{Host, Settings};
 use tokio::runtime::Handle;
 
 use crate::{BenchError, Tally, read_all_users};

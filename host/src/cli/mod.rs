@@ -269,6 +269,25 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// The message an error is reported with: its context and causes joined by `: `, each cause
+/// once. The library errors name their cause in their own message (`trust store x.toml: No
+/// such file or directory`), so a cause whose text the message already ends with is not
+/// repeated.
+pub fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -320,4 +339,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod error_tests {
+    use anyhow::Context as _;
+
+    use super::error_message;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("ccsync.toml: cannot read config file: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_that_quotes_its_cause_is_reported_with_the_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let error = Err::<(), _>(Quoting { source: io })
+            .context("finding the trust store")
+            .unwrap_err();
+        assert_eq!(
+            error_message(&error),
+            "finding the trust store: ccsync.toml: cannot read config file: No such file"
+        );
+        let plain = Err::<(), _>(std::io::Error::other("disk full"))
+            .context("writing x")
+            .unwrap_err();
+        assert_eq!(error_message(&plain), "writing x: disk full");
+    }
 }
