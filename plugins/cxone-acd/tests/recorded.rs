@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use ccsync_sim::{AcdSim, AcdSimConfig};
-use connector_kit::testing::{FixtureHost, LiveHost};
-use cxone_acd::wit::types::{Error, KeyValue, Kind, Page};
-use cxone_acd::{Client, Connector, Host};
+use connector_kit::testing::{FixtureHost, LiveHost, read_all};
+use cxone_acd::wit::types::{Error, KeyValue, Kind};
+use cxone_acd::{Client, Connector};
 use tokio::runtime::Runtime;
 
 /// The settings for a simulator at `endpoint` (API found by discovery), three records a page.
@@ -31,20 +31,6 @@ fn settings(sim: &AcdSim, endpoint: &str) -> Vec<KeyValue> {
     .collect()
 }
 
-/// Every page of `kind`, as the host pages through a read.
-fn read_all(client: &mut Client, host: &mut impl Host, kind: Kind) -> Result<Vec<Page>, Error> {
-    let mut pages = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = client.read(host, kind, cursor.as_deref(), None)?;
-        cursor = page.next_cursor.clone();
-        pages.push(page);
-        if cursor.is_none() {
-            return Ok(pages);
-        }
-    }
-}
-
 #[test]
 fn a_recorded_read_replays_to_the_same_pages_without_the_network() {
     let runtime = Runtime::new().unwrap();
@@ -58,8 +44,8 @@ fn a_recorded_read_replays_to_the_same_pages_without_the_network() {
     let recorded_settings = settings(&sim, &endpoint);
     let mut client = Client::configure(&recorded_settings).unwrap();
     client.check(&mut live).unwrap();
-    let users = read_all(&mut client, &mut live, Kind::User).unwrap();
-    let teams = read_all(&mut client, &mut live, Kind::Team).unwrap();
+    let users = read_all(&mut client, &mut live, Kind::User, None).unwrap();
+    let teams = read_all(&mut client, &mut live, Kind::Team, None).unwrap();
     assert!(users.len() >= 4, "10 agents at 3 a page: {}", users.len());
     live.save_fixture(dir.path(), &endpoint).unwrap();
     runtime.block_on(sim.shutdown());
@@ -70,16 +56,16 @@ fn a_recorded_read_replays_to_the_same_pages_without_the_network() {
     let mut client = Client::configure(&recorded_settings).unwrap();
     client.check(&mut replay).unwrap();
     assert_eq!(
-        read_all(&mut client, &mut replay, Kind::User).unwrap(),
+        read_all(&mut client, &mut replay, Kind::User, None).unwrap(),
         users
     );
     assert_eq!(
-        read_all(&mut client, &mut replay, Kind::Team).unwrap(),
+        read_all(&mut client, &mut replay, Kind::Team, None).unwrap(),
         teams
     );
 
     // What was never recorded has no answer: a connection error naming the request.
-    let err = read_all(&mut client, &mut replay, Kind::Disposition).unwrap_err();
+    let err = read_all(&mut client, &mut replay, Kind::Disposition, None).unwrap_err();
     assert!(
         matches!(&err, Error::Transient(why) if why.contains("no recorded response")),
         "{err:?}"

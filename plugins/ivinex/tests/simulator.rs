@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ccsync_sim::ivinex::{CALL_CENTER_AGENTS, Fault, Malformation, RecordKind};
 use ccsync_sim::{IvinexSim, IvinexSimConfig};
-use connector_kit::testing::LiveHost;
+use connector_kit::testing::{self, LiveHost};
 use ivinex::wit::types::{Entity, Error, Kind, NamedItem, Page, User};
 use ivinex::{Client, Connector, Settings};
 use tokio::runtime::Runtime;
@@ -83,16 +83,7 @@ fn item(name: &str, group: &str) -> NamedItem {
 
 /// Every page of a kind.
 fn read_all(client: &mut Client, host: &mut LiveHost, kind: Kind) -> Vec<Page> {
-    let mut pages = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = client.read(host, kind, cursor.as_deref(), None).unwrap();
-        cursor = page.next_cursor.clone();
-        pages.push(page);
-        if cursor.is_none() {
-            return pages;
-        }
-    }
+    testing::read_all(client, host, kind, None).unwrap()
 }
 
 #[test]

@@ -18,12 +18,12 @@ pub use live::LiveHost;
 pub use replay::FixtureHost;
 
 use crate::classify::{Classifier, quote_body};
-use crate::guest::About;
+use crate::guest::{About, Connector};
 use crate::host::{Host, header, header_value};
 use crate::kind::kind_name;
 use crate::wit::http::{HttpError, Request, Response};
 use crate::wit::log::Level;
-use crate::wit::types::Kind;
+use crate::wit::types::{Error, Kind, Page};
 
 /// A classifier for tests of code that classifies: a failed response's body is its
 /// explanation, messages point at `base-url`, replies are made smaller with `page-size`.
@@ -123,6 +123,34 @@ impl Host for ScriptedHost {
 
     fn now(&self) -> Instant {
         self.start + self.elapsed
+    }
+}
+
+/// The longest read [`read_all`] follows: a connector whose cursors never end is a bug to
+/// report, not a test to hang.
+pub const MAX_PAGES: usize = 10_000;
+
+/// Every page of a read of `kind` (from `since`, when given), following the cursors as the
+/// host does; the first error ends it. Panics past [`MAX_PAGES`] pages.
+pub fn read_all<C: Connector, H: Host>(
+    connector: &mut C,
+    host: &mut H,
+    kind: Kind,
+    since: Option<&str>,
+) -> Result<Vec<Page>, Error> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        assert!(
+            pages.len() < MAX_PAGES,
+            "the read did not end within {MAX_PAGES} pages"
+        );
+        let page = connector.read(host, kind, cursor.as_deref(), since)?;
+        cursor = page.next_cursor.clone();
+        pages.push(page);
+        if cursor.is_none() {
+            return Ok(pages);
+        }
     }
 }
 

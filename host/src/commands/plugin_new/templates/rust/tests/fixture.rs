@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use connector_kit::Connector;
-use connector_kit::testing::FixtureHost;
+use connector_kit::testing::{FixtureHost, read_all};
 use connector_kit::wit::types::{Entity, KeyValue, Kind};
 use {{crate_name}}::Client;
 
@@ -25,23 +25,14 @@ fn the_recorded_fixture_reads_every_user_page_by_page() {
     });
     let mut client = Client::configure(&settings).expect("the kit's settings");
     client.check(&mut host).expect("check");
-    let (mut logins, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
-    loop {
-        let page = client
-            .read(&mut host, Kind::User, cursor.as_deref(), None)
-            .expect("a page");
-        pages += 1;
-        for item in &page.items {
-            let Entity::User(user) = item else {
-                panic!("not a user: {item:?}")
-            };
-            logins.push(user.username.clone().unwrap_or_default());
-        }
-        cursor = page.next_cursor;
-        if cursor.is_none() {
-            break;
-        }
+    let pages = read_all(&mut client, &mut host, Kind::User, None).expect("every page");
+    let mut logins = Vec::new();
+    for item in pages.iter().flat_map(|page| &page.items) {
+        let Entity::User(user) = item else {
+            panic!("not a user: {item:?}")
+        };
+        logins.push(user.username.clone().unwrap_or_default());
     }
-    assert_eq!(pages, 2);
+    assert_eq!(pages.len(), 2);
     assert_eq!(logins, ["ada", "grace", "alan"]);
 }
