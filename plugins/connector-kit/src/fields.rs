@@ -21,8 +21,14 @@
 //!   `"1"`/`"0"` or `"true"`/`"false"` in any case; any other number or string is refused;
 //! - an **id kept as text** ([`Fields::required_digits`], for platforms whose ids are opaque
 //!   digit strings) is a JSON integer or a non-empty string of ASCII digits, as sent.
+//!
+//! [`Fields`] reads a parsed `serde_json` object. A connector that reads its records another
+//! way (straight from the JSON text, without building a `Value` tree, as the Admin API
+//! connectors do for speed) offers the same readers through [`ReadFields`] and applies the
+//! rules through the same functions ([`integer_from_text`], [`boolean_from_number`], …), so a
+//! mapping written once against [`ReadFields`] maps a record alike through either view.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
 /// Why one field of a record could not be read.
@@ -52,15 +58,8 @@ const BOOLEAN: &str = "a boolean";
 /// An integer as the wire sends it (see the module's rules), or what was found instead.
 pub fn integer(value: &Value) -> Result<i64, &'static str> {
     match value {
-        Value::Number(n) => n.as_i64().ok_or("a number that is not a 64-bit integer"),
-        Value::String(s) => {
-            let digits = s.strip_prefix('-').unwrap_or(s);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err("a string that is not a whole number");
-            }
-            s.parse::<i64>()
-                .map_err(|_| "a digit string beyond a 64-bit integer")
-        }
+        Value::Number(n) => integer_from_number(n),
+        Value::String(s) => integer_from_text(s),
         other => Err(json_type(other)),
     }
 }
@@ -69,21 +68,44 @@ pub fn integer(value: &Value) -> Result<i64, &'static str> {
 pub fn boolean(value: &Value) -> Result<bool, &'static str> {
     match value {
         Value::Bool(b) => Ok(*b),
-        Value::Number(n) => match n.as_u64() {
-            Some(1) => Ok(true),
-            Some(0) => Ok(false),
-            _ => Err("a number other than 1 and 0"),
-        },
-        Value::String(s) => {
-            if s == "1" || s.eq_ignore_ascii_case("true") {
-                Ok(true)
-            } else if s == "0" || s.eq_ignore_ascii_case("false") {
-                Ok(false)
-            } else {
-                Err("a string other than true, false, 1 and 0")
-            }
-        }
+        Value::Number(n) => boolean_from_number(n),
+        Value::String(s) => boolean_from_text(s),
         other => Err(json_type(other)),
+    }
+}
+
+/// The integer rule for a JSON number (see the module's rules), or what was found instead.
+pub fn integer_from_number(n: &Number) -> Result<i64, &'static str> {
+    n.as_i64().ok_or("a number that is not a 64-bit integer")
+}
+
+/// The integer rule for a JSON string (see the module's rules), or what was found instead.
+pub fn integer_from_text(s: &str) -> Result<i64, &'static str> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("a string that is not a whole number");
+    }
+    s.parse::<i64>()
+        .map_err(|_| "a digit string beyond a 64-bit integer")
+}
+
+/// The boolean rule for a JSON number (see the module's rules), or what was found instead.
+pub fn boolean_from_number(n: &Number) -> Result<bool, &'static str> {
+    match n.as_u64() {
+        Some(1) => Ok(true),
+        Some(0) => Ok(false),
+        _ => Err("a number other than 1 and 0"),
+    }
+}
+
+/// The boolean rule for a JSON string (see the module's rules), or what was found instead.
+pub fn boolean_from_text(s: &str) -> Result<bool, &'static str> {
+    if s == "1" || s.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if s == "0" || s.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err("a string other than true, false, 1 and 0")
     }
 }
 
@@ -213,6 +235,62 @@ impl<'a> Fields<'a> {
         } else {
             FieldError::Missing { field }
         }
+    }
+}
+
+/// The readers a mapping needs, as a trait: [`Fields`] offers them over a parsed object, and a
+/// connector's own view of a record (one read straight from the JSON text, say) can offer them
+/// too. Each method is the [`Fields`] method of the same name and must keep its rules and
+/// errors, so a mapping written against this trait maps a record to the same value, or the
+/// same error, through any view.
+pub trait ReadFields<'a>: Copy {
+    /// See [`Fields::required_int`].
+    fn required_int(&self, field: &'static str) -> Result<i64, FieldError>;
+    /// See [`Fields::optional_int`].
+    fn optional_int(&self, field: &'static str) -> Result<Option<i64>, FieldError>;
+    /// See [`Fields::required_bool`].
+    fn required_bool(&self, field: &'static str) -> Result<bool, FieldError>;
+    /// See [`Fields::optional_bool`].
+    fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, FieldError>;
+    /// See [`Fields::required_str`].
+    fn required_str(&self, field: &'static str) -> Result<&'a str, FieldError>;
+    /// See [`Fields::optional_str`].
+    fn optional_str(&self, field: &'static str) -> Result<Option<&'a str>, FieldError>;
+    /// See [`Fields::non_empty_str`].
+    fn non_empty_str(&self, field: &'static str) -> Result<Option<&'a str>, FieldError>;
+    /// See [`Fields::str_list`].
+    fn str_list(&self, field: &'static str) -> Result<Vec<String>, FieldError>;
+    /// See [`Fields::loose_id`].
+    fn loose_id(&self, field: &'static str) -> Option<String>;
+}
+
+impl<'a> ReadFields<'a> for Fields<'a> {
+    fn required_int(&self, field: &'static str) -> Result<i64, FieldError> {
+        Fields::required_int(self, field)
+    }
+    fn optional_int(&self, field: &'static str) -> Result<Option<i64>, FieldError> {
+        Fields::optional_int(self, field)
+    }
+    fn required_bool(&self, field: &'static str) -> Result<bool, FieldError> {
+        Fields::required_bool(self, field)
+    }
+    fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, FieldError> {
+        Fields::optional_bool(self, field)
+    }
+    fn required_str(&self, field: &'static str) -> Result<&'a str, FieldError> {
+        Fields::required_str(self, field)
+    }
+    fn optional_str(&self, field: &'static str) -> Result<Option<&'a str>, FieldError> {
+        Fields::optional_str(self, field)
+    }
+    fn non_empty_str(&self, field: &'static str) -> Result<Option<&'a str>, FieldError> {
+        Fields::non_empty_str(self, field)
+    }
+    fn str_list(&self, field: &'static str) -> Result<Vec<String>, FieldError> {
+        Fields::str_list(self, field)
+    }
+    fn loose_id(&self, field: &'static str) -> Option<String> {
+        Fields::loose_id(self, field)
     }
 }
 
