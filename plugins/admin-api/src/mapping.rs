@@ -6,10 +6,13 @@
 //! security profile, and platform fields the contract has no place for go to `extra`, sorted
 //! by key so that an unchanged record always maps to the same value (the host hashes records
 //! to detect change). Users are mapped here, the flat kinds in `lists`.
+//!
+//! The mappings are written against connector-kit's [`ReadFields`], so they map any view of a
+//! record that offers its readers, not only a parsed `Value`, by the same rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use connector_kit::fields::{FieldError, Fields, integer, json_type};
+use connector_kit::fields::{FieldError, Fields, ReadFields, json_type};
 use connector_kit::wit::types::{Entity, KeyValue, Kind, User};
 use serde_json::Value;
 use thiserror::Error;
@@ -33,12 +36,36 @@ pub enum Problem {
     UnknownProfile(i64),
 }
 
-/// Maps one record of `kind`. `profiles` is consulted for users only.
+/// A list element as the mappings read it (a parsed `Value`, or another view of a record).
+pub trait Item {
+    /// The element's fields.
+    type Fields<'a>: ReadFields<'a>
+    where
+        Self: 'a;
+
+    /// The element's fields, or its JSON type when it is not an object.
+    fn fields(&self) -> Result<Self::Fields<'_>, &'static str>;
+}
+
+impl Item for Value {
+    type Fields<'a> = Fields<'a>;
+
+    fn fields(&self) -> Result<Fields<'_>, &'static str> {
+        self.as_object()
+            .map(Fields::new)
+            .ok_or_else(|| json_type(self))
+    }
+}
+
+/// Maps one parsed record of `kind` (the tests' way in; pages go through [`map_item`]).
+#[cfg(test)]
 pub fn map_record(kind: Kind, item: &Value, profiles: &Profiles) -> Result<Entity, Problem> {
-    let object = item
-        .as_object()
-        .ok_or_else(|| Problem::NotAnObject(json_type(item)))?;
-    let f = Fields::new(object);
+    map_item(kind, item, profiles)
+}
+
+/// Maps one list element of `kind`, however it was parsed.
+pub fn map_item<I: Item>(kind: Kind, item: &I, profiles: &Profiles) -> Result<Entity, Problem> {
+    let f = item.fields().map_err(Problem::NotAnObject)?;
     Ok(match kind {
         Kind::User => Entity::User(map_agent(f, profiles)?),
         Kind::Team => Entity::Team(map_team(f)?),
@@ -50,25 +77,23 @@ pub fn map_record(kind: Kind, item: &Value, profiles: &Profiles) -> Result<Entit
 }
 
 /// A security profile's id and permissions, for the profile cache.
-pub fn profile_entry(item: &Value) -> Result<(i64, Vec<String>), Problem> {
-    let object = item
-        .as_object()
-        .ok_or_else(|| Problem::NotAnObject(json_type(item)))?;
-    let (id, profile) = map_profile(Fields::new(object))?;
+pub fn profile_entry<I: Item>(item: &I) -> Result<(i64, Vec<String>), Problem> {
+    let f = item.fields().map_err(Problem::NotAnObject)?;
+    let (id, profile) = map_profile(f)?;
     Ok((id, profile.permissions))
 }
 
 /// The `profileId`s of these agents that `profiles` does not know (malformed ids are left
 /// to the mapping to report).
-pub fn unknown_profile_ids(agents: &[Value], profiles: &Profiles) -> BTreeSet<i64> {
+pub fn unknown_profile_ids<I: Item>(agents: &[I], profiles: &Profiles) -> BTreeSet<i64> {
     agents
         .iter()
-        .filter_map(|agent| integer(agent.get("profileId")?).ok())
+        .filter_map(|agent| agent.fields().ok()?.optional_int("profileId").ok()?)
         .filter(|id| !profiles.contains_key(id))
         .collect()
 }
 
-fn map_agent(f: Fields<'_>, profiles: &Profiles) -> Result<User, Problem> {
+fn map_agent<'a>(f: impl ReadFields<'a>, profiles: &Profiles) -> Result<User, Problem> {
     let agent_id = f.required_int("agentId")?;
     let user_name = f.required_str("userName")?;
     let active = f.required_bool("isActive")?;

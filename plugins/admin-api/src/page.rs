@@ -6,30 +6,32 @@
 //! repeated on every page; when the first page has none (a 204), the `since` the read started
 //! with is kept, so the next incremental read asks the same question instead of starting over.
 
+#[cfg(test)]
 use connector_kit::fields::Fields;
+use connector_kit::fields::ReadFields;
 use connector_kit::wit::types::{Error, InvalidRecord, Page};
 use serde_json::Value;
 
 use crate::cursor::Cursor;
 use crate::endpoint::Endpoint;
-use crate::mapping::{Problem, Profiles, map_record};
+use crate::mapping::{Item, Problem, Profiles, map_item};
 
 /// The useful part of a 200 reply of a list endpoint.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListBody {
+pub struct ListBody<I = Value> {
     /// The records, as sent.
-    pub items: Vec<Value>,
+    pub items: Vec<I>,
     /// The server time the request was served at (agents only).
     pub last_poll_time: Option<String>,
 }
 
 /// What a list endpoint answered, once it succeeded.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
+pub enum Reply<I = Value> {
     /// HTTP 204: nothing at or past this skip.
     NoContent,
     /// HTTP 200 with a list.
-    List(ListBody),
+    List(ListBody<I>),
 }
 
 /// Reads a 200 body of `endpoint`. A body that is not JSON, or lacks the list, is refused:
@@ -78,8 +80,20 @@ pub struct Position {
     pub top: u32,
 }
 
-/// Builds the page for `reply`, read at `at`.
+/// Builds the page for a reply parsed as `Value`s (the tests' way in; reads go through
+/// [`build_page_of`], whichever way their reply was parsed).
+#[cfg(test)]
 pub fn build_page(endpoint: &Endpoint, at: &Position, reply: Reply, profiles: &Profiles) -> Page {
+    build_page_of(endpoint, at, reply, profiles)
+}
+
+/// Builds the page for `reply`, read at `at`.
+pub fn build_page_of<I: Item>(
+    endpoint: &Endpoint,
+    at: &Position,
+    reply: Reply<I>,
+    profiles: &Profiles,
+) -> Page {
     let kind = at.cursor.kind;
     let (items, last_poll_time) = match reply {
         Reply::NoContent => (Vec::new(), None),
@@ -112,7 +126,7 @@ pub fn build_page(endpoint: &Endpoint, at: &Position, reply: Reply, profiles: &P
         watermark,
     };
     for (index, item) in items.iter().enumerate() {
-        match map_record(kind, item, profiles) {
+        match map_item(kind, item, profiles) {
             Ok(entity) => page.items.push(entity),
             Err(problem) => page.invalid.push(invalid_record(
                 endpoint,
@@ -128,7 +142,7 @@ pub fn build_page(endpoint: &Endpoint, at: &Position, reply: Reply, profiles: &P
 
 /// The id a report names a malformed record by: the canonical integer when the id field reads
 /// as one (`"0042"` is reported as `42`, as the record would map), else the value as sent.
-fn report_id(fields: Fields<'_>, id_field: &'static str) -> Option<String> {
+fn report_id<'a>(fields: impl ReadFields<'a>, id_field: &'static str) -> Option<String> {
     match fields.optional_int(id_field) {
         Ok(Some(id)) => Some(id.to_string()),
         _ => fields.loose_id(id_field),
@@ -137,14 +151,14 @@ fn report_id(fields: Fields<'_>, id_field: &'static str) -> Option<String> {
 
 /// The report for a record that could not be mapped: `agents[3] at skip 1000 (userName
 /// "jdoe"): agentId is missing`.
-fn invalid_record(
+fn invalid_record<I: Item>(
     endpoint: &Endpoint,
     skip: u64,
     index: usize,
-    item: &Value,
+    item: &I,
     problem: &Problem,
 ) -> InvalidRecord {
-    let fields = item.as_object().map(Fields::new);
+    let fields = item.fields().ok();
     let id = fields.and_then(|f| report_id(f, endpoint.id_field));
     let label = fields
         .and_then(|f| f.non_empty_str(endpoint.label_field).ok().flatten())

@@ -1,7 +1,7 @@
 //! The kinds other than users: teams (with their feature flags), security profiles,
 //! campaigns, dispositions and agent statuses, each a flat record.
 
-use connector_kit::fields::{FieldError, Fields};
+use connector_kit::fields::{FieldError, ReadFields};
 use connector_kit::wit::types::{NamedItem, SecurityProfile, Team};
 
 use crate::mapping::sorted_extra;
@@ -15,7 +15,7 @@ const TEAM_FEATURES: [(&str, &str); 4] = [
     ("niceWfoAdvancedEnabled", "NICE WFO Advanced"),
 ];
 
-pub(super) fn map_team(f: Fields<'_>) -> Result<Team, FieldError> {
+pub(super) fn map_team<'a>(f: impl ReadFields<'a>) -> Result<Team, FieldError> {
     let id = f.required_int("teamId")?;
     let name = f.required_str("teamName")?;
     let active = f.required_bool("isActive")?;
@@ -34,7 +34,9 @@ pub(super) fn map_team(f: Fields<'_>) -> Result<Team, FieldError> {
     })
 }
 
-pub(super) fn map_profile(f: Fields<'_>) -> Result<(i64, SecurityProfile), FieldError> {
+pub(super) fn map_profile<'a>(
+    f: impl ReadFields<'a>,
+) -> Result<(i64, SecurityProfile), FieldError> {
     let id = f.required_int("securityProfileId")?;
     let name = f.required_str("securityProfileName")?;
     let permissions = f.str_list("permissions")?;
@@ -48,7 +50,7 @@ pub(super) fn map_profile(f: Fields<'_>) -> Result<(i64, SecurityProfile), Field
     ))
 }
 
-pub(super) fn map_campaign(f: Fields<'_>) -> Result<NamedItem, FieldError> {
+pub(super) fn map_campaign<'a>(f: impl ReadFields<'a>) -> Result<NamedItem, FieldError> {
     Ok(NamedItem {
         id: f.required_int("id")?.to_string(),
         name: f.required_str("name")?.to_string(),
@@ -67,7 +69,7 @@ pub(super) fn map_campaign(f: Fields<'_>) -> Result<NamedItem, FieldError> {
     })
 }
 
-pub(super) fn map_disposition(f: Fields<'_>) -> Result<NamedItem, FieldError> {
+pub(super) fn map_disposition<'a>(f: impl ReadFields<'a>) -> Result<NamedItem, FieldError> {
     Ok(NamedItem {
         id: f.required_int("dispositionId")?.to_string(),
         name: f.required_str("dispositionName")?.to_string(),
@@ -91,7 +93,7 @@ pub(super) fn map_disposition(f: Fields<'_>) -> Result<NamedItem, FieldError> {
     })
 }
 
-pub(super) fn map_agent_status(f: Fields<'_>) -> Result<NamedItem, FieldError> {
+pub(super) fn map_agent_status<'a>(f: impl ReadFields<'a>) -> Result<NamedItem, FieldError> {
     Ok(NamedItem {
         id: f.required_int("id")?.to_string(),
         name: f.required_str("name")?.to_string(),
