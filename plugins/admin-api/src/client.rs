@@ -17,7 +17,8 @@ use crate::classify::ADMIN_API;
 use crate::cursor::Cursor;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::mapping::{Profiles, profile_entry, unknown_profile_ids};
-use crate::page::{Position, Reply, build_page_of, parse_list};
+use crate::page::{Position, Reply, build_page_of};
+use crate::wire::{Element, read_body};
 
 static NO_PROFILES: Profiles = Profiles::new();
 
@@ -84,10 +85,12 @@ impl<A: Auth> Client<A> {
         }
         let what = format!("GET {} (skip {skip})", endpoint.path);
         let response = self.get(host, endpoint.path, &query, &what)?;
+        // Where the `Value`s of a body the fast read declines are kept for the page to borrow.
+        let mut parsed = None;
         let reply = if response.status == 204 {
             Reply::NoContent
         } else {
-            Reply::List(parse_list(&what, &endpoint, &response.body)?)
+            Reply::List(read_body(&what, kind, &response.body, at.top, &mut parsed)?)
         };
         if let (Kind::User, Reply::List(list)) = (kind, &reply) {
             self.ensure_profiles(host, &list.items)?;
@@ -152,7 +155,7 @@ impl<A: Auth> Client<A> {
     fn ensure_profiles(
         &mut self,
         host: &mut impl Host,
-        agents: &[serde_json::Value],
+        agents: &[Element<'_>],
     ) -> Result<(), Error> {
         if self.profiles.is_none() {
             self.profiles = Some(self.fetch_profiles(host)?);
@@ -190,7 +193,15 @@ impl<A: Auth> Client<A> {
             if response.status == 204 {
                 break;
             }
-            let items = parse_list(&what, &endpoint, &response.body)?.items;
+            let mut parsed = None;
+            let items = read_body(
+                &what,
+                Kind::SecurityProfile,
+                &response.body,
+                top,
+                &mut parsed,
+            )?
+            .items;
             for (index, item) in items.iter().enumerate() {
                 match profile_entry(item) {
                     Ok((id, permissions)) => {

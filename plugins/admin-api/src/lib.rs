@@ -32,7 +32,9 @@ pub mod endpoint;
 mod mapping;
 mod page;
 mod platform;
+mod record;
 pub mod settings;
+mod wire;
 
 pub use auth::{Access, Auth, classify_grant_failure};
 pub use client::Client;

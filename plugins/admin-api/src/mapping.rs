@@ -7,8 +7,9 @@
 //! by key so that an unchanged record always maps to the same value (the host hashes records
 //! to detect change). Users are mapped here, the flat kinds in `lists`.
 //!
-//! The mappings are written against connector-kit's [`ReadFields`], so they map any view of a
-//! record that offers its readers, not only a parsed `Value`, by the same rules.
+//! Reads map records read straight from the body (`wire`). The mappings are written against
+//! connector-kit's [`ReadFields`], which a parsed `Value` offers too, with the same rules and
+//! errors: the tests below map `Value`s, and `wire`'s tests prove both views map alike.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +37,8 @@ pub enum Problem {
     UnknownProfile(i64),
 }
 
-/// A list element as the mappings read it (a parsed `Value`, or another view of a record).
+/// A list element as the mappings read it: an element read straight from the body (`wire`),
+/// or a parsed `Value`.
 pub trait Item {
     /// The element's fields.
     type Fields<'a>: ReadFields<'a>

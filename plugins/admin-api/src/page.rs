@@ -16,7 +16,8 @@ use crate::cursor::Cursor;
 use crate::endpoint::Endpoint;
 use crate::mapping::{Item, Problem, Profiles, map_item};
 
-/// The useful part of a 200 reply of a list endpoint.
+/// The useful part of a 200 reply of a list endpoint, its records read straight from the body
+/// (`wire::read_body`) or parsed as `Value`s ([`parse_list`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListBody<I = Value> {
     /// The records, as sent.
