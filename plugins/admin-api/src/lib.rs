@@ -32,7 +32,6 @@ pub mod endpoint;
 mod mapping;
 mod page;
 mod platform;
-mod record;
 pub mod settings;
 mod wire;
 

@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::endpoint::endpoint;
 use crate::mapping::Item;
 use crate::page::{ListBody, parse_list};
-use crate::record::{FieldValue, Key, Record, RecordSeed, Skip};
+use connector_kit::record::{FieldValue, Key, Record, RecordSeed, Skip};
 
 /// The most fields a kind's mapping reads (an agent's).
 const SLOTS: usize = 16;

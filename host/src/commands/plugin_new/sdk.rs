@@ -66,6 +66,18 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../../plugins/connector-kit/src/rate_limit.rs"),
     ),
     (
+        "src/record.rs",
+        include_str!("../../../../plugins/connector-kit/src/record.rs"),
+    ),
+    (
+        "src/record/tests.rs",
+        include_str!("../../../../plugins/connector-kit/src/record/tests.rs"),
+    ),
+    (
+        "src/record/visit.rs",
+        include_str!("../../../../plugins/connector-kit/src/record/visit.rs"),
+    ),
+    (
         "src/secret.rs",
         include_str!("../../../../plugins/connector-kit/src/secret.rs"),
     ),

@@ -9,8 +9,8 @@
 //! [`Record`] then answers connector-kit's [`ReadFields`], the readers of its `Fields`, with the
 //! same rules (the same functions) and the same errors.
 //!
-//! Nothing here knows the Admin API; it lives in this crate rather than connector-kit because
-//! connector-kit's files are copied, one by one, into the SDK that `ccsync plugin new` writes.
+//! Nothing here knows a platform: a connector names the fields its mapping reads (the Admin
+//! API connectors read their list pages this way, in `ccsync-admin-api`'s `wire`).
 //!
 //! Exactness, so that a caller may use either view and get the same result: every value, kept
 //! or skipped, is parsed through `deserialize_any` exactly as a `Value` is (serde's `IgnoredAny`
@@ -26,7 +26,7 @@
 
 use std::borrow::Cow;
 
-use connector_kit::fields::{
+use crate::fields::{
     FieldError, ReadFields, boolean_from_number, boolean_from_text, integer_from_number,
     integer_from_text, json_type,
 };

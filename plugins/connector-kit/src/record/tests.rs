@@ -1,7 +1,7 @@
 //! Records read from the text against connector-kit's `Fields` over a parsed `Value`: every
 //! reader over generated records, and which texts parse at all.
 
-use connector_kit::fields::Fields;
+use crate::fields::Fields;
 use serde_json::{Map, Value};
 
 use super::*;
