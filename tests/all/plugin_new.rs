@@ -1,8 +1,9 @@
 //! `ccsync plugin new` end to end: the project it writes builds outside this repository with
 //! the one command its README documents (Rust: `cargo build --release --target
-//! wasm32-wasip2`; Python: `./build.sh`, componentize-py), and the component, its manifest
-//! embedded, passes `ccsync plugin test` against the fixture the project ships, with no
-//! network; a bad name and a non-empty directory are refused.
+//! wasm32-wasip2`; Python: `./build.sh`, componentize-py), its own tests pass (Rust: `cargo
+//! test`, the fixture replayed natively through the SDK; Python: unittest), and the component,
+//! its manifest embedded, passes `ccsync plugin test` against the fixture the project ships,
+//! with no network; a bad name and a non-empty directory are refused.
 //!
 //! The Rust builds share `target/plugin-new` of this workspace, so compiled dependencies are
 //! reused between runs. The Python test needs Python 3.11 with componentize-py
@@ -162,22 +163,32 @@ async fn assert_passes_the_kit(dir: &Path, built: &Path) {
     );
 }
 
+/// `cargo ARGS` in a generated project, building into `target`: the outer build's flags and
+/// wrappers are for host code, not for the project.
+fn project_cargo(dir: &Path, target: &Path, args: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS");
+    command
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_rust_project_builds_out_of_tree_with_its_one_command_passes_its_tests_and_the_kit_on_its_fixture()
  {
     let (_tmp, dir) = new_project("acme", "rust").await;
     let target = workspace().join("target/plugin-new");
-    // The documented command, as an integrator runs it: the outer build's flags and wrappers
-    // are for host code, not for this project.
-    let mut build = tokio::process::Command::new(env!("CARGO"));
-    build
-        .args(["build", "--release", "--target", "wasm32-wasip2"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("CLIPPY_ARGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS");
+    // The documented command, as an integrator runs it.
+    let build = project_cargo(
+        &dir,
+        &target,
+        &["build", "--release", "--target", "wasm32-wasip2"],
+    );
     let output = bounded(build, BUILD_TIMEOUT, "cargo build of the new project").await;
     assert!(
         output.status.success(),
@@ -186,14 +197,7 @@ async fn a_new_rust_project_builds_out_of_tree_with_its_one_command_passes_its_t
         text(&output)
     );
     // Its tests, natively: unit tests over a scripted host, and the fixture replayed.
-    let mut test = tokio::process::Command::new(env!("CARGO"));
-    test.arg("test")
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("CLIPPY_ARGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS");
+    let test = project_cargo(&dir, &target, &["test"]);
     let output = bounded(test, BUILD_TIMEOUT, "cargo test of the new project").await;
     assert!(output.status.success(), "cargo test: {}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
