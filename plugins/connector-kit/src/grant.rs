@@ -119,7 +119,7 @@ pub fn non_empty_token(what: &str, field: &str, token: String) -> Result<Secret,
 }
 
 /// A token kept until the API refuses it, for platforms whose tokens outlive what a sync asks
-/// of them: a 401 renews it (see [`Renewal`]) rather than its expiry.
+/// of them: a 401 renews it (see [`with_renewal`](crate::with_renewal)) rather than its expiry.
 #[derive(Debug, Default)]
 pub struct KeptToken(Option<Secret>);
 
