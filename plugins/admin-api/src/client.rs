@@ -17,7 +17,7 @@ use crate::classify::ADMIN_API;
 use crate::cursor::Cursor;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::mapping::{Profiles, profile_entry, unknown_profile_ids};
-use crate::page::{Position, Reply, build_page_of};
+use crate::page::{Position, Reply, build_page};
 use crate::wire::{Element, read_body};
 
 static NO_PROFILES: Profiles = Profiles::new();
@@ -96,7 +96,7 @@ impl<A: Auth> Client<A> {
             self.ensure_profiles(host, &list.items)?;
         }
         let profiles = self.profiles.as_ref().unwrap_or(&NO_PROFILES);
-        let page = build_page_of(&endpoint, &at, reply, profiles);
+        let page = build_page(&endpoint, &at, reply, profiles);
         host.log(
             Level::Debug,
             &format!(

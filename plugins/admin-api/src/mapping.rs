@@ -59,12 +59,6 @@ impl Item for Value {
     }
 }
 
-/// Maps one parsed record of `kind` (the tests' way in; pages go through [`map_item`]).
-#[cfg(test)]
-pub fn map_record(kind: Kind, item: &Value, profiles: &Profiles) -> Result<Entity, Problem> {
-    map_item(kind, item, profiles)
-}
-
 /// Maps one list element of `kind`, however it was parsed.
 pub fn map_item<I: Item>(kind: Kind, item: &I, profiles: &Profiles) -> Result<Entity, Problem> {
     let f = item.fields().map_err(Problem::NotAnObject)?;
@@ -168,7 +162,7 @@ fn sorted_extra<const N: usize>(pairs: [(&str, Option<String>); N]) -> Vec<KeyVa
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -192,7 +186,8 @@ mod tests {
         )])
     }
 
-    fn agent() -> Value {
+    /// An agent as the wire sends it, every field typed as the API documents it.
+    pub(crate) fn agent() -> Value {
         json!({
             "agentId": 1234, "userName": "jdoe@acme", "firstName": "Jane", "lastName": "Doe",
             "emailAddress": "Jane.Doe@Acme.test", "isActive": true, "teamId": 55,
@@ -204,7 +199,7 @@ mod tests {
 
     #[test]
     fn agent_maps_every_field_per_the_wire_contract() {
-        let Entity::User(user) = map_record(Kind::User, &agent(), &profiles()).unwrap() else {
+        let Entity::User(user) = map_item(Kind::User, &agent(), &profiles()).unwrap() else {
             panic!("not a user");
         };
         assert_eq!(
@@ -244,7 +239,7 @@ mod tests {
         a["firstName"] = json!(null);
         a["telephone1"] = json!("");
         a["telephone2"] = json!("+15550002");
-        let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+        let Entity::User(user) = map_item(Kind::User, &a, &profiles()).unwrap() else {
             panic!("not a user");
         };
         assert_eq!(user.username, None);
@@ -286,17 +281,17 @@ mod tests {
         for (field, value, reason) in cases {
             let mut a = agent();
             a[field] = value;
-            let err = map_record(Kind::User, &a, &profiles()).unwrap_err();
+            let err = map_item(Kind::User, &a, &profiles()).unwrap_err();
             assert_eq!(err.to_string(), reason);
         }
         let mut a = agent();
         a.as_object_mut().unwrap().remove("agentId");
         assert_eq!(
-            map_record(Kind::User, &a, &profiles()).unwrap_err(),
+            map_item(Kind::User, &a, &profiles()).unwrap_err(),
             Problem::Field(FieldError::Missing { field: "agentId" })
         );
         assert_eq!(
-            map_record(Kind::User, &json!([1]), &profiles()).unwrap_err(),
+            map_item(Kind::User, &json!([1]), &profiles()).unwrap_err(),
             Problem::NotAnObject("an array")
         );
     }
@@ -306,11 +301,11 @@ mod tests {
         let mut a = agent();
         a["profileId"] = json!(99);
         assert_eq!(
-            map_record(Kind::User, &a, &profiles()).unwrap_err(),
+            map_item(Kind::User, &a, &profiles()).unwrap_err(),
             Problem::UnknownProfile(99)
         );
         a["profileId"] = json!(null);
-        let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+        let Entity::User(user) = map_item(Kind::User, &a, &profiles()).unwrap() else {
             panic!("not a user");
         };
         assert!(user.permissions.is_empty());
@@ -338,7 +333,7 @@ mod tests {
         for value in [json!(1), json!("1"), json!("true"), json!("True")] {
             let mut a = agent();
             a["isActive"] = value.clone();
-            let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+            let Entity::User(user) = map_item(Kind::User, &a, &profiles()).unwrap() else {
                 panic!("not a user");
             };
             assert!(user.active, "{value}");
@@ -346,7 +341,7 @@ mod tests {
         for value in [json!(0), json!("0"), json!("false"), json!("FALSE")] {
             let mut a = agent();
             a["isActive"] = value.clone();
-            let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+            let Entity::User(user) = map_item(Kind::User, &a, &profiles()).unwrap() else {
                 panic!("not a user");
             };
             assert!(!user.active, "{value}");
@@ -368,13 +363,13 @@ mod tests {
             a["locked"] = json!(0);
             a
         };
-        let typed = map_record(Kind::User, &agent(), &profiles()).unwrap();
+        let typed = map_item(Kind::User, &agent(), &profiles()).unwrap();
         assert_eq!(
-            map_record(Kind::User, &as_strings, &profiles()).unwrap(),
+            map_item(Kind::User, &as_strings, &profiles()).unwrap(),
             typed
         );
         assert_eq!(
-            map_record(Kind::User, &with_integers, &profiles()).unwrap(),
+            map_item(Kind::User, &with_integers, &profiles()).unwrap(),
             typed
         );
     }
@@ -383,7 +378,7 @@ mod tests {
     fn primary_phone_is_telephone1_and_phones_list_both() {
         let mut a = agent();
         a["telephone2"] = json!("+15550002");
-        let Entity::User(user) = map_record(Kind::User, &a, &profiles()).unwrap() else {
+        let Entity::User(user) = map_item(Kind::User, &a, &profiles()).unwrap() else {
             panic!("not a user");
         };
         assert_eq!(user.primary_phone.as_deref(), Some("+15550001"));

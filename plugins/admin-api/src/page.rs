@@ -81,15 +81,8 @@ pub struct Position {
     pub top: u32,
 }
 
-/// Builds the page for a reply parsed as `Value`s (the tests' way in; reads go through
-/// [`build_page_of`], whichever way their reply was parsed).
-#[cfg(test)]
-pub fn build_page(endpoint: &Endpoint, at: &Position, reply: Reply, profiles: &Profiles) -> Page {
-    build_page_of(endpoint, at, reply, profiles)
-}
-
-/// Builds the page for `reply`, read at `at`.
-pub fn build_page_of<I: Item>(
+/// Builds the page for `reply`, read at `at`, whichever way its records were parsed.
+pub fn build_page<I: Item>(
     endpoint: &Endpoint,
     at: &Position,
     reply: Reply<I>,
@@ -260,7 +253,7 @@ mod tests {
         let page = build_page(
             &endpoint(Kind::User),
             &first(Kind::User, Some("S"), 100),
-            Reply::NoContent,
+            Reply::<Value>::NoContent,
             &Profiles::new(),
         );
         assert!(page.items.is_empty());

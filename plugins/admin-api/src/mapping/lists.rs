@@ -115,7 +115,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::mapping::{Profiles, map_record, profile_entry};
+    use crate::mapping::{Profiles, map_item, profile_entry};
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<KeyValue> {
         pairs
@@ -132,7 +132,7 @@ mod tests {
         let team = json!({"teamId": 5, "teamName": "Blue", "isActive": true, "description": null,
             "wfoEnabled": true, "wfm2Enabled": true, "niceWfmEnabled": false});
         assert_eq!(
-            map_record(Kind::Team, &team, &Profiles::new()).unwrap(),
+            map_item(Kind::Team, &team, &Profiles::new()).unwrap(),
             Entity::Team(Team {
                 id: "5".into(),
                 name: "Blue".into(),
@@ -142,7 +142,7 @@ mod tests {
         );
         let bad = json!({"teamId": 5, "teamName": "Blue", "isActive": true, "wfm2Enabled": "yes"});
         assert_eq!(
-            map_record(Kind::Team, &bad, &Profiles::new())
+            map_item(Kind::Team, &bad, &Profiles::new())
                 .unwrap_err()
                 .to_string(),
             "wfm2Enabled is not a boolean (found a string other than true, false, 1 and 0)"
@@ -160,8 +160,8 @@ mod tests {
                 "wfoEnabled": "true", "wfm2Enabled": "False"}),
         ] {
             assert_eq!(
-                map_record(Kind::Team, &variant, &Profiles::new()).unwrap(),
-                map_record(Kind::Team, &typed, &Profiles::new()).unwrap(),
+                map_item(Kind::Team, &variant, &Profiles::new()).unwrap(),
+                map_item(Kind::Team, &typed, &Profiles::new()).unwrap(),
                 "{variant}"
             );
         }
@@ -196,8 +196,8 @@ mod tests {
         ];
         for (kind, typed, strings) in pairs {
             assert_eq!(
-                map_record(kind, &strings, &none).unwrap(),
-                map_record(kind, &typed, &none).unwrap(),
+                map_item(kind, &strings, &none).unwrap(),
+                map_item(kind, &typed, &none).unwrap(),
                 "{kind:?}"
             );
         }
@@ -208,7 +208,7 @@ mod tests {
         let p = json!({"securityProfileId": 7, "securityProfileName": "Agent",
             "permissions": ["User Mapping: Map"]});
         assert_eq!(
-            map_record(Kind::SecurityProfile, &p, &Profiles::new()).unwrap(),
+            map_item(Kind::SecurityProfile, &p, &Profiles::new()).unwrap(),
             Entity::SecurityProfile(SecurityProfile {
                 id: "7".into(),
                 name: "Agent".into(),
@@ -227,7 +227,7 @@ mod tests {
         let c = json!({"id": 3, "name": "Sales", "isActive": false, "description": "",
             "lastUpdateTime": "2026-01-01T00:00:00Z"});
         assert_eq!(
-            map_record(Kind::Campaign, &c, &none).unwrap(),
+            map_item(Kind::Campaign, &c, &none).unwrap(),
             Entity::Campaign(NamedItem {
                 id: "3".into(),
                 name: "Sales".into(),
@@ -239,7 +239,7 @@ mod tests {
         let d = json!({"dispositionId": 4, "dispositionName": "Sold", "classificationId": 2,
             "systemOutcome": null, "lastUpdated": "2026-01-02T00:00:00Z"});
         assert_eq!(
-            map_record(Kind::Disposition, &d, &none).unwrap(),
+            map_item(Kind::Disposition, &d, &none).unwrap(),
             Entity::Disposition(NamedItem {
                 id: "4".into(),
                 name: "Sold".into(),
@@ -254,7 +254,7 @@ mod tests {
         let s = json!({"id": 8, "name": "Lunch", "isActive": true, "isACW": false,
             "agentTimeout": null});
         assert_eq!(
-            map_record(Kind::AgentStatus, &s, &none).unwrap(),
+            map_item(Kind::AgentStatus, &s, &none).unwrap(),
             Entity::AgentStatus(NamedItem {
                 id: "8".into(),
                 name: "Lunch".into(),
@@ -265,7 +265,7 @@ mod tests {
         );
         let bad = json!({"id": 8, "isActive": true});
         assert_eq!(
-            map_record(Kind::AgentStatus, &bad, &none)
+            map_item(Kind::AgentStatus, &bad, &none)
                 .unwrap_err()
                 .to_string(),
             "name is missing"

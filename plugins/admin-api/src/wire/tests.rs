@@ -2,13 +2,15 @@
 //! report, for every wire variant of `sim/ACD-WIRE.md` and for generated pages.
 
 use connector_kit::wit::types::{Kind, Page};
+use fastrand::Rng;
 use serde_json::{Value, json};
 
 use super::*;
 use crate::cursor::Cursor;
 use crate::endpoint::KINDS;
+use crate::mapping::tests::agent as typed_agent;
 use crate::mapping::{Profiles, unknown_profile_ids};
-use crate::page::{Position, Reply, build_page_of, parse_list};
+use crate::page::{Position, Reply, build_page, parse_list};
 
 fn at(kind: Kind, top: u32) -> Position {
     Position {
@@ -31,7 +33,7 @@ fn profiles() -> Profiles {
 fn fast(kind: Kind, body: &str, top: u32) -> Page {
     let list = read_list(kind, body.as_bytes(), top)
         .unwrap_or_else(|| panic!("the fast read declined {body}"));
-    build_page_of(
+    build_page(
         &endpoint(kind),
         &at(kind, top),
         Reply::List(list),
@@ -42,7 +44,7 @@ fn fast(kind: Kind, body: &str, top: u32) -> Page {
 /// The page of `body` through the `Value` parse, as before.
 fn slow(kind: Kind, body: &str, top: u32) -> Page {
     let list = parse_list("GET", &endpoint(kind), body.as_bytes()).expect("a list body");
-    build_page_of(
+    build_page(
         &endpoint(kind),
         &at(kind, top),
         Reply::List(list),
@@ -65,16 +67,6 @@ fn body(kind: Kind, records: Vec<Value>) -> String {
         (endpoint(kind).list_key): records,
     })
     .to_string()
-}
-
-fn typed_agent() -> Value {
-    json!({
-        "agentId": 1234, "userName": "jdoe@acme", "firstName": "Jane", "lastName": "Doe",
-        "emailAddress": "Jane.Doe@Acme.test", "isActive": true, "teamId": 55,
-        "teamName": "Blue", "profileId": 7, "profileName": "Agent",
-        "telephone1": "+15550001", "telephone2": null, "internalId": "E-9",
-        "location": "S-1", "lastUpdated": "2026-11-24T07:00:00.000Z", "locked": false
-    })
 }
 
 fn with(mut record: Value, changes: &[(&str, Value)]) -> Value {
@@ -283,9 +275,9 @@ fn declined_bodies_get_the_value_parse_verdict_through_read_body() {
     ] {
         let mut parsed = None;
         let fast = read_body("GET", Kind::User, body.as_bytes(), 10, &mut parsed)
-            .map(|list| build_page_of(&ep, &at(Kind::User, 10), Reply::List(list), &profiles()));
+            .map(|list| build_page(&ep, &at(Kind::User, 10), Reply::List(list), &profiles()));
         let slow = parse_list("GET", &ep, body.as_bytes())
-            .map(|list| build_page_of(&ep, &at(Kind::User, 10), Reply::List(list), &profiles()));
+            .map(|list| build_page(&ep, &at(Kind::User, 10), Reply::List(list), &profiles()));
         assert_eq!(fast, slow, "{body}");
     }
 }
@@ -311,20 +303,9 @@ fn unknown_profile_ids_agree_through_both_paths() {
     );
 }
 
-/// A small deterministic generator (xorshift), so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
-    fn pick<'v>(&mut self, values: &[&'v str]) -> &'v str {
-        values[self.below(values.len())]
-    }
+/// One of `values`, drawn by `rng` (seeded, so a failure reproduces).
+fn pick<'v>(rng: &mut Rng, values: &[&'v str]) -> &'v str {
+    values[rng.usize(..values.len())]
 }
 
 /// Field values of every form the wire may send, valid for some readers and not others.
@@ -353,32 +334,38 @@ fn generated(kind: Kind, rng: &mut Rng) -> String {
         Kind::AgentStatus => vec!["id", "name", "isActive", "isACW", "agentTimeout"],
     };
     let mut elements = Vec::new();
-    for _ in 0..rng.below(8) {
-        if rng.below(12) == 0 {
-            elements.push(rng.pick(&["1", "\"x\"", "null", "[{}]"]).to_string());
+    for _ in 0..rng.usize(..8) {
+        if rng.usize(..12) == 0 {
+            elements.push(pick(rng, &["1", "\"x\"", "null", "[{}]"]).to_string());
             continue;
         }
         let mut fields = Vec::new();
         for name in &seed_names {
             // Most fields present and well-formed, so that most records map.
-            match rng.below(10) {
+            match rng.usize(..10) {
                 0 => {}
-                1 | 2 => fields.push(format!("\"{name}\": {}", rng.pick(VALUES))),
+                1 | 2 => fields.push(format!("\"{name}\": {}", pick(rng, VALUES))),
                 _ => fields.push(format!("\"{name}\": {}", well_formed(name, rng))),
             }
         }
-        if rng.below(3) == 0 {
-            let name = rng.pick(&["unknown", "totalRecords", "agentId", "isActive", "id"]);
-            fields.push(format!("\"{name}\": {}", rng.pick(VALUES)));
+        if rng.usize(..3) == 0 {
+            let name = pick(
+                rng,
+                &["unknown", "totalRecords", "agentId", "isActive", "id"],
+            );
+            fields.push(format!("\"{name}\": {}", pick(rng, VALUES)));
         }
         elements.push(format!("{{{}}}", fields.join(", ")));
     }
-    let poll = rng.pick(&[
-        "",
-        "\"lastPollTime\": \"P\", ",
-        "\"lastPollTime\": \"\", ",
-        "\"lastPollTime\": 5, ",
-    ]);
+    let poll = pick(
+        rng,
+        &[
+            "",
+            "\"lastPollTime\": \"P\", ",
+            "\"lastPollTime\": \"\", ",
+            "\"lastPollTime\": 5, ",
+        ],
+    );
     format!(
         "{{{poll}\"{}\": [{}], \"_links\": {{\"next\": null}}}}",
         endpoint(kind).list_key,
@@ -390,25 +377,26 @@ fn generated(kind: Kind, rng: &mut Rng) -> String {
 fn well_formed(name: &str, rng: &mut Rng) -> String {
     let value = match name {
         "agentId" | "teamId" | "securityProfileId" | "id" | "dispositionId"
-        | "classificationId" | "agentTimeout" => rng.pick(&["12", "\"12\"", "\"0012\"", "-4"]),
-        "profileId" => rng.pick(&["7", "\"8\"", "9", "null"]),
-        "isActive" | "locked" | "wfoEnabled" | "wfm2Enabled" | "isACW" => {
-            rng.pick(&["true", "false", "1", "0", "\"1\"", "\"True\"", "\"false\""])
-        }
-        "permissions" => rng.pick(&["[]", "[\"a\", \"b\"]", "null"]),
-        _ => rng.pick(&["\"text\"", "\"\"", "null", "\"\\u00e9t\\u00e9\""]),
+        | "classificationId" | "agentTimeout" => pick(rng, &["12", "\"12\"", "\"0012\"", "-4"]),
+        "profileId" => pick(rng, &["7", "\"8\"", "9", "null"]),
+        "isActive" | "locked" | "wfoEnabled" | "wfm2Enabled" | "isACW" => pick(
+            rng,
+            &["true", "false", "1", "0", "\"1\"", "\"True\"", "\"false\""],
+        ),
+        "permissions" => pick(rng, &["[]", "[\"a\", \"b\"]", "null"]),
+        _ => pick(rng, &["\"text\"", "\"\"", "null", "\"\\u00e9t\\u00e9\""]),
     };
     value.to_string()
 }
 
 #[test]
 fn generated_pages_map_alike_through_both_paths() {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng::with_seed(0x2545_f491_4f6c_dd1d);
     let (mut mapped, mut invalid) = (0, 0);
     for round in 0..3_000 {
         let kind = KINDS[round % KINDS.len()];
         let text = generated(kind, &mut rng);
-        let top = 1 + rng.below(8) as u32;
+        let top = 1 + rng.usize(..8) as u32;
         let page = same_page(kind, &text, top);
         mapped += page.items.len();
         invalid += page.invalid.len();
