@@ -516,7 +516,7 @@ impl Store {
                 display: r.get("display")?,
                 action: r.parse("action")?,
                 reason: r.get("reason")?,
-                changes: r.json("changes")?,
+                changes: r.changes("changes")?,
                 origin: r.parse("origin")?,
                 run: r.get::<Option<i64>>("run")?.map(RunId),
                 flow: r.get("flow")?,

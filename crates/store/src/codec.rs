@@ -132,6 +132,13 @@ impl<'a> RowReader<'a> {
         serde_json::from_str(&text).map_err(|e| self.corrupt(col.name, e))
     }
 
+    /// A log's `changes` column (see [`crate::log::changes_from_text`]).
+    pub(crate) fn changes(&self, column: impl Into<Col>) -> Result<Vec<crate::FieldChange>> {
+        let col = column.into();
+        let text: String = self.get(col)?;
+        crate::log::changes_from_text(&text).map_err(|e| self.corrupt(col.name, e))
+    }
+
     /// An integer column holding 0 or 1.
     pub(crate) fn flag(&self, column: impl Into<Col>) -> Result<bool> {
         let col = column.into();

@@ -525,7 +525,7 @@ impl Store {
                 run: r.get::<Option<i64>>("run")?.map(RunId),
                 action: r.parse("action")?,
                 reason: r.get("reason")?,
-                changes: r.json("changes")?,
+                changes: r.changes("changes")?,
             });
         }
         Ok(out)

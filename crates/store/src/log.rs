@@ -52,6 +52,46 @@ pub struct FieldChange {
     pub new: serde_json::Value,
 }
 
+/// The changes a creation logs: every field of the new record that has a value (not null, not
+/// an empty list or text), from nothing, in the record's field order; the `kind` tag is not a
+/// field. `record` is the record's JSON object.
+///
+/// One rule for the planner, which lists a creation's changes, and for this store, which
+/// keeps a staged creation's entry as the record itself (see [`changes_from_text`]).
+pub fn created_changes(record: serde_json::Map<String, serde_json::Value>) -> Vec<FieldChange> {
+    record
+        .into_iter()
+        .filter(|(field, value)| field != "kind" && !is_empty(value))
+        .map(|(field, new)| FieldChange {
+            field,
+            old: serde_json::Value::Null,
+            new,
+        })
+        .collect()
+}
+
+fn is_empty(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(items) => items.is_empty(),
+        serde_json::Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// The field changes a log's `changes` column holds. The column holds either the list of
+/// changes (a JSON array of `{field, old, new}`), or, for a creation committed from a staged
+/// read, the created record (a JSON object), whose changes are [`created_changes`]: the
+/// record's JSON is written for the record anyway, and listing each of its fields again as a
+/// change from nothing doubled what a first sync wrote to the log.
+pub(crate) fn changes_from_text(text: &str) -> serde_json::Result<Vec<FieldChange>> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map(created_changes)
+    } else {
+        serde_json::from_str(text)
+    }
+}
+
 /// A log entry to append with a page; the run, flow, tenant, kind and time come from the batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLogEntry {
@@ -148,7 +188,7 @@ impl Store {
                 display: r.get("display")?,
                 action: r.parse("action")?,
                 reason: r.get("reason")?,
-                changes: r.json("changes")?,
+                changes: r.changes("changes")?,
             });
         }
         Ok(out)
@@ -434,7 +474,7 @@ impl Store {
                 display: r.get("display")?,
                 action: r.get("action")?,
                 reason: r.get("reason")?,
-                changes: r.json("changes")?,
+                changes: r.changes("changes")?,
             });
         }
         out.reverse();
@@ -497,6 +537,34 @@ mod tests {
     use super::*;
     use crate::testing::{FLOW, TENANT, create_page, store_with_run};
     use crate::{AccountChange, AccountContext, AccountOrigin, PageBatch, RunMode};
+
+    #[test]
+    fn a_changes_column_reads_as_a_list_of_changes_or_as_a_created_record() {
+        let listed = r#"[{"field":"email","old":"a@x","new":"b@x"}]"#;
+        assert_eq!(
+            changes_from_text(listed).unwrap(),
+            [FieldChange {
+                field: "email".into(),
+                old: "a@x".into(),
+                new: "b@x".into(),
+            }]
+        );
+        let created =
+            r#"{"kind":"user","id":"7","email":null,"roles":[],"name":"","active":false}"#;
+        let fields: Vec<(String, serde_json::Value)> = changes_from_text(created)
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                assert_eq!(c.old, serde_json::Value::Null);
+                (c.field, c.new)
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [("id".into(), "7".into()), ("active".into(), false.into())]
+        );
+        assert!(changes_from_text("{not json").is_err());
+    }
 
     #[test]
     fn the_log_is_append_only_updates_and_deletes_fail() {

@@ -3,8 +3,10 @@
 //! A read's changes are planned when they are staged (each with the record to write and the
 //! log entry to leave), so applying them needs no round trip through Rust: each chunk is
 //! copied from the staging table into the records and the provisioning log by two
-//! `INSERT … SELECT` statements, with the run's counters, in one transaction, exactly as
-//! [`Store::commit_page`] would commit it. A chunk is applied as planned only while the hub
+//! `INSERT … SELECT` statements, with the run's counters, in one transaction, as
+//! [`Store::commit_page`] would commit it, except that a creation's log entry keeps the created
+//! record rather than the list of its fields (`log::changes_from_text`), which reads back as the
+//! same changes. A chunk is applied as planned only while the hub
 //! still holds, for every record of it, the hash and status it was planned over; if another
 //! writer changed one meanwhile, nothing of the chunk is written and the caller plans it
 //! again against the hub as it is now.
@@ -118,7 +120,8 @@ impl Store {
         tx.prepare_cached(&format!(
             "INSERT INTO provisioning_log (run, at, flow, tenant, kind, source_id, display,
                  action, reason, changes)
-             SELECT ?5, ?6, ?7, ?1, kind, source_id, display, action, reason, changes
+             SELECT ?5, ?6, ?7, ?1, kind, source_id, display, action, reason,
+                 coalesce(changes, data)
              {CHUNK_ROWS} ORDER BY source_id"
         ))
         .ctx(OP, key)?
@@ -143,7 +146,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT source_id, display, action, reason, changes FROM temp.staged_changes
+                "SELECT source_id, display, action, reason, coalesce(changes, data)
+                 FROM temp.staged_changes
                  WHERE kind = ?1 ORDER BY source_id LIMIT ?2",
             )
             .ctx(OP, key)?;
@@ -163,7 +167,7 @@ impl Store {
                 display: r.get((1, "display"))?,
                 action: r.parse((2, "action"))?,
                 reason: r.get((3, "reason"))?,
-                changes: r.json((4, "changes"))?,
+                changes: r.changes((4, "changes"))?,
                 source_id: Some(source_id),
             });
         }
@@ -273,6 +277,61 @@ mod tests {
         assert_eq!(store.change_seq().unwrap(), seq + 2, "one number per chunk");
         let run_counts = store.run(run).unwrap().unwrap().counts;
         assert_eq!(run_counts.created, 1 + 3);
+    }
+
+    #[test]
+    fn a_staged_creation_is_logged_as_its_record_and_reads_back_as_every_field_it_set() {
+        let (mut store, run) = store_with_run();
+        store.commit_page(&create_page(run, &["1"])).unwrap();
+        store.stage_begin(TENANT).unwrap();
+        let created = user("2", "new");
+        testing::stage_read(
+            &mut store,
+            Kind::User,
+            &[user("1", "renamed"), created.clone()],
+        )
+        .unwrap();
+        let expected = |entity: &ccsync_model::Entity| match serde_json::to_value(entity) {
+            Ok(serde_json::Value::Object(fields)) => crate::log::created_changes(fields),
+            other => panic!("{other:?}"),
+        };
+        // What a dry run shows of the plan, and what the run logs, are the same changes.
+        let shown = store.staged_log_entries(Kind::User, 10).unwrap();
+        assert_eq!(shown[1].changes, expected(&created));
+        store
+            .commit_staged((run, FLOW, TENANT), Kind::User, None, 10)
+            .unwrap();
+        let logged = store
+            .log_entries(&LogFilter {
+                run: Some(run),
+                source_id: Some("2"),
+                ..LogFilter::default()
+            })
+            .unwrap();
+        assert_eq!(logged[0].changes, expected(&created));
+        let fields: Vec<&str> = logged[0].changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["id", "username", "email", "active"],
+            "no kind, no empty field"
+        );
+        // Kept once, as the record; an update keeps its list of changes.
+        let raw = |id: &str| -> String {
+            store
+                .conn
+                .query_row(
+                    "SELECT changes FROM provisioning_log WHERE source_id = ?1 ORDER BY id DESC",
+                    [id],
+                    |row| row.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(raw("2"), created.encode().json);
+        assert_eq!(
+            raw("1"),
+            "[]",
+            "the list the test read planned for the update"
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ use rusqlite::params;
 use crate::Store;
 use crate::codec::RowReader;
 use crate::error::{Result, SqlContext, StoreError};
-use crate::log::NewLogEntry;
+use crate::log::{LogAction, NewLogEntry};
 use crate::records::{
     RECORD_COLUMNS, RecordStatus, RecordWrite, StoredRecord, json_array, record_from_row,
 };
@@ -76,7 +76,9 @@ impl Staging {
 pub struct StagedChange {
     /// What to store.
     pub write: RecordWrite,
-    /// The log entry the change leaves.
+    /// The log entry the change leaves. A creation's `changes` are not kept: they are
+    /// [`created_changes`](crate::log::created_changes) of the record, the list the planner
+    /// makes, and read back as such.
     pub log: NewLogEntry,
     /// The hub's content hash and status of the record when the change was planned; `None`
     /// when the hub had no record. The change is applied as planned only while the hub still
@@ -139,7 +141,7 @@ impl Store {
                      action TEXT NOT NULL,
                      display TEXT,
                      reason TEXT,
-                     changes TEXT NOT NULL,
+                     changes TEXT,
                      planned_hash TEXT,
                      planned_status TEXT
                  );
@@ -200,13 +202,18 @@ impl Store {
                 } = change;
                 let id = write.entity.id();
                 let at = || format!("kind {kind}, id {id}");
-                let log_changes =
-                    serde_json::to_string(&log.changes).map_err(|source| StoreError::Encode {
-                        op: OP,
-                        key: at(),
-                        what: "the field changes",
-                        source,
-                    })?;
+                // A creation's changes are its record's fields: kept once, as the record.
+                let log_changes = match log.action {
+                    LogAction::Create => None,
+                    _ => Some(serde_json::to_string(&log.changes).map_err(|source| {
+                        StoreError::Encode {
+                            op: OP,
+                            key: at(),
+                            what: "the field changes",
+                            source,
+                        }
+                    })?),
+                };
                 insert
                     .execute(params![
                         kind.as_str(),

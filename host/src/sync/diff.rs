@@ -3,6 +3,7 @@
 
 use ccsync_model::Entity;
 use ccsync_store::FieldChange;
+use ccsync_store::log::created_changes;
 use serde_json::Value;
 
 fn fields(entity: &Entity) -> serde_json::Map<String, Value> {
@@ -13,16 +14,20 @@ fn fields(entity: &Entity) -> serde_json::Map<String, Value> {
 }
 
 /// The fields that differ between `old` and `new`, in field order. `old = None` (a record
-/// seen for the first time) lists every field that has a value.
+/// seen for the first time) lists every field that has a value (the store's rule,
+/// [`created_changes`], by which it reads back a creation kept as the record).
 pub fn diff(old: Option<&Entity>, new: &Entity) -> Vec<FieldChange> {
-    let mut before = old.map(fields).unwrap_or_default();
+    let Some(old) = old else {
+        return created_changes(fields(new));
+    };
+    let mut before = fields(old);
     let mut changes = Vec::new();
     for (field, new_value) in fields(new) {
         if field == "kind" {
             continue;
         }
         let old_value = before.remove(&field).unwrap_or(Value::Null);
-        if old_value != new_value && !(old.is_none() && is_empty(&new_value)) {
+        if old_value != new_value {
             changes.push(FieldChange {
                 field,
                 old: old_value,
@@ -31,15 +36,6 @@ pub fn diff(old: Option<&Entity>, new: &Entity) -> Vec<FieldChange> {
         }
     }
     changes
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Array(items) => items.is_empty(),
-        Value::String(s) => s.is_empty(),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
