@@ -30,10 +30,82 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (8, crate::directories::MIGRATION),
     (9, crate::wfo::MIGRATION),
     (10, crate::projections::MIGRATION),
+    (11, V11_CHECKS_WITHOUT_LISTS),
 ];
 
 /// The schema version this code creates and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+const V11_CHECKS_WITHOUT_LISTS: &str = r#"
+-- SQLite checks `x IN (a, b, c, …)` of more than two values against a scratch table it builds
+-- for every statement, and a statement inserts one row: writing a first sync's 100k account
+-- log entries spent a fifth of its time building those tables. The same checks as comparisons
+-- cost nothing. The two tables written row by row on a sync's hot path are rebuilt (SQLite
+-- cannot alter a CHECK), rows, ids, indexes and append-only triggers kept; the others are
+-- written once per run or in bulk (`INSERT … SELECT`, one scratch table per chunk).
+CREATE TABLE account_log_v11 (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT    NOT NULL,
+    store      TEXT    NOT NULL,
+    tenant     TEXT    NOT NULL,
+    source_id  TEXT    NOT NULL,
+    display    TEXT,
+    action     TEXT    NOT NULL CHECK (action = 'create' OR action = 'update'
+                                       OR action = 'deactivate' OR action = 'reactivate'
+                                       OR action = 'skip'),
+    reason     TEXT,
+    changes    TEXT    NOT NULL DEFAULT '[]',
+    origin     TEXT    NOT NULL CHECK (origin = 'sync' OR origin = 'mass-update'
+                                       OR origin = 'operator'),
+    run        INTEGER REFERENCES runs (id),
+    flow       TEXT
+) STRICT;
+INSERT INTO account_log_v11 (id, at, store, tenant, source_id, display, action, reason, changes,
+                             origin, run, flow)
+    SELECT id, at, store, tenant, source_id, display, action, reason, changes, origin, run, flow
+    FROM account_log;
+DROP TABLE account_log;
+ALTER TABLE account_log_v11 RENAME TO account_log;
+CREATE INDEX account_log_by_account ON account_log (store, tenant, source_id, id);
+CREATE INDEX account_log_by_source_id ON account_log (source_id, id);
+CREATE INDEX account_log_by_run ON account_log (run, id);
+CREATE TRIGGER account_log_no_update BEFORE UPDATE ON account_log
+BEGIN
+    SELECT RAISE(ABORT, 'the account log is append-only: rows cannot be updated');
+END;
+CREATE TRIGGER account_log_no_delete BEFORE DELETE ON account_log
+BEGIN
+    SELECT RAISE(ABORT, 'the account log is append-only: rows cannot be deleted');
+END;
+
+CREATE TABLE links_v11 (
+    flow         TEXT    NOT NULL,
+    tenant       TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    source_id    TEXT    NOT NULL,
+    target_id    TEXT,
+    method       TEXT    CHECK (method = 'created' OR method = 'email' OR method = 'manual'),
+    status       TEXT    NOT NULL CHECK (status = 'mapped' OR status = 'unmapped'
+                                         OR status = 'ambiguous' OR status = 'ignored'
+                                         OR status = 'failed'),
+    attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    pushed_hash  TEXT,
+    reason       TEXT,
+    candidates   TEXT    NOT NULL DEFAULT '[]',
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL,
+    PRIMARY KEY (flow, tenant, kind, source_id)
+) STRICT;
+INSERT INTO links_v11 (flow, tenant, kind, source_id, target_id, method, status, attempts,
+                       pushed_hash, reason, candidates, created_at, updated_at)
+    SELECT flow, tenant, kind, source_id, target_id, method, status, attempts, pushed_hash,
+           reason, candidates, created_at, updated_at
+    FROM links;
+DROP TABLE links;
+ALTER TABLE links_v11 RENAME TO links;
+CREATE INDEX links_by_status ON links (flow, status, tenant, kind, source_id);
+CREATE INDEX links_by_target ON links (flow, target_id);
+"#;
 
 const V1_INITIAL: &str = r#"
 -- One execution of a flow. Ids only grow (AUTOINCREMENT never reuses one), which the
@@ -260,6 +332,55 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v11_rebuilds_the_account_log_and_links_with_their_rows_and_the_same_checks() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 11) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO account_log (id, at, store, tenant, source_id, action, origin)
+                 VALUES (41, 't', 'wfm', 'acme', '7', 'skip', 'mass-update');
+             INSERT INTO links (flow, tenant, kind, source_id, method, status, created_at,
+                                updated_at)
+                 VALUES ('map', 'acme', 'user', '7', 'email', 'ambiguous', 't', 't');",
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let kept: (i64, String) = conn
+            .query_row("SELECT id, action FROM account_log", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kept, (41, "skip".to_owned()));
+        let status: String = conn
+            .query_row("SELECT status FROM links", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(status, "ambiguous");
+        // Ids go on after the kept ones; the checks refuse what they refused.
+        conn.execute(
+            "INSERT INTO account_log (at, store, tenant, source_id, action, origin)
+             VALUES ('t', 'wfm', 'acme', '8', 'create', 'sync')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 42);
+        for bad in [
+            "INSERT INTO account_log (at, store, tenant, source_id, action, origin)
+             VALUES ('t', 'wfm', 'acme', '9', 'invalid', 'sync')",
+            "INSERT INTO account_log (at, store, tenant, source_id, action, origin)
+             VALUES ('t', 'wfm', 'acme', '9', 'skip', 'nobody')",
+            "INSERT INTO links (flow, tenant, kind, source_id, status, created_at, updated_at)
+             VALUES ('map', 'acme', 'user', '9', 'lost', 't', 't')",
+            "UPDATE account_log SET reason = 'x'",
+        ] {
+            assert!(conn.execute(bad, []).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn migration_versions_start_at_one_and_increase_by_one() {
