@@ -76,9 +76,9 @@ impl Staging {
 pub struct StagedChange {
     /// What to store.
     pub write: RecordWrite,
-    /// The log entry the change leaves. A creation's `changes` are not kept: they are
-    /// [`created_changes`](crate::log::created_changes) of the record, the list the planner
-    /// makes, and read back as such.
+    /// The log entry the change leaves. A creation's `changes` are not kept (a run's plan
+    /// leaves them out): it is logged as its record, which reads back as
+    /// [`created_changes`](crate::log::created_changes) of it.
     pub log: NewLogEntry,
     /// The hub's content hash and status of the record when the change was planned; `None`
     /// when the hub had no record. The change is applied as planned only while the hub still

@@ -36,7 +36,7 @@ use serde::Serialize;
 
 use super::SHOWN_ACTIONS;
 use super::pages::Pages;
-use super::plan::{Action, PlannedAction, plan_gone, plan_page};
+use super::plan::{Action, Creations, PlannedAction, plan_gone, plan_page};
 use super::progress::Progress;
 use super::retry::RetryPolicy;
 use super::rules::{self, Cx, FamilyPlan, Rules};
@@ -552,7 +552,13 @@ impl FlowRunner<'_> {
         // What the read returned unchanged was never staged: it is counted (read and
         // unchanged) with the kind's last commit.
         let unchanged = read.count.saturating_sub(staged);
-        let invalid = plan_page(Vec::new(), &read.invalid, &HashMap::new()).actions;
+        let invalid = plan_page(
+            Vec::new(),
+            &read.invalid,
+            &HashMap::new(),
+            Creations::Listed,
+        )
+        .actions;
         for part in invalid.chunks(CHUNK) {
             self.commit(chunk(part.to_vec(), None), options, report)?;
         }
@@ -593,7 +599,7 @@ impl FlowRunner<'_> {
         let ids: Vec<&str> = chunk.iter().map(|s| s.entity.id()).collect();
         let stored = self.store.records_by_ids(self.tenant, kind, &ids)?;
         let read = ids.len() as u64;
-        let plan = plan_page(chunk, &[], &stored);
+        let plan = plan_page(chunk, &[], &stored, Creations::Listed);
         let counts = RunCounts {
             read,
             unchanged: plan.unchanged,
@@ -695,7 +701,7 @@ fn stage_page(
         .filter(|id| known.contains_key(*id))
         .collect();
     let stored = store.records_by_ids(tenant, kind, &stored_ids)?;
-    let changes: Vec<StagedChange> = plan_page(changed, &[], &stored)
+    let changes: Vec<StagedChange> = plan_page(changed, &[], &stored, Creations::Staged)
         .actions
         .into_iter()
         .filter_map(|mut action| {

@@ -133,11 +133,23 @@ fn status_for(entity: &Entity) -> RecordStatus {
     }
 }
 
+/// Whether a plan lists what each creation changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creations {
+    /// Listed in each action: a plan committed page by page logs and shows them.
+    Listed,
+    /// Left out: a staged creation is logged as its record, which the store reads back as
+    /// the changes (`ccsync_store::log::created_changes`), so listing them for staging only
+    /// cost a first sync one JSON tree per record.
+    Staged,
+}
+
 /// Plans one page: each record against what the hub holds for it.
 pub fn plan_page(
     items: Vec<StagedRecord>,
     invalid: &[InvalidRecord],
     stored: &HashMap<String, StoredRecord>,
+    creations: Creations,
 ) -> PagePlan {
     let mut plan = PagePlan::default();
     for StagedRecord { entity, encoded } in items {
@@ -164,7 +176,10 @@ pub fn plan_page(
                 _ => (Action::Update, None),
             },
         };
-        let changes = diff(existing.map(|r| &r.entity), &entity);
+        let changes = match (existing, creations) {
+            (None, Creations::Staged) => Vec::new(),
+            (existing, _) => diff(existing.map(|r| &r.entity), &entity),
+        };
         plan.actions.push(PlannedAction {
             action,
             source_id: Some(entity.id().to_owned()),
@@ -252,7 +267,12 @@ mod tests {
     #[test]
     fn unchanged_record_plans_no_action() {
         let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
-        let plan = plan_page(staged(vec![user("1", "a@x", true)]), &[], &known);
+        let plan = plan_page(
+            staged(vec![user("1", "a@x", true)]),
+            &[],
+            &known,
+            Creations::Listed,
+        );
         assert!(plan.actions.is_empty());
         assert_eq!(plan.unchanged, 1);
     }
@@ -260,7 +280,12 @@ mod tests {
     #[test]
     fn changed_record_plans_an_update_with_old_and_new() {
         let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
-        let plan = plan_page(staged(vec![user("1", "b@x", true)]), &[], &known);
+        let plan = plan_page(
+            staged(vec![user("1", "b@x", true)]),
+            &[],
+            &known,
+            Creations::Listed,
+        );
         let [action] = plan.actions.as_slice() else {
             panic!("{plan:?}")
         };
@@ -268,6 +293,28 @@ mod tests {
         assert_eq!(action.changes[0].field, "email");
         assert_eq!(action.changes[0].old, "a@x");
         assert_eq!(action.changes[0].new, "b@x");
+    }
+
+    #[test]
+    fn a_staged_plan_leaves_a_creations_changes_to_the_store_and_lists_an_updates() {
+        let known = stored(vec![(user("1", "a@x", true), RecordStatus::Active)]);
+        let read = || staged(vec![user("1", "b@x", true), user("2", "c@x", true)]);
+        let staged_plan = plan_page(read(), &[], &known, Creations::Staged);
+        let listed_plan = plan_page(read(), &[], &known, Creations::Listed);
+        let fields = |plan: &PagePlan, i: usize| -> Vec<String> {
+            plan.actions[i]
+                .changes
+                .iter()
+                .map(|c| c.field.clone())
+                .collect()
+        };
+        assert_eq!(fields(&staged_plan, 0), ["email"]);
+        assert_eq!(fields(&listed_plan, 0), ["email"]);
+        assert!(fields(&staged_plan, 1).is_empty());
+        assert_eq!(
+            fields(&listed_plan, 1),
+            ["id", "username", "email", "active"]
+        );
     }
 
     #[test]
@@ -280,6 +327,7 @@ mod tests {
             staged(vec![user("1", "a@x", false), user("2", "b@x", true)]),
             &[],
             &known,
+            Creations::Listed,
         );
         let actions: Vec<_> = plan.actions.iter().map(|a| a.action.clone()).collect();
         assert_eq!(actions, [Action::Deactivate, Action::Reactivate]);
@@ -294,6 +342,7 @@ mod tests {
                 reason: "agentId is missing".into(),
             }],
             &HashMap::new(),
+            Creations::Listed,
         );
         assert_eq!(plan.actions[0].action, Action::Invalid);
         assert_eq!(

@@ -27,7 +27,7 @@ use ccsync_store::{
 use serde::Serialize;
 
 use super::pages::Pages;
-use super::plan::{Action, PlannedAction, plan_page};
+use super::plan::{Action, Creations, PlannedAction, plan_page};
 use super::retry::RetryPolicy;
 use super::rules::{self, SingleUser, Subject, TargetAction};
 
@@ -227,7 +227,7 @@ impl SingleUserSync<'_> {
                 report.step("scope", "skipped", "the source record cannot be mapped");
                 self.match_step(report, user_id, existing, &matched);
                 report.step("diff", "skipped", "nothing to compare");
-                let mut plan = plan_page(Vec::new(), &[record], &HashMap::new());
+                let mut plan = plan_page(Vec::new(), &[record], &HashMap::new(), Creations::Listed);
                 let detail = self.apply(report, &mut plan.actions, 0, None)?;
                 report.step(
                     "action",
@@ -247,7 +247,12 @@ impl SingleUserSync<'_> {
                 entity.id()
             );
         };
-        let plan = plan_page(vec![StagedRecord::new(entity.clone())], &[], &stored);
+        let plan = plan_page(
+            vec![StagedRecord::new(entity.clone())],
+            &[],
+            &stored,
+            Creations::Listed,
+        );
         let record_action = plan.actions.into_iter().next();
         let record_after = after_plan(existing, &entity, record_action.as_ref(), self.tenant);
 
