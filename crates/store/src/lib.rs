@@ -74,6 +74,12 @@ pub use wfo::{Deactivator, WfoAccount, WfoChange};
 /// How long a statement waits for another connection's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The page size of a new store's database file, in bytes.
+const PAGE_SIZE: i64 = 16 * 1024;
+
+/// How much the write-ahead log holds before a commit checkpoints it, in bytes.
+const WAL_CHECKPOINT_BYTES: i64 = 32 * 1024 * 1024;
+
 /// Prepared statements kept per connection: every statement of the write path and the common
 /// queries, with room for the filter variants.
 const STATEMENT_CACHE: usize = 64;
@@ -172,6 +178,14 @@ impl Store {
             source,
         };
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Only a new database takes it (an existing one keeps the page size it was made with;
+        // so does every store in WAL mode). A sync appends rows of about 1 KiB (a record's
+        // JSON, its log entry) to B-trees that only grow: with 16 KiB pages a first sync of
+        // 100k users committed its records 25% faster than with SQLite's 4 KiB, and wrote
+        // fewer, fuller pages to the log (`ccsync bench`, the WAL checkpointed at the same
+        // size in bytes).
+        conn.pragma_update(None, "page_size", PAGE_SIZE)
+            .map_err(open_err)?;
         // WAL: readers never block the writer. NORMAL: a commit is durable once the WAL is
         // checkpointed; a power cut may lose the last commits but never corrupts the file,
         // and every page commit stays atomic.
@@ -200,10 +214,17 @@ impl Store {
             .map_err(open_err)?;
         // A checkpoint syncs the WAL and the database file (synchronous = NORMAL). At the
         // default of 1,000 pages a run's page commit of 1,000 records with their log crossed
-        // it nearly every time, so every commit paid two fsyncs; 8,192 pages (32 MiB of WAL)
-        // checkpoint a few times per 100k records instead.
-        conn.pragma_update(None, "wal_autocheckpoint", 8192)
+        // it nearly every time, so every commit paid two fsyncs; 32 MiB of WAL checkpoint a
+        // few times per 100k records instead. Counted in the store's own pages.
+        let page_size: i64 = conn
+            .pragma_query_value(None, "page_size", |row| row.get(0))
             .map_err(open_err)?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            WAL_CHECKPOINT_BYTES / page_size.max(512),
+        )
+        .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrations::migrate(&mut conn, location)?;
         Ok(Self {
@@ -262,6 +283,38 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert!(fk);
+    }
+
+    #[test]
+    fn a_new_store_has_16_kib_pages_and_an_older_store_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let pragma = |store: &Store, name: &str| -> i64 {
+            store
+                .conn
+                .pragma_query_value(None, name, |r| r.get(0))
+                .unwrap()
+        };
+        let new = Store::open(dir.path().join("new.db")).unwrap();
+        assert_eq!(pragma(&new, "page_size"), PAGE_SIZE);
+        assert_eq!(
+            pragma(&new, "wal_autocheckpoint"),
+            2048,
+            "32 MiB of 16 KiB pages"
+        );
+
+        let old_path = dir.path().join("old.db");
+        let old = Connection::open(&old_path).unwrap();
+        old.pragma_update(None, "page_size", 4096).unwrap();
+        old.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+        drop(old);
+        let mut old = Store::open(&old_path).unwrap();
+        old.start_run("wfm", RunMode::Full, false).unwrap();
+        assert_eq!(pragma(&old, "page_size"), 4096);
+        assert_eq!(
+            pragma(&old, "wal_autocheckpoint"),
+            8192,
+            "32 MiB of 4 KiB pages"
+        );
     }
 
     #[test]
