@@ -681,7 +681,7 @@ pub(crate) fn append_entry(
 ) -> Result<()> {
     const OP: &str = "append account log entry";
     let key = || format!("store {}, tenant {tenant}, id {source_id}", context.store);
-    let changes = serde_json::to_string(changes).map_err(|source| StoreError::Encode {
+    let changes = crate::log::changes_text(changes).map_err(|source| StoreError::Encode {
         op: OP,
         key: key(),
         what: "the field changes",

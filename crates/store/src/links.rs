@@ -689,12 +689,13 @@ pub(crate) fn append_log(
 ) -> Result<()> {
     const OP: &str = "commit_links: log";
     let key = || format!("flow {}, {}", context.flow, change.source_id);
-    let changes = serde_json::to_string(&change.changes).map_err(|source| StoreError::Encode {
-        op: OP,
-        key: key(),
-        what: "the changes",
-        source,
-    })?;
+    let changes =
+        crate::log::changes_text(&change.changes).map_err(|source| StoreError::Encode {
+            op: OP,
+            key: key(),
+            what: "the changes",
+            source,
+        })?;
     conn.prepare_cached(
         "INSERT INTO link_log (at, flow, tenant, kind, source_id, display, origin, run, action,
                                reason, changes)

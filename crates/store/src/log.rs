@@ -79,17 +79,44 @@ fn is_empty(value: &serde_json::Value) -> bool {
     }
 }
 
-/// The field changes a log's `changes` column holds. The column holds either the list of
-/// changes (a JSON array of `{field, old, new}`), or, for a creation committed from a staged
-/// read, the created record (a JSON object), whose changes are [`created_changes`]: the
-/// record's JSON is written for the record anyway, and listing each of its fields again as a
-/// change from nothing doubled what a first sync wrote to the log.
+/// A log's `changes` column as this store writes it: one `[field, old, new]` triple per
+/// change. Objects (`{"field": …, "old": …, "new": …}`, the form of earlier versions) spelled
+/// out three keys per change, which were two thirds of an account creation's entry.
+pub(crate) fn changes_text(changes: &[FieldChange]) -> serde_json::Result<String> {
+    let triples: Vec<(&str, &serde_json::Value, &serde_json::Value)> = changes
+        .iter()
+        .map(|change| (change.field.as_str(), &change.old, &change.new))
+        .collect();
+    serde_json::to_string(&triples)
+}
+
+/// One change as a log's `changes` column holds it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredChange {
+    /// `[field, old, new]`, as [`changes_text`] writes it.
+    Triple(String, serde_json::Value, serde_json::Value),
+    /// `{field, old, new}`, as earlier versions wrote it.
+    Object(FieldChange),
+}
+
+/// The field changes a log's `changes` column holds: a list of changes (triples, or the
+/// objects of earlier versions), or, for a creation committed from a staged read, the created
+/// record (a JSON object), whose changes are [`created_changes`]: the record's JSON is written
+/// for the record anyway, and listing each of its fields again as a change from nothing
+/// doubled what a first sync wrote to the log.
 pub(crate) fn changes_from_text(text: &str) -> serde_json::Result<Vec<FieldChange>> {
     if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map(created_changes)
-    } else {
-        serde_json::from_str(text)
+        return serde_json::from_str(text).map(created_changes);
     }
+    let stored: Vec<StoredChange> = serde_json::from_str(text)?;
+    Ok(stored
+        .into_iter()
+        .map(|change| match change {
+            StoredChange::Triple(field, old, new) => FieldChange { field, old, new },
+            StoredChange::Object(change) => change,
+        })
+        .collect())
 }
 
 /// A log entry to append with a page; the run, flow, tenant, kind and time come from the batch.
@@ -508,13 +535,12 @@ pub(crate) fn append(
         .ctx(OP, || key(None))?;
     for entry in entries {
         let source_id = entry.source_id.as_deref();
-        let changes =
-            serde_json::to_string(&entry.changes).map_err(|source| StoreError::Encode {
-                op: OP,
-                key: key(source_id),
-                what: "the field changes",
-                source,
-            })?;
+        let changes = changes_text(&entry.changes).map_err(|source| StoreError::Encode {
+            op: OP,
+            key: key(source_id),
+            what: "the field changes",
+            source,
+        })?;
         stmt.execute(params![
             run,
             now,
@@ -540,15 +566,29 @@ mod tests {
 
     #[test]
     fn a_changes_column_reads_as_a_list_of_changes_or_as_a_created_record() {
-        let listed = r#"[{"field":"email","old":"a@x","new":"b@x"}]"#;
-        assert_eq!(
-            changes_from_text(listed).unwrap(),
-            [FieldChange {
+        let changes = [
+            FieldChange {
                 field: "email".into(),
                 old: "a@x".into(),
                 new: "b@x".into(),
-            }]
+            },
+            FieldChange {
+                field: "roles".into(),
+                old: serde_json::Value::Null,
+                new: serde_json::json!(["Agent"]),
+            },
+        ];
+        let written = changes_text(&changes).unwrap();
+        assert_eq!(
+            written,
+            r#"[["email","a@x","b@x"],["roles",null,["Agent"]]]"#
         );
+        assert_eq!(changes_from_text(&written).unwrap(), changes);
+        // As earlier versions wrote it.
+        let objects = r#"[{"field":"email","old":"a@x","new":"b@x"},
+                          {"field":"roles","old":null,"new":["Agent"]}]"#;
+        assert_eq!(changes_from_text(objects).unwrap(), changes);
+        assert_eq!(changes_from_text("[]").unwrap(), []);
         let created =
             r#"{"kind":"user","id":"7","email":null,"roles":[],"name":"","active":false}"#;
         let fields: Vec<(String, serde_json::Value)> = changes_from_text(created)
@@ -563,7 +603,14 @@ mod tests {
             fields,
             [("id".into(), "7".into()), ("active".into(), false.into())]
         );
-        assert!(changes_from_text("{not json").is_err());
+        for corrupt in [
+            "{not json",
+            r#"[["email","a@x"]]"#,
+            r#"[{"field":"email"}]"#,
+            "7",
+        ] {
+            assert!(changes_from_text(corrupt).is_err(), "{corrupt}");
+        }
     }
 
     #[test]

@@ -4,12 +4,12 @@
 //! log entry to leave), so applying them needs no round trip through Rust: each chunk is
 //! copied from the staging table into the records and the provisioning log by two
 //! `INSERT … SELECT` statements, with the run's counters, in one transaction, as
-//! [`Store::commit_page`] would commit it, except that a creation's log entry keeps the created
-//! record rather than the list of its fields (`log::changes_from_text`), which reads back as the
-//! same changes. A chunk is applied as planned only while the hub
-//! still holds, for every record of it, the hash and status it was planned over; if another
-//! writer changed one meanwhile, nothing of the chunk is written and the caller plans it
-//! again against the hub as it is now.
+//! [`Store::commit_page`] would commit it, except that a creation's log entry keeps the
+//! created record rather than the list of its fields (`log::changes_from_text`), which reads
+//! back as the same changes. A chunk is applied as planned only while the hub still holds, for
+//! every record of it, the hash and status it was planned over; if another writer changed one
+//! meanwhile, nothing of the chunk is written and the caller plans it again against the hub as
+//! it is now.
 
 use ccsync_model::Kind;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};

@@ -205,7 +205,7 @@ impl Store {
                 // A creation's changes are its record's fields: kept once, as the record.
                 let log_changes = match log.action {
                     LogAction::Create => None,
-                    _ => Some(serde_json::to_string(&log.changes).map_err(|source| {
+                    _ => Some(crate::log::changes_text(&log.changes).map_err(|source| {
                         StoreError::Encode {
                             op: OP,
                             key: at(),
