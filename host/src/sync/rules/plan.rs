@@ -145,11 +145,43 @@ impl FamilyPlan {
 
     /// Counts an action and keeps it for display while there is room.
     pub fn push(&mut self, action: TargetAction) {
-        self.summary.count(action.action);
+        self.push_with(action.action, || action);
+    }
+
+    /// Counts an `action` and keeps it for display while there is room, built by `make` only
+    /// then: a first sync counts every account it creates and shows a few.
+    pub fn push_with(&mut self, action: LogAction, make: impl FnOnce() -> TargetAction) {
+        self.summary.count(action);
         if self.actions.len() < SHOWN_ACTIONS {
-            self.actions.push(action);
+            self.actions.push(make());
         } else {
             self.actions_truncated = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_counts_every_action_and_builds_only_those_it_shows() {
+        let mut plan = FamilyPlan::new(Family::Wfm, "WFM accounts", "account", "wfm");
+        let mut built = 0;
+        for i in 0..SHOWN_ACTIONS + 5 {
+            plan.push_with(LogAction::Create, || {
+                built += 1;
+                TargetAction {
+                    source_id: i.to_string(),
+                    display: None,
+                    action: LogAction::Create,
+                    reason: None,
+                    changes: Vec::new(),
+                }
+            });
+        }
+        assert_eq!(plan.summary.created, (SHOWN_ACTIONS + 5) as u64);
+        assert_eq!((plan.actions.len(), built), (SHOWN_ACTIONS, SHOWN_ACTIONS));
+        assert!(plan.actions_truncated);
     }
 }

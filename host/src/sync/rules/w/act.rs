@@ -100,7 +100,7 @@ pub fn project(
             };
             match decide(&input) {
                 Some(change) => {
-                    plan.push(TargetAction::from(&change));
+                    plan.push_with(change.action, || TargetAction::from(&change));
                     changes.push(change);
                 }
                 None if input.existing.is_some() => plan.summary.unchanged += 1,
