@@ -12,7 +12,10 @@
 //!   `max_page_bytes`), so the host never allocates more than that for one result.
 //! - Secrets are redacted from every text field, invalid reason, cursor and error message.
 
-use ccsync_model::{ConnectorError, Description, Entity, InvalidRecord, Page, User};
+use ccsync_model::{
+    ConnectorError, Description, Entity, InvalidRecord, NamedItem, Page, SecurityProfile, Team,
+    User,
+};
 
 use crate::limits::Limits;
 use crate::redact::Redactor;
@@ -217,6 +220,9 @@ fn record_size(entity: &mut Entity) -> u64 {
 }
 
 /// Calls `f` with every text of a record and the name of its field.
+///
+/// The records are taken apart field by field, with no `..`: a text field added to the model
+/// does not compile until it is bounded and redacted here too.
 fn for_each_text(entity: &mut Entity, mut f: impl FnMut(&'static str, &mut String)) {
     fn opt(
         f: &mut impl FnMut(&'static str, &mut String),
@@ -239,36 +245,72 @@ fn for_each_text(entity: &mut Entity, mut f: impl FnMut(&'static str, &mut Strin
         }
     }
     match entity {
-        Entity::User(u) => {
-            f("id", &mut u.id);
-            opt(&mut f, "username", &mut u.username);
-            opt(&mut f, "first_name", &mut u.first_name);
-            opt(&mut f, "last_name", &mut u.last_name);
-            opt(&mut f, "email", &mut u.email);
-            opt(&mut f, "team_id", &mut u.team_id);
-            opt(&mut f, "security_profile_id", &mut u.security_profile_id);
-            list(&mut f, "roles", &mut u.roles);
-            list(&mut f, "permissions", &mut u.permissions);
-            opt(&mut f, "primary_phone", &mut u.primary_phone);
-            list(&mut f, "phones", &mut u.phones);
-            opt(&mut f, "employee_id", &mut u.employee_id);
-            opt(&mut f, "site_id", &mut u.site_id);
-            extra(&mut f, &mut u.extra);
+        Entity::User(User {
+            id,
+            username,
+            first_name,
+            last_name,
+            email,
+            active: _,
+            team_id,
+            security_profile_id,
+            roles,
+            permissions,
+            primary_phone,
+            phones,
+            employee_id,
+            site_id,
+            groups,
+            password_set: _,
+            extra: pairs,
+        }) => {
+            f("id", id);
+            opt(&mut f, "username", username);
+            opt(&mut f, "first_name", first_name);
+            opt(&mut f, "last_name", last_name);
+            opt(&mut f, "email", email);
+            opt(&mut f, "team_id", team_id);
+            opt(&mut f, "security_profile_id", security_profile_id);
+            list(&mut f, "roles", roles);
+            list(&mut f, "permissions", permissions);
+            opt(&mut f, "primary_phone", primary_phone);
+            list(&mut f, "phones", phones);
+            opt(&mut f, "employee_id", employee_id);
+            opt(&mut f, "site_id", site_id);
+            list(&mut f, "groups", groups);
+            extra(&mut f, pairs);
         }
-        Entity::Team(t) => {
-            f("id", &mut t.id);
-            f("name", &mut t.name);
-            list(&mut f, "features", &mut t.features);
+        Entity::Team(Team {
+            id,
+            name,
+            features,
+            active: _,
+        }) => {
+            f("id", id);
+            f("name", name);
+            list(&mut f, "features", features);
         }
-        Entity::SecurityProfile(p) => {
-            f("id", &mut p.id);
-            f("name", &mut p.name);
-            list(&mut f, "permissions", &mut p.permissions);
+        Entity::SecurityProfile(SecurityProfile {
+            id,
+            name,
+            permissions,
+        }) => {
+            f("id", id);
+            f("name", name);
+            list(&mut f, "permissions", permissions);
         }
-        Entity::Campaign(i) | Entity::Disposition(i) | Entity::AgentStatus(i) => {
-            f("id", &mut i.id);
-            f("name", &mut i.name);
-            extra(&mut f, &mut i.extra);
+        Entity::Campaign(item) | Entity::Disposition(item) | Entity::AgentStatus(item) => {
+            let NamedItem {
+                id,
+                name,
+                active: _,
+                group,
+                extra: pairs,
+            } = item;
+            f("id", id);
+            f("name", name);
+            opt(&mut f, "group", group);
+            extra(&mut f, pairs);
         }
     }
 }
@@ -395,6 +437,69 @@ mod tests {
         assert_eq!(out.items, vec![user("1", "[redacted]")]);
         assert_eq!(out.invalid[0].reason, "bad [redacted]");
         assert_eq!(out.next_cursor.as_deref(), Some("c-[redacted]"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_from_a_users_groups_and_a_named_items_group() {
+        let limits = Limits::default();
+        let redactor = Redactor::new(["hunter2-secret".to_owned()]);
+        let guard = OutputGuard::new(&limits, &redactor);
+        let campaign = |group: &str| {
+            Entity::Campaign(NamedItem {
+                id: "c1".into(),
+                name: "Sales".into(),
+                group: Some(group.into()),
+                ..NamedItem::default()
+            })
+        };
+        let with_groups = |groups: &[&str]| {
+            Entity::User(User {
+                id: "1".into(),
+                groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+                ..User::default()
+            })
+        };
+        let out = guard
+            .page(page(vec![
+                with_groups(&["Agents", "x-hunter2-secret"]),
+                campaign("hunter2-secret"),
+            ]))
+            .unwrap();
+        assert_eq!(
+            out.items,
+            vec![
+                with_groups(&["Agents", "x-[redacted]"]),
+                campaign("[redacted]")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_over_size_group_makes_the_record_invalid_naming_the_field() {
+        let limits = limits();
+        let redactor = Redactor::default();
+        let guard = OutputGuard::new(&limits, &redactor);
+        let user = Entity::User(User {
+            id: "1".into(),
+            groups: vec!["g".repeat(17)],
+            ..User::default()
+        });
+        let item = Entity::Disposition(NamedItem {
+            id: "2".into(),
+            group: Some("g".repeat(17)),
+            ..NamedItem::default()
+        });
+        let out = guard.page(page(vec![user, item])).unwrap();
+        assert!(out.items.is_empty());
+        let reasons: Vec<&str> = out.invalid.iter().map(|r| r.reason.as_str()).collect();
+        assert!(
+            reasons[0].starts_with("field `groups` is 17 bytes"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].starts_with("field `group` is 17 bytes"),
+            "{reasons:?}"
+        );
     }
 
     #[test]

@@ -276,6 +276,7 @@ fn leak() -> Result<Page, Error> {
     let mut page = one_user_page(vec![user(1, extra)]);
     if let Some(Entity::User(leaky)) = page.items.first_mut() {
         leaky.email = Some(format!("{}@example.test", secret.to_uppercase()));
+        leaky.groups = vec![format!("team-{secret}")];
     }
     page.invalid.push(InvalidRecord {
         id: Some("2".into()),
