@@ -35,6 +35,22 @@ pub fn diff(old: Option<&Entity>, new: &Entity) -> Vec<FieldChange> {
             });
         }
     }
+    // A field left out of the new record's JSON when empty (a user's `groups`, an item's
+    // `group`) was emptied: its change is to the value the record now means, not to nothing.
+    for (field, old_value) in before {
+        if field == "kind" {
+            continue;
+        }
+        let new_value = match old_value {
+            Value::Array(_) => Value::Array(Vec::new()),
+            _ => Value::Null,
+        };
+        changes.push(FieldChange {
+            field,
+            old: old_value,
+            new: new_value,
+        });
+    }
     changes
 }
 
@@ -76,6 +92,31 @@ mod tests {
     #[test]
     fn identical_records_have_no_changes() {
         assert!(diff(Some(&user("a@x.test", true)), &user("a@x.test", true)).is_empty());
+    }
+
+    #[test]
+    fn a_field_emptied_out_of_the_record_is_a_change_to_its_empty_value() {
+        let with = Entity::User(User {
+            groups: vec!["Call Center Agents".into()],
+            password_set: Some(true),
+            ..User::default()
+        });
+        let changes = diff(Some(&with), &Entity::User(User::default()));
+        assert_eq!(
+            changes,
+            vec![
+                FieldChange {
+                    field: "groups".into(),
+                    old: serde_json::json!(["Call Center Agents"]),
+                    new: serde_json::json!([])
+                },
+                FieldChange {
+                    field: "password_set".into(),
+                    old: true.into(),
+                    new: Value::Null
+                },
+            ]
+        );
     }
 
     #[test]
