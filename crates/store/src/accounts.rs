@@ -257,6 +257,18 @@ pub struct AccountContext<'a> {
     pub flow: Option<&'a str>,
 }
 
+impl<'a> AccountContext<'a> {
+    /// Changes a run of `flow` derived for the accounts of hub store `store`.
+    pub fn sync(store: &'a str, run: RunId, flow: &'a str) -> Self {
+        AccountContext {
+            store,
+            origin: AccountOrigin::Sync,
+            run: Some(run),
+            flow: Some(flow),
+        }
+    }
+}
+
 /// Which accounts [`Store::list_accounts`] returns, in key order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountFilter<'a> {

@@ -41,7 +41,7 @@ mod testing;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 pub use accounts::{
     Account, AccountChange, AccountContext, AccountField, AccountFields, AccountFilter,
@@ -83,6 +83,9 @@ const WAL_CHECKPOINT_BYTES: i64 = 32 * 1024 * 1024;
 /// Prepared statements kept per connection: every statement of the write path and the common
 /// queries, with room for the filter variants.
 const STATEMENT_CACHE: usize = 64;
+
+/// The page cache of a [`Store::reader`], in KiB.
+const READER_CACHE_KIB: i64 = 1024;
 
 /// Switches a new database to WAL. The switch takes a lock that does not wait on the busy
 /// handler, so two processes opening a fresh store at once (a daemon and a status command)
@@ -233,6 +236,37 @@ impl Store {
         })
     }
 
+    /// A second connection to this store's database file, read-only, for a thread that reads
+    /// while this connection writes (a family's projection decides the next chunk of users
+    /// while this connection commits the last). `None` for a store in memory, which no other
+    /// connection sees.
+    ///
+    /// It reads what this connection has committed, never what it has staged (the staging
+    /// area is this connection's own TEMP table). Its page cache is small: it walks a table in
+    /// key order, and the process stays within its memory bound.
+    pub fn reader(&self) -> Result<Option<Store>> {
+        let Some(path) = self.conn.path().filter(|path| !path.is_empty()) else {
+            return Ok(None);
+        };
+        let open_err = |source| StoreError::Open {
+            location: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)
+            .map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Some(Self {
+            conn,
+            staging: None,
+        }))
+    }
+
     /// The schema version of the open store (always [`migrations::LATEST_VERSION`] after a
     /// successful open).
     pub fn schema_version(&self) -> Result<u32> {
@@ -245,6 +279,44 @@ mod tests {
     use super::*;
     use crate::migrations::LATEST_VERSION;
     use ccsync_model::Kind;
+
+    #[test]
+    fn a_reader_sees_what_the_store_committed_writes_nothing_and_a_store_in_memory_has_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("ccsync.db")).unwrap();
+        let run = store
+            .start_run(testing::FLOW, crate::RunMode::Full, false)
+            .unwrap();
+        let reader = store
+            .reader()
+            .unwrap()
+            .expect("a store on disk has a reader");
+        assert!(
+            reader
+                .record(testing::TENANT, Kind::User, "1")
+                .unwrap()
+                .is_none()
+        );
+        store
+            .commit_page(&testing::create_page(run, &["1"]))
+            .unwrap();
+        assert!(
+            reader
+                .record(testing::TENANT, Kind::User, "1")
+                .unwrap()
+                .is_some()
+        );
+        let refused = reader.conn.execute("DELETE FROM records", []);
+        assert!(refused.is_err(), "a reader wrote: {refused:?}");
+        assert!(
+            store
+                .record(testing::TENANT, Kind::User, "1")
+                .unwrap()
+                .is_some()
+        );
+        let (memory, _) = testing::store_with_run();
+        assert!(memory.reader().unwrap().is_none());
+    }
 
     #[test]
     fn row_changes_are_counted_per_table_of_the_database_file_and_not_for_staging() {

@@ -9,7 +9,7 @@ use ccsync_model::Kind;
 use rusqlite::TransactionBehavior;
 
 use crate::Store;
-use crate::accounts::{self, AccountChange, AccountContext, AccountOrigin};
+use crate::accounts::{self, AccountChange, AccountContext};
 use crate::codec::now_text;
 use crate::cursors::{self, CursorUpdate};
 use crate::error::{Result, SqlContext, StoreError};
@@ -181,12 +181,7 @@ impl Store {
             cursors::apply(&tx, batch.run, &batch.flow, batch.kind, update, &now)?;
         }
         if let Some(accounts) = &batch.accounts {
-            let context = AccountContext {
-                store: &accounts.store,
-                origin: AccountOrigin::Sync,
-                run: Some(batch.run),
-                flow: Some(&batch.flow),
-            };
+            let context = AccountContext::sync(&accounts.store, batch.run, &batch.flow);
             match &accounts.changes {
                 AccountChanges::Wfm(changes) => {
                     accounts::write_changes(&tx, &context, changes, &now)?;

@@ -16,7 +16,10 @@ pub mod p;
 mod plan;
 pub mod w;
 
+mod walk;
+
 pub use plan::{FamilyPlan, PlanSummary, TargetAction};
+pub(crate) use walk::{Chunks, UserWalk, flags_by_id, project_users};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,11 +27,7 @@ use std::pin::Pin;
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Team, User};
 use ccsync_runtime::Connector;
-use std::collections::HashMap;
-
-use anyhow::Context;
-use ccsync_model::{Entity, Kind};
-use ccsync_store::{AccountBatch, ProjectionMark, RecordState, RecordView, RunId, Store};
+use ccsync_store::{AccountBatch, RecordState, RecordView, RunId, Store};
 
 use super::RetryPolicy;
 
@@ -163,205 +162,4 @@ pub fn for_flow(flow: &FlowConfig) -> anyhow::Result<Box<dyn Rules>> {
             target.name()
         ),
     }
-}
-
-/// The records of one kind of a tenant as a view shows them, walked a chunk at a time in id
-/// order: every family walks the hub this way, so a tenant of a million users is never held
-/// whole.
-pub(crate) struct Chunks<'v> {
-    view: RecordView<'v>,
-    tenant: &'v str,
-    kind: Kind,
-    size: usize,
-    after: Option<String>,
-}
-
-impl<'v> Chunks<'v> {
-    /// A walk over `kind` of `tenant` in chunks of `size`.
-    pub(crate) fn new(view: RecordView<'v>, tenant: &'v str, kind: Kind, size: usize) -> Self {
-        Chunks {
-            view,
-            tenant,
-            kind,
-            size,
-            after: None,
-        }
-    }
-
-    /// The next chunk; `None` after the last.
-    pub(crate) fn next(&mut self, store: &Store) -> anyhow::Result<Option<Vec<RecordState>>> {
-        let records = store
-            .records_after(
-                self.view,
-                self.tenant,
-                self.kind,
-                self.after.as_deref(),
-                self.size,
-            )
-            .with_context(|| {
-                format!(
-                    "reading the {} records of tenant {}",
-                    self.kind, self.tenant
-                )
-            })?;
-        self.after = records.last().map(|last| last.source_id.clone());
-        Ok((!records.is_empty()).then_some(records))
-    }
-}
-
-/// The most user records a projection decides by id; a projection with more changed users
-/// walks the tenant whole (in key order, cheaper per record than look-ups by id, and with no
-/// id list in memory).
-const DELTA_LIMIT: usize = 20_000;
-
-/// The user records a family's projection decides in one run, chunk by chunk: the whole
-/// tenant, or only the users that changed since the projection last completed (see
-/// `ccsync_store::projections`).
-pub(crate) struct UserWalk<'v> {
-    walk: Walk<'v>,
-    /// Where the projection stands once this walk is decided and written.
-    mark: ProjectionMark,
-    /// Where it stood before.
-    last: Option<ProjectionMark>,
-    family: Family,
-    store_name: &'v str,
-    tenant: &'v str,
-}
-
-enum Walk<'v> {
-    Whole(Chunks<'v>),
-    Ids {
-        view: RecordView<'v>,
-        tenant: &'v str,
-        ids: std::vec::IntoIter<String>,
-        size: usize,
-    },
-}
-
-impl<'v> UserWalk<'v> {
-    /// The walk of `family`'s projection of `tenant` into `store_name` as `view` shows it:
-    /// only the users changed since the projection's mark, unless there is no mark, it was
-    /// made with other settings (`fingerprint`), a record of the `whole_on` kinds changed
-    /// (the teams and profiles every user's decision reads), or more than [`DELTA_LIMIT`]
-    /// users changed.
-    pub(crate) fn start(
-        store: &Store,
-        view: RecordView<'v>,
-        (family, store_name, tenant): (Family, &'v str, &'v str),
-        fingerprint: String,
-        whole_on: &[Kind],
-        size: usize,
-    ) -> anyhow::Result<UserWalk<'v>> {
-        let mark = ProjectionMark {
-            fingerprint,
-            through_seq: store.change_seq()?,
-        };
-        let last = store.projection_mark(family.as_str(), store_name, tenant)?;
-        let walk = |walk, mark, last| UserWalk {
-            walk,
-            mark,
-            last,
-            family,
-            store_name,
-            tenant,
-        };
-        let whole = |mark, last| {
-            let chunks = Chunks::new(view, tenant, Kind::User, size);
-            Ok(walk(Walk::Whole(chunks), mark, last))
-        };
-        let since = match &last {
-            Some(last) if last.fingerprint == mark.fingerprint => last.through_seq,
-            _ => return whole(mark, last),
-        };
-        for &kind in whole_on {
-            if !store
-                .ids_changed_in_view(view, tenant, kind, since)?
-                .is_empty()
-            {
-                return whole(mark, last);
-            }
-        }
-        // Counted before the ids are listed, so a large change is never held as an id list.
-        let staged = match view {
-            RecordView::Planned { swept } => {
-                let gone = if swept.contains(&Kind::User) {
-                    store.count_unstaged_active(tenant, Kind::User)?
-                } else {
-                    0
-                };
-                store.staged_count(Kind::User)? + gone
-            }
-            RecordView::Hub => 0,
-        };
-        let changed = store.count_changed_since(tenant, Kind::User, since)?;
-        if staged + changed > DELTA_LIMIT as u64 {
-            return whole(mark, last);
-        }
-        let ids = store.ids_changed_in_view(view, tenant, Kind::User, since)?;
-        if ids.len() > DELTA_LIMIT {
-            return whole(mark, last);
-        }
-        let ids = Walk::Ids {
-            view,
-            tenant,
-            ids: ids.into_iter(),
-            size,
-        };
-        Ok(walk(ids, mark, last))
-    }
-
-    /// Records, once every chunk of the walk is decided and written by `run`, that the
-    /// projection has got through the changes this walk covered (a walk that moved nothing
-    /// writes nothing).
-    pub(crate) fn finish(self, store: &mut Store, run: RunId) -> anyhow::Result<()> {
-        if self.last.as_ref() != Some(&self.mark) {
-            let family = self.family.as_str();
-            store.set_projection_mark(family, self.store_name, self.tenant, &self.mark, run)?;
-        }
-        Ok(())
-    }
-
-    /// The next chunk of user records; `None` after the last.
-    pub(crate) fn next(&mut self, store: &Store) -> anyhow::Result<Option<Vec<RecordState>>> {
-        match &mut self.walk {
-            Walk::Whole(chunks) => chunks.next(store),
-            Walk::Ids {
-                view,
-                tenant,
-                ids,
-                size,
-            } => loop {
-                let chunk: Vec<String> = ids.by_ref().take(*size).collect();
-                if chunk.is_empty() {
-                    return Ok(None);
-                }
-                let records = store
-                    .records_by_ids_in_view(*view, tenant, Kind::User, &chunk)
-                    .with_context(|| format!("reading the changed users of tenant {tenant}"))?;
-                if !records.is_empty() {
-                    return Ok(Some(records));
-                }
-            },
-        }
-    }
-}
-
-/// Records read per chunk by [`flags_by_id`].
-const FLAG_CHUNK: usize = 1000;
-
-/// One flag per record of `kind` of `tenant`, by id, as `view` shows them (a team's
-/// feature, a profile's permission).
-pub(crate) fn flags_by_id(
-    store: &Store,
-    view: RecordView<'_>,
-    tenant: &str,
-    kind: Kind,
-    flag: impl Fn(Entity) -> Option<(String, bool)>,
-) -> anyhow::Result<HashMap<String, bool>> {
-    let mut flags = HashMap::new();
-    let mut chunks = Chunks::new(view, tenant, kind, FLAG_CHUNK);
-    while let Some(chunk) = chunks.next(store)? {
-        flags.extend(chunk.into_iter().filter_map(|record| flag(record.entity)));
-    }
-    Ok(flags)
 }

@@ -11,11 +11,13 @@ use std::collections::HashMap;
 use anyhow::Context;
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Entity, Kind};
-use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store, WfoAccount};
+use ccsync_store::{
+    AccountContext, AccountOrigin, RecordState, RecordView, RunId, Store, WfoAccount, WfoChange,
+};
 
 use super::decide::{Input, decide};
 use super::report::{LABEL, NOUN, display};
-use crate::sync::rules::{Chunks, FamilyPlan, TargetAction, UserWalk};
+use crate::sync::rules::{Chunks, FamilyPlan, TargetAction, UserWalk, project_users};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -35,7 +37,7 @@ pub fn project(
     let profiles = names(store, view, tenant, Kind::SecurityProfile)?;
     let mut plan = FamilyPlan::new(Family::Wfo, LABEL, NOUN, store_name);
     let fingerprint = format!("rules H v{}; flow {}", super::decide::VERSION, flow.name);
-    let mut walk = UserWalk::start(
+    let walk = UserWalk::start(
         store,
         view,
         (Family::Wfo, store_name, tenant),
@@ -43,7 +45,7 @@ pub fn project(
         &[Kind::Team, Kind::SecurityProfile],
         CHUNK,
     )?;
-    while let Some(records) = walk.next(store)? {
+    let decide_chunk = |store: &Store, records: Vec<RecordState>| {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.wfo_accounts_by_ids(store_name, tenant, &ids)?;
         let mut changes = Vec::new();
@@ -69,23 +71,15 @@ pub fn project(
                 None => {}
             }
         }
-        if let Some(run) = run
-            && !changes.is_empty()
-        {
-            let context = AccountContext {
-                store: store_name,
-                origin: AccountOrigin::Sync,
-                run: Some(run),
-                flow: Some(&flow.name),
-            };
-            store
-                .commit_wfo(&context, &changes)
-                .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
-        }
-    }
-    if let Some(run) = run {
-        walk.finish(store, run)?;
-    }
+        Ok(changes)
+    };
+    let write_chunk = |store: &mut Store, run: RunId, changes: Vec<WfoChange>| {
+        let context = AccountContext::sync(store_name, run, &flow.name);
+        store
+            .commit_wfo(&context, &changes)
+            .with_context(|| format!("writing the {store_name} accounts of {tenant}"))
+    };
+    project_users(store, walk, run, decide_chunk, write_chunk)?;
     Ok(plan)
 }
 
@@ -130,7 +124,7 @@ pub fn operate(
         run: None,
         flow: None,
     };
-    let change = ccsync_store::WfoChange {
+    let change = WfoChange {
         tenant: old.tenant.clone(),
         source_id: old.source_id.clone(),
         expected: Some(old.updated_at),

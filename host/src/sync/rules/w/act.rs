@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use anyhow::Context;
 use ccsync_config::{Family, FlowConfig};
 use ccsync_model::{Entity, Kind};
-use ccsync_store::{AccountContext, AccountOrigin, RecordView, RunId, Store};
+use ccsync_store::{AccountChange, AccountContext, RecordState, RecordView, RunId, Store};
 
 use super::decide::{Input, decide, is_wfm_team, shows_schedule};
 use super::report::{LABEL, NOUN, no_teams};
-use crate::sync::rules::{FamilyPlan, TargetAction, UserWalk, flags_by_id};
+use crate::sync::rules::{FamilyPlan, TargetAction, UserWalk, flags_by_id, project_users};
 
 /// User records decided and committed per transaction.
 const CHUNK: usize = 1000;
@@ -53,7 +53,7 @@ pub fn project(
     let profiles = schedule_profiles(store, view, tenant)?;
     let mut plan = FamilyPlan::new(Family::Wfm, LABEL, NOUN, store_name);
     plan.notes.extend(no_teams(flow));
-    let mut walk = UserWalk::start(
+    let walk = UserWalk::start(
         store,
         view,
         (Family::Wfm, store_name, tenant),
@@ -61,7 +61,7 @@ pub fn project(
         &[Kind::Team, Kind::SecurityProfile],
         CHUNK,
     )?;
-    while let Some(records) = walk.next(store)? {
+    let decide_chunk = |store: &Store, records: Vec<RecordState>| {
         let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
         let accounts = store.accounts_by_ids(store_name, tenant, &ids)?;
         // Only a user without an account can be skipped, so only theirs are looked up.
@@ -107,23 +107,16 @@ pub fn project(
                 None => {}
             }
         }
-        if let Some(run) = run
-            && !changes.is_empty()
-        {
-            let context = AccountContext {
-                store: store_name,
-                origin: AccountOrigin::Sync,
-                run: Some(run),
-                flow: Some(&flow.name),
-            };
-            store
-                .commit_accounts(&context, &changes)
-                .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
-        }
-    }
-    if let Some(run) = run {
-        walk.finish(store, run)?;
-    }
+        Ok(changes)
+    };
+    let write_chunk = |store: &mut Store, run: RunId, changes: Vec<AccountChange>| {
+        let context = AccountContext::sync(store_name, run, &flow.name);
+        store
+            .commit_accounts(&context, &changes)
+            .with_context(|| format!("writing the {store_name} accounts of {tenant}"))?;
+        Ok(())
+    };
+    project_users(store, walk, run, decide_chunk, write_chunk)?;
     Ok(plan)
 }
 
