@@ -43,6 +43,10 @@ const ID_CHUNK: usize = 4096;
 /// return three times (the gate counts them, a family's preview and the sweep list them).
 const GONE_CACHE: usize = 50_000;
 
+/// Ids a read of one kind returns before its fingerprint set, when it must grow, is sized
+/// for every hub record of the kind at once (see `Store::stage`).
+const LARGE_READ: usize = 16_384;
+
 /// The read a store's staging area holds: its tenant and what it returned.
 #[derive(Debug)]
 pub(crate) struct Staging {
@@ -51,6 +55,8 @@ pub(crate) struct Staging {
     seen: HashMap<Kind, HashSet<u64>>,
     /// The fingerprints' keys, drawn for this read.
     keys: RandomState,
+    /// Per kind, how many records of the tenant the hub holds, once a large read asked.
+    hub_counts: HashMap<Kind, usize>,
     /// Per kind, the active hub records the read did not return, in source id order, once a
     /// walk found them and they were at most [`GONE_CACHE`].
     gone: RefCell<HashMap<Kind, Vec<String>>>,
@@ -122,6 +128,7 @@ impl Store {
             tenant: tenant.to_owned(),
             seen: HashMap::new(),
             keys: RandomState::new(),
+            hub_counts: HashMap::new(),
             gone: RefCell::new(HashMap::new()),
         });
         self.conn
@@ -171,6 +178,19 @@ impl Store {
         staging.gone.get_mut().remove(&kind);
         let fingerprints: Vec<u64> = returned.iter().map(|id| staging.fingerprint(id)).collect();
         let seen = staging.seen.entry(kind).or_default();
+        // A read that has returned many records is most likely a full read: rather than
+        // double through it (each doubling holds the old table and the new at once, 28 MiB
+        // for the last of a million ids), its set grows once to hold the hub's records.
+        if seen.len() >= LARGE_READ && seen.len() + returned.len() > seen.capacity() {
+            let hub = match staging.hub_counts.get(&kind) {
+                Some(&count) => count,
+                None => {
+                    let count = hub_count(&self.conn, &staging.tenant, kind)?;
+                    *staging.hub_counts.entry(kind).or_insert(count)
+                }
+            };
+            seen.reserve(hub.saturating_sub(seen.len()).max(returned.len()));
+        }
         let tx = self.conn.transaction().ctx(OP, key)?;
         {
             let mut forget = tx
@@ -516,11 +536,48 @@ fn staged_rows(
     Ok(out)
 }
 
+/// How many records of `kind` the hub holds for `tenant`, whatever their status.
+fn hub_count(conn: &rusqlite::Connection, tenant: &str, kind: Kind) -> Result<usize> {
+    const OP: &str = "stage";
+    let key = || format!("tenant {tenant}, kind {kind}");
+    let count: i64 = conn
+        .prepare_cached("SELECT count(*) FROM records WHERE tenant = ?1 AND kind = ?2")
+        .ctx(OP, key)?
+        .query_row(params![tenant, kind.as_str()], |row| row.get(0))
+        .ctx(OP, key)?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{self, TENANT, store_with_run, user};
     use crate::{PageBatch, RecordStatus, RecordWrite};
+
+    #[test]
+    fn a_large_read_sizes_its_id_set_for_every_hub_record_at_once() {
+        let (mut store, run) = store_with_run();
+        let hub: Vec<String> = (0..60_000).map(|i| format!("{i:05}")).collect();
+        let ids: Vec<&str> = hub.iter().map(String::as_str).collect();
+        store.commit_page(&testing::create_page(run, &ids)).unwrap();
+        store.stage_begin(TENANT).unwrap();
+        let capacity = |store: &Store| store.staging.as_ref().unwrap().seen[&Kind::User].capacity();
+        for page in ids[..30_000].chunks(1000) {
+            store.stage(Kind::User, page, &[]).unwrap();
+        }
+        assert!(
+            capacity(&store) >= hub.len(),
+            "halfway through, the set holds {} ids",
+            capacity(&store)
+        );
+        for page in ids[30_000..].chunks(1000) {
+            store.stage(Kind::User, page, &[]).unwrap();
+        }
+        assert_eq!(store.read_count(Kind::User), 60_000);
+        store.stage_begin(TENANT).unwrap();
+        store.stage(Kind::User, &ids[..100], &[]).unwrap();
+        assert!(capacity(&store) < 1000, "a small read stays small");
+    }
 
     #[test]
     fn staged_chunks_walk_every_record_once_in_id_order() {
