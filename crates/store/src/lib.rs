@@ -285,7 +285,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path().join("ccsync.db")).unwrap();
         let run = store
-            .start_run(testing::FLOW, crate::RunMode::Full, false)
+            .start_run(testing::FLOW, RunMode::Full, false)
             .unwrap();
         let reader = store
             .reader()
