@@ -292,6 +292,7 @@ impl FlowRunner<'_> {
                 ));
             }
         }
+        self.store.stage_end()?;
         tracing::debug!(flow = %self.flow.name, elapsed = ?phase.elapsed(), "records applied");
         let phase = Instant::now();
         report.family = match (report.run, preview) {
