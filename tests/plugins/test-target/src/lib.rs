@@ -151,11 +151,13 @@ fn users(value: &Value) -> Vec<User> {
 }
 
 fn entity_json(entity: &Entity) -> Value {
-    let named = |i: &NamedItem| json!({"id": i.id, "name": i.name, "active": i.active});
+    let named =
+        |i: &NamedItem| json!({"id": i.id, "name": i.name, "active": i.active, "group": i.group});
     match entity {
         Entity::User(u) => json!({
             "id": u.id, "username": u.username, "first_name": u.first_name,
             "last_name": u.last_name, "email": u.email, "active": u.active,
+            "groups": u.groups, "password_set": u.password_set,
         }),
         Entity::Team(t) => json!({"id": t.id, "name": t.name, "active": t.active}),
         Entity::SecurityProfile(p) => json!({"id": p.id, "name": p.name}),
@@ -265,7 +267,7 @@ impl Guest for Component {
                 id: text(&answer, "id").unwrap_or_default(),
                 name: text(&answer, "name").unwrap_or_default(),
                 active: answer["active"].as_bool().unwrap_or(true),
-                group: None,
+                group: text(&answer, "group"),
                 extra: vec![],
             }))),
         }
