@@ -236,7 +236,7 @@ mod tests {
     }
 
     #[test]
-    fn a_text_as_long_as_the_shortest_form_is_searched_and_a_shorter_one_is_not_changed() {
+    fn a_text_as_long_as_the_shortest_form_of_a_secret_is_still_searched() {
         let fragment = &SECRET[..SECRET.len() / 2];
         assert_eq!(redactor().redact(fragment), REDACTED);
         assert_eq!(

@@ -43,9 +43,14 @@ const ID_CHUNK: usize = 4096;
 /// return three times (the gate counts them, a family's preview and the sweep list them).
 const GONE_CACHE: usize = 50_000;
 
-/// Ids a read of one kind returns before its fingerprint set, when it must grow, is sized
-/// for every hub record of the kind at once (see `Store::stage`).
+/// Ids a read of one kind returns before its fingerprint set, when it must grow, may be
+/// sized for every hub record of the kind at once (see `Store::stage`).
 const LARGE_READ: usize = 16_384;
+
+/// The share of a kind's hub records (one in this many) a read must have returned for its
+/// set to be sized for all of them: an incremental read of 20k changes on a 1M-user hub is
+/// not sized for a million.
+const FULL_READ_SHARE: usize = 8;
 
 /// The read a store's staging area holds: its tenant and what it returned.
 #[derive(Debug)]
@@ -178,9 +183,10 @@ impl Store {
         staging.gone.get_mut().remove(&kind);
         let fingerprints: Vec<u64> = returned.iter().map(|id| staging.fingerprint(id)).collect();
         let seen = staging.seen.entry(kind).or_default();
-        // A read that has returned many records is most likely a full read: rather than
-        // double through it (each doubling holds the old table and the new at once, 28 MiB
-        // for the last of a million ids), its set grows once to hold the hub's records.
+        // A read that has returned a good part of the hub's records is most likely a full
+        // read: rather than double through it (each doubling holds the old table and the new
+        // at once, 28 MiB for the last of a million ids), its set grows once to hold them all.
+        // A smaller read (an incremental one) doubles as any set does.
         if seen.len() >= LARGE_READ && seen.len() + returned.len() > seen.capacity() {
             let hub = match staging.hub_counts.get(&kind) {
                 Some(&count) => count,
@@ -189,7 +195,12 @@ impl Store {
                     *staging.hub_counts.entry(kind).or_insert(count)
                 }
             };
-            seen.reserve(hub.saturating_sub(seen.len()).max(returned.len()));
+            let additional = if seen.len() >= hub / FULL_READ_SHARE {
+                hub.saturating_sub(seen.len())
+            } else {
+                0
+            };
+            seen.reserve(additional.max(returned.len()));
         }
         let tx = self.conn.transaction().ctx(OP, key)?;
         {
@@ -587,6 +598,32 @@ mod tests {
         store.stage_begin(TENANT).unwrap();
         store.stage(Kind::User, &ids[..100], &[]).unwrap();
         assert!(capacity(&store) < 1000, "a small read stays small");
+    }
+
+    #[test]
+    fn a_read_of_a_small_share_of_the_hub_is_not_sized_for_all_of_it() {
+        let (mut store, run) = store_with_run();
+        // 300k hub records, written in SQL: only their count matters here.
+        store
+            .conn
+            .execute(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299999)
+                 INSERT INTO records (tenant, kind, source_id, data, hash, status,
+                     source_active, first_seen_run, last_seen_run, updated_run, created_at,
+                     updated_at)
+                 SELECT ?1, 'user', printf('%06d', i), '{}', '', 'active', 1, ?2, ?2, ?2,
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM n",
+                params![TENANT, run],
+            )
+            .unwrap();
+        let hub: Vec<String> = (0..30_000).map(|i| format!("{i:06}")).collect();
+        let ids: Vec<&str> = hub.iter().map(String::as_str).collect();
+        store.stage_begin(TENANT).unwrap();
+        for page in ids[..30_000].chunks(1000) {
+            store.stage(Kind::User, page, &[]).unwrap();
+        }
+        let capacity = store.staging.as_ref().unwrap().seen[&Kind::User].capacity();
+        assert!(capacity < 100_000, "30k of 300k ids: a set of {capacity}");
     }
 
     #[test]

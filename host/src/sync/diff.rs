@@ -13,45 +13,56 @@ fn fields(entity: &Entity) -> serde_json::Map<String, Value> {
     }
 }
 
-/// The fields that differ between `old` and `new`, in field order. `old = None` (a record
-/// seen for the first time) lists every field that has a value (the store's rule,
-/// [`created_changes`], by which it reads back a creation kept as the record).
+/// The fields that differ between `old` and `new`, in field order (then the fields `new`
+/// leaves out, in `old`'s order). `old = None` (a record seen for the first time) lists every
+/// field that has a value (the store's rule, [`created_changes`], by which it reads back a
+/// creation kept as the record).
+///
+/// A list or an optional field is left out of a record's JSON when empty (a user's `groups`,
+/// an item's `group`): absent on one side, it changes from or to its empty value, `[]` for a
+/// list, `null` otherwise.
 pub fn diff(old: Option<&Entity>, new: &Entity) -> Vec<FieldChange> {
     let Some(old) = old else {
         return created_changes(fields(new));
     };
-    let mut before = fields(old);
+    let before = fields(old);
+    let after = fields(new);
     let mut changes = Vec::new();
-    for (field, new_value) in fields(new) {
+    for (field, new_value) in &after {
         if field == "kind" {
             continue;
         }
-        let old_value = before.remove(&field).unwrap_or(Value::Null);
-        if old_value != new_value {
+        let old_value = before
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| empty_like(new_value));
+        if old_value != *new_value {
             changes.push(FieldChange {
-                field,
+                field: field.clone(),
                 old: old_value,
-                new: new_value,
+                new: new_value.clone(),
             });
         }
     }
-    // A field left out of the new record's JSON when empty (a user's `groups`, an item's
-    // `group`) was emptied: its change is to the value the record now means, not to nothing.
     for (field, old_value) in before {
-        if field == "kind" {
+        if field == "kind" || after.contains_key(&field) {
             continue;
         }
-        let new_value = match old_value {
-            Value::Array(_) => Value::Array(Vec::new()),
-            _ => Value::Null,
-        };
         changes.push(FieldChange {
             field,
+            new: empty_like(&old_value),
             old: old_value,
-            new: new_value,
         });
     }
     changes
+}
+
+/// The empty value of a field of `value`'s shape: what its absence from a record's JSON means.
+fn empty_like(value: &Value) -> Value {
+    match value {
+        Value::Array(_) => Value::Array(Vec::new()),
+        _ => Value::Null,
+    }
 }
 
 #[cfg(test)]
@@ -101,9 +112,9 @@ mod tests {
             password_set: Some(true),
             ..User::default()
         });
-        let changes = diff(Some(&with), &Entity::User(User::default()));
+        let emptied = diff(Some(&with), &Entity::User(User::default()));
         assert_eq!(
-            changes,
+            emptied,
             vec![
                 FieldChange {
                     field: "groups".into(),
@@ -117,6 +128,16 @@ mod tests {
                 },
             ]
         );
+        let filled = diff(Some(&Entity::User(User::default())), &with);
+        let swapped: Vec<FieldChange> = emptied
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                old: c.new,
+                new: c.old,
+            })
+            .collect();
+        assert_eq!(filled, swapped, "and the other way round");
     }
 
     #[test]

@@ -188,6 +188,11 @@ impl FlowRunner<'_> {
             Ok(rules) => self.read_gate_apply(options, &*rules, &mut report).await,
             Err(e) => Err(e),
         };
+        // Released whatever the outcome (an applied read released it before its family
+        // acted): a daemon does not hold a stopped run's read until the flow's next run.
+        if let Err(e) = self.store.stage_end() {
+            tracing::warn!(flow = %self.flow.name, "could not release the staging area: {e:#}");
+        }
         if let Err(e) = &outcome {
             report.status = RunStatus::Failed;
             report.error = Some(format!("{e:#}"));

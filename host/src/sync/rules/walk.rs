@@ -274,6 +274,11 @@ pub(crate) fn project_users<C: Send>(
         });
         let mut decided_all = Ok(());
         loop {
+            // The writer ends early only when a write failed: deciding the rest is wasted
+            // (chunks without changes never meet the closed channel).
+            if writer.is_finished() {
+                break;
+            }
             let changes = match walk.next(&reader) {
                 Ok(Some(records)) => decide(&reader, records),
                 Ok(None) => break,
