@@ -266,9 +266,9 @@ impl Store {
         tx.commit().ctx(OP, key)
     }
 
-    /// Releases the staging area once its read is applied (or, for a dry run, planned): the
-    /// ids the read returned (18 MiB for a million) and the staged rows, which the family's
-    /// projection after it never reads.
+    /// Releases the staging area: the ids the read returned (18 MiB for a million) and the
+    /// staged rows. A run releases it once its records are applied (the family's projection
+    /// after them never reads it), and when it ends, whatever its outcome.
     pub fn stage_end(&mut self) -> Result<()> {
         self.staging = None;
         self.conn
