@@ -418,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_write_stops_the_decisions_and_is_the_error_reported_with_no_mark() {
+    fn a_failed_write_is_the_error_reported_nothing_is_written_after_it_and_no_mark() {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, run) = store_with_users(Some(dir.path()));
         let out = project(&mut store, run, 0, 2);
